@@ -1,0 +1,63 @@
+# Satisfaction — developer commands. `make run` and `make test` are all a new machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-dev migrate seed serve worker beat services lint format css messages bench ci clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## run: install, migrate, seed demo data if the database is empty, serve on http://127.0.0.1:8000
+run: install migrate
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py runserver $(HOST)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## test: the whole pytest suite on both cores (pass extra options with PYTEST_ARGS=...)
+test: install-dev
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+## services: start PostgreSQL and Redis on 127.0.0.1 (installs them with apt-get if missing)
+services:
+	bash scripts/services.sh start
+
+## worker / beat: Celery against CELERY_BROKER_URL (see README "Full stack")
+worker: install
+	$(BIN)/celery -A satisfaction_site worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(BIN)/celery -A satisfaction_site beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## css: rebuild static/css/app.css with the Tailwind CLI (needs Node; the built file is committed)
+css:
+	npm ci --no-audit --no-fund
+	npx tailwindcss -i static/src/app.css -o static/css/app.css --minify
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) var node_modules

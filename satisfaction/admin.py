@@ -1,0 +1,177 @@
+"""Django admin for every domain model: the admin's home for data, thresholds and targets."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import models as m
+
+
+class ContactInline(admin.TabularInline):
+    model = m.Contact
+    extra = 0
+    fields = ["name", "contact_priority", "email", "phone", "language", "external_id"]
+
+
+class ContractInline(admin.TabularInline):
+    model = m.Contract
+    extra = 0
+    fields = ["number", "service_type", "start_date", "end_date", "value", "external_id"]
+
+
+@admin.register(m.ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_zh", "is_active", "sort_order"]
+    list_editable = ["is_active", "sort_order"]
+    search_fields = ["code", "name_en", "name_zh"]
+
+
+class SegmentFilter(admin.SimpleListFilter):
+    title = _("segment priority")
+    parameter_name = "segment"
+
+    def lookups(self, request, model_admin):
+        return [(str(p), _("Priority %(p)s") % {"p": p}) for p in range(1, 6)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(segment_priority=int(self.value()))
+        return queryset
+
+
+@admin.register(m.Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "external_id", "industry", "tier", "segment_priority", "created_at"]
+    list_filter = [SegmentFilter, "tier", "industry"]
+    search_fields = ["name", "external_id"]
+    date_hierarchy = "created_at"
+    inlines = [ContactInline, ContractInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_segment_priority()
+
+    @admin.display(description=_("segment priority"), ordering="segment_priority")
+    def segment_priority(self, obj):
+        return obj.segment_priority
+
+
+@admin.register(m.Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "customer", "contact_priority", "email", "phone", "language", "external_id"]
+    list_filter = ["contact_priority", "language"]
+    search_fields = ["name", "email", "external_id", "customer__name"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(m.Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "customer", "service_type", "start_date", "end_date", "value", "external_id"]
+    list_filter = ["service_type"]
+    search_fields = ["number", "external_id", "customer__name"]
+    date_hierarchy = "start_date"
+    list_select_related = ["customer", "service_type"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(m.ServiceTicket)
+class ServiceTicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__", "contract", "opened_at", "closed_at", "handling_hours", "urgency",
+        "ticket_priority", "satisfaction", "follow_up", "agent_name",
+    ]  # fmt: skip
+    list_filter = ["urgency", "ticket_priority", "follow_up", "satisfaction", "is_internal", "contract__service_type"]
+    search_fields = ["external_id", "agent_name", "contract__customer__name", "contract__number"]
+    date_hierarchy = "opened_at"
+    list_select_related = ["contract__customer", "contract__service_type"]
+    raw_id_fields = ["contract", "agent"]
+
+
+@admin.register(m.Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__", "contract", "filed_at", "response_hours", "resolution_hours", "satisfaction",
+        "escalated", "handling_speed", "agent_name",
+    ]  # fmt: skip
+    list_filter = ["escalated", "handling_speed", "urgency", "satisfaction", "contract__service_type"]
+    search_fields = ["external_id", "agent_name", "contract__customer__name", "contract__number"]
+    date_hierarchy = "filed_at"
+    list_select_related = ["contract__customer", "contract__service_type"]
+    raw_id_fields = ["contract", "agent"]
+
+
+@admin.register(m.SatisfactionRecord)
+class SatisfactionRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "customer", "service_type", "score", "channel", "self_rated", "recorded_by"]
+    list_filter = ["service_type", "channel", "self_rated", "score"]
+    search_fields = ["external_id", "feedback", "customer__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["customer", "service_type", "recorded_by"]
+    raw_id_fields = ["customer", "ticket", "complaint", "recorded_by"]
+    readonly_fields = ["alerts_evaluated_at", "self_rated"]
+    show_full_result_count = False  # counting a million rows on every page view is wasteful
+
+
+@admin.register(m.SatisfactionTarget)
+class SatisfactionTargetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "metric", "target_value", "service_type", "period", "is_active"]
+    list_filter = ["metric", "period", "is_active"]
+    list_editable = ["target_value", "is_active"]
+
+
+@admin.register(m.SatisfactionAlert)
+class SatisfactionAlertAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "severity", "status", "customer", "service_type", "value", "occurrences"]
+    list_filter = ["status", "kind", "severity", "service_type"]
+    search_fields = ["dedupe_key", "customer__name", "message_en", "message_zh"]
+    date_hierarchy = "created_at"
+    list_select_related = ["customer", "service_type"]
+    raw_id_fields = ["customer", "record", "complaint", "acknowledged_by", "resolved_by"]
+    readonly_fields = ["created_at", "last_seen_at", "occurrences", "dedupe_key", "evidence"]
+
+
+@admin.register(m.WatchlistEntry)
+class WatchlistEntryAdmin(admin.ModelAdmin):
+    list_display = ["customer", "reason", "owner", "added_by", "since", "removed_at"]
+    list_filter = ["reason", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["customer__name", "note"]
+    date_hierarchy = "since"
+    list_select_related = ["customer", "owner", "added_by"]
+    raw_id_fields = ["customer", "alert", "added_by", "owner", "removed_by"]
+
+
+@admin.register(m.ImprovementSuggestion)
+class ImprovementSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["title_en", "rule_code", "priority", "category", "status", "impact_points", "created_at"]
+    list_filter = ["status", "priority", "category", "rule_code"]
+    search_fields = ["title_en", "title_zh", "rationale_en"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "updated_at", "evidence"]
+    raw_id_fields = ["customer", "decided_by"]
+
+
+class ImprovementTaskInline(admin.TabularInline):
+    model = m.ImprovementTask
+    extra = 0
+    fields = ["title", "assignee", "due_date", "status", "progress", "completed_at"]
+    raw_id_fields = ["assignee"]
+
+
+@admin.register(m.ImprovementMeasure)
+class ImprovementMeasureAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "priority", "status", "owner", "start_date", "target_date"]
+    list_filter = ["status", "category", "priority", "service_type"]
+    search_fields = ["title", "description"]
+    date_hierarchy = "start_date"
+    inlines = [ImprovementTaskInline]
+    readonly_fields = ["created_at", "updated_at", "baseline"]
+    raw_id_fields = ["customer", "owner", "suggestion"]
+
+
+@admin.register(m.ImprovementTask)
+class ImprovementTaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "measure", "assignee", "due_date", "status", "progress"]
+    list_filter = ["status"]
+    search_fields = ["title", "measure__title"]
+    date_hierarchy = "due_date"
+    list_select_related = ["measure", "assignee"]
+    readonly_fields = ["created_at", "updated_at"]

@@ -1,0 +1,38 @@
+"""The domain of Satisfaction (DESIGN §2)."""
+
+from .alerts import SatisfactionAlert, WatchlistEntry
+from .base import Level
+from .customers import (
+    Contact,
+    Contract,
+    Customer,
+    ServiceType,
+    segment_customer_ids,
+    segment_priority_subquery,
+)
+from .feedback import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN, SatisfactionRecord, SatisfactionTarget
+from .improvements import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask
+from .service import Complaint, ServiceTicket
+
+__all__ = [
+    "DISSATISFIED_BELOW",
+    "HIGH_SATISFIED_MIN",
+    "SATISFIED_MIN",
+    "Category",
+    "Complaint",
+    "Contact",
+    "Contract",
+    "Customer",
+    "ImprovementMeasure",
+    "ImprovementSuggestion",
+    "ImprovementTask",
+    "Level",
+    "SatisfactionAlert",
+    "SatisfactionRecord",
+    "SatisfactionTarget",
+    "ServiceTicket",
+    "ServiceType",
+    "WatchlistEntry",
+    "segment_customer_ids",
+    "segment_priority_subquery",
+]

@@ -1,0 +1,112 @@
+"""factory_boy factories for the domain; the service types come from the data migration."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from satisfaction import models as m
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+def service_type(code="data_analysis"):
+    return m.ServiceType.objects.get(code=code)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    industry = "Finance"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    contact_priority = 3
+    email = factory.LazyAttribute(lambda c: f"{c.name.replace(' ', '.').lower()}@example.com")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Contract
+
+    customer = factory.SubFactory(CustomerFactory)
+    service_type = factory.LazyFunction(service_type)
+    number = factory.Sequence(lambda n: f"HT-{n:05d}")
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=400))
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ServiceTicket
+
+    contract = factory.SubFactory(ContractFactory)
+    opened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+    handling_hours = 10.0
+    satisfaction = 4
+    follow_up = False
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Complaint
+
+    contract = factory.SubFactory(ContractFactory)
+    filed_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+    response_hours = 4.0
+    resolution_hours = 24.0
+    satisfaction = 3
+
+
+class RecordFactory(factory.django.DjangoModelFactory):
+    """A satisfaction record saved directly (tests of the write path use the service instead)."""
+
+    class Meta:
+        model = m.SatisfactionRecord
+
+    customer = factory.SubFactory(CustomerFactory)
+    service_type = factory.LazyFunction(service_type)
+    score = Decimal("4.5")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ImprovementMeasure
+
+    title = factory.Sequence(lambda n: f"Measure {n}")
+    category = m.Category.TRAINING
+
+
+class SuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ImprovementSuggestion
+
+    rule_code = "service_below_target"
+    category = m.Category.PROCESS
+    title_en = factory.Sequence(lambda n: f"Suggestion {n}")

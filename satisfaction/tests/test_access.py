@@ -1,0 +1,102 @@
+"""Walk every URL pattern of the project's own apps as anonymous, staff and manager.
+
+The expected outcome comes from the view's role check, so a new page is covered the day it is added.
+Pages that take arguments get them from SAMPLE_KWARGS (add an entry when a new argument name appears).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from satisfaction.roles import is_manager, is_staff_member
+from satisfaction.tests import factories as f
+
+OWN_APPS = ("satisfaction", "analytics")
+PUBLIC = {"login", "set_language"}
+# Views that are not class-based role views: name → required role ("staff" / "manager" / "public").
+EXPLICIT_ROLES: dict[str, str] = {}
+
+
+def _own_patterns(resolver=None, prefix="", inside=False):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            module = getattr(entry.urlconf_module, "__name__", "")
+            if inside or module.split(".")[0] in OWN_APPS:
+                ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+                yield from _own_patterns(entry, ns, inside=True)
+        elif inside and isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+def _required_role(name, pattern):
+    if name in EXPLICIT_ROLES:
+        return EXPLICIT_ROLES[name]
+    view_class = getattr(pattern.callback, "view_class", None)
+    check = getattr(view_class, "role_check", None)
+    if check is is_manager:
+        return "manager"
+    if check is is_staff_member:
+        return "staff"
+    raise AssertionError(f"URL {name!r} has no role check: use a role mixin or list it in EXPLICIT_ROLES")
+
+
+@pytest.fixture
+def sample_kwargs(db):
+    customer = f.CustomerFactory()
+    return {"pk": customer.pk, "customer_id": customer.pk}
+
+
+def _url(name, pattern, kwargs):
+    needed = list(pattern.pattern.converters)
+    return reverse(name, kwargs={k: kwargs[k] for k in needed})
+
+
+PATTERNS = sorted(_own_patterns(), key=lambda p: p[0])
+
+
+def test_every_own_page_declares_a_role():
+    for name, pattern in PATTERNS:
+        _required_role(name, pattern)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[p[0] for p in PATTERNS])
+def test_roles_are_enforced(client, name, pattern, sample_kwargs, staff_user, manager_user):
+    role = _required_role(name, pattern)
+    url = _url(name, pattern, sample_kwargs)
+
+    anonymous = client.get(url)
+    if role == "public":
+        assert anonymous.status_code < 400
+        return
+    assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
+
+    client.force_login(staff_user)
+    staff = client.get(url)
+    assert staff.status_code == (403 if role == "manager" else 200), f"staff on {url}"
+
+    client.force_login(manager_user)
+    assert client.get(url).status_code == 200, f"manager on {url}"
+
+
+@pytest.mark.django_db
+def test_user_without_role_is_refused(client):
+    client.force_login(f.UserFactory(username="nobody"))
+    assert client.get(reverse("home")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_login_page_and_login_flow(client, staff_user):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(reverse("login"), {"username": staff_user.username, "password": f.PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    client.logout()
+    bad = client.post(reverse("login"), {"username": staff_user.username, "password": "wrong"})
+    assert bad.status_code == 200 and not bad.wsgi_request.user.is_authenticated
+
+
+@pytest.mark.django_db
+def test_admin_requires_superuser(client, manager_user):
+    client.force_login(manager_user)
+    assert client.get(reverse("admin:index")).status_code == 302  # not is_staff: sent to the admin login
