@@ -1,0 +1,1 @@
+"""Celery tasks for suggestions and measure evaluations."""

@@ -1,0 +1,1 @@
+"""Celery tasks for alert evaluation, the watch list, risk scores and webhooks."""
