@@ -156,14 +156,26 @@ class ImprovementTaskInline(admin.TabularInline):
     raw_id_fields = ["assignee"]
 
 
+class MeasureEvaluationInline(admin.TabularInline):
+    model = m.MeasureEvaluation
+    extra = 0
+    can_delete = False
+    fields = ["evaluated_at", "verdict", "n_before", "n_after", "rate_before", "rate_after", "did_rate", "n_needed"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(m.ImprovementMeasure)
 class ImprovementMeasureAdmin(admin.ModelAdmin):
     list_display = ["title", "category", "priority", "status", "owner", "start_date", "target_date"]
     list_filter = ["status", "category", "priority", "service_type"]
     search_fields = ["title", "description"]
     date_hierarchy = "start_date"
-    inlines = [ImprovementTaskInline]
-    readonly_fields = ["created_at", "updated_at", "baseline"]
+    inlines = [ImprovementTaskInline, MeasureEvaluationInline]
+    readonly_fields = ["created_at", "updated_at", "baseline", "progress"]
     raw_id_fields = ["customer", "owner", "suggestion"]
 
 
@@ -175,3 +187,13 @@ class ImprovementTaskAdmin(admin.ModelAdmin):
     date_hierarchy = "due_date"
     list_select_related = ["measure", "assignee"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(m.MeasureEvaluation)
+class MeasureEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["measure", "evaluated_at", "verdict", "n_before", "n_after", "rate_before", "rate_after"]
+    list_filter = ["verdict"]
+    search_fields = ["measure__title"]
+    date_hierarchy = "evaluated_at"
+    list_select_related = ["measure"]
+    readonly_fields = ["evaluated_at", "details"]

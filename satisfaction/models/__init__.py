@@ -11,7 +11,7 @@ from .customers import (
     segment_priority_subquery,
 )
 from .feedback import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN, SatisfactionRecord, SatisfactionTarget
-from .improvements import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask
+from .improvements import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask, MeasureEvaluation
 from .service import Complaint, ServiceTicket
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ImprovementSuggestion",
     "ImprovementTask",
     "Level",
+    "MeasureEvaluation",
     "SatisfactionAlert",
     "SatisfactionRecord",
     "SatisfactionTarget",

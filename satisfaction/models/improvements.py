@@ -62,6 +62,10 @@ class ImprovementSuggestion(BilingualMixin, TimestampedModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     dismissed_reason = models.TextField(_("dismissal reason"), blank=True)
+    # How bad the evidence is, in the rule's own unit (higher = worse); a dismissed suggestion
+    # comes back only when a later run finds this clearly larger.
+    severity = models.FloatField(_("severity"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last confirmed by the data at"), null=True, blank=True)
 
     class Meta:
         ordering = ["status", "-created_at"]
@@ -108,6 +112,9 @@ class ImprovementMeasure(BilingualMixin, TimestampedModel):
     target_date = models.DateField(_("target date"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     expected_impact = models.TextField(_("expected impact"), blank=True)
+    progress = models.PositiveSmallIntegerField(
+        _("progress"), default=0, editable=False, help_text=_("0–100 %, derived from the tasks")
+    )
     baseline = models.JSONField(_("baseline metrics"), default=dict, blank=True)
     suggestion = models.ForeignKey(
         ImprovementSuggestion,
@@ -129,7 +136,9 @@ class ImprovementMeasure(BilingualMixin, TimestampedModel):
                 | Q(target_date__gte=models.F("start_date")),
                 name="measure_target_after_start",
             ),
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=100), name="measure_progress_0_100"),
         ]
+        indexes = [models.Index(fields=["owner", "status"], name="measure_owner_status_idx")]
 
     def __str__(self):
         return self.title
@@ -182,3 +191,55 @@ class ImprovementTask(TimestampedModel):
     def is_overdue(self) -> bool:
         open_ = self.status in (self.Status.TODO, self.Status.IN_PROGRESS)
         return bool(open_ and self.due_date and self.due_date < timezone.localdate())
+
+
+class MeasureEvaluation(models.Model):
+    """One run of the before/after effect evaluation of a measure, kept so the verdict history is visible."""
+
+    class Verdict(models.TextChoices):
+        IMPROVED = "improved", _("Improved")
+        NO_CHANGE = "no_change", _("No detectable change")
+        WORSE = "worse", _("Worse")
+        NOT_ENOUGH_DATA = "not_enough_data", _("Not enough data yet")
+
+    measure = models.ForeignKey(
+        ImprovementMeasure, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("measure")
+    )
+    evaluated_at = models.DateTimeField(_("evaluated at"), default=timezone.now)
+    before_start = models.DateField(_("baseline window start"))
+    before_end = models.DateField(_("baseline window end"))
+    after_start = models.DateField(_("evaluation window start"))
+    after_end = models.DateField(_("evaluation window end"))
+    n_before = models.PositiveIntegerField(_("responses before"))
+    n_after = models.PositiveIntegerField(_("responses after"))
+    mean_before = models.FloatField(_("mean score before"), null=True, blank=True)
+    mean_after = models.FloatField(_("mean score after"), null=True, blank=True)
+    rate_before = models.FloatField(_("satisfaction rate before"), null=True, blank=True)
+    rate_after = models.FloatField(_("satisfaction rate after"), null=True, blank=True)
+    score_p_value = models.FloatField(_("p (Welch t, mean score)"), null=True, blank=True)
+    cohens_d = models.FloatField(_("Cohen's d"), null=True, blank=True)
+    rate_p_value = models.FloatField(_("p (two-proportion z, rate)"), null=True, blank=True)
+    did_rate = models.FloatField(_("difference-in-differences (rate)"), null=True, blank=True)
+    did_score = models.FloatField(_("difference-in-differences (mean score)"), null=True, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    n_needed = models.PositiveIntegerField(
+        _("responses needed per window"), null=True, blank=True, help_text=_("For 80% power at α = 0.05.")
+    )
+    reading_en = models.TextField(_("reading (English)"), blank=True)
+    reading_zh = models.TextField(_("reading (Chinese)"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        get_latest_by = "evaluated_at"
+        verbose_name = _("measure evaluation")
+        verbose_name_plural = _("measure evaluations")
+        indexes = [models.Index(fields=["measure", "-evaluated_at"], name="evaluation_measure_idx")]
+
+    def __str__(self):
+        return f"{self.measure} · {self.get_verdict_display()} · {self.evaluated_at:%Y-%m-%d}"
+
+    @property
+    def reading(self) -> str:
+        zh = (translation.get_language() or "").startswith("zh")
+        return (self.reading_zh if zh else "") or self.reading_en
