@@ -1,6 +1,16 @@
 """The domain of Satisfaction (DESIGN §2)."""
 
-from .alerts import SatisfactionAlert, WatchlistEntry
+from .alerts import (
+    AlertSettings,
+    CustomerRiskScore,
+    NotificationPreference,
+    RiskFactor,
+    RiskWeight,
+    SatisfactionAlert,
+    WatchlistEntry,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .base import Level
 from .customers import (
     Contact,
@@ -15,6 +25,13 @@ from .improvements import Category, ImprovementMeasure, ImprovementSuggestion, I
 from .service import Complaint, ServiceTicket
 
 __all__ = [
+    "AlertSettings",
+    "CustomerRiskScore",
+    "NotificationPreference",
+    "RiskFactor",
+    "RiskWeight",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "DISSATISFIED_BELOW",
     "HIGH_SATISFIED_MIN",
     "SATISFIED_MIN",
