@@ -1,0 +1,507 @@
+"""Statistical tests with plain-language readings (pure Python + scipy; no Django).
+
+Every result is a frozen dataclass carrying n per group, the effect, its interval where defined, the test
+statistic, the two-sided p-value and a one-sentence reading in English and Chinese. Below a minimum sample
+(`MIN_N_PROPORTION` per group for proportions and distributions, `MIN_N_MEAN` per group for means and ranks)
+a result has `enough_data=False`, no test statistic and a "not enough data" reading instead of a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats as sps
+
+MIN_N_PROPORTION = 10
+MIN_N_MEAN = 5
+DEFAULT_ALPHA = 0.05
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "MIN_N_MEAN",
+    "MIN_N_PROPORTION",
+    "ChiSquareTest",
+    "EffectSize",
+    "Interval",
+    "MeanTest",
+    "ProportionTest",
+    "RankTest",
+    "chi_square",
+    "effect_size",
+    "format_p",
+    "mann_whitney",
+    "two_proportion_z",
+    "welch_t",
+    "welch_t_from_stats",
+    "wilson_interval",
+]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval."""
+
+    low: float
+    high: float
+    confidence: float = 0.95
+
+
+def _significant(enough_data: bool, p_value: float | None, alpha: float) -> bool:
+    return bool(enough_data and p_value is not None and p_value < alpha)
+
+
+@dataclass(frozen=True)
+class ProportionTest:
+    """Pooled two-proportion z-test of p1 − p2 with the Wald (unpooled) interval of the difference."""
+
+    x1: int
+    n1: int
+    x2: int
+    n2: int
+    p1: float | None
+    p2: float | None
+    diff: float | None
+    z: float | None
+    p_value: float | None
+    diff_ci: Interval | None
+    enough_data: bool
+    reading_en: str
+    reading_zh: str
+
+    def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
+        """True when there is enough data and p < alpha."""
+        return _significant(self.enough_data, self.p_value, alpha)
+
+
+@dataclass(frozen=True)
+class EffectSize:
+    """Cohen's d (pooled SD) and Hedges' g (small-sample corrected) with a normal-approximation interval for g."""
+
+    n1: int
+    n2: int
+    cohens_d: float | None
+    hedges_g: float | None
+    g_ci: Interval | None
+    magnitude: str
+
+
+@dataclass(frozen=True)
+class MeanTest:
+    """Welch's t-test of mean1 − mean2 with the effect size."""
+
+    n1: int
+    n2: int
+    mean1: float | None
+    mean2: float | None
+    sd1: float | None
+    sd2: float | None
+    diff: float | None
+    t: float | None
+    df: float | None
+    p_value: float | None
+    diff_ci: Interval | None
+    cohens_d: float | None
+    hedges_g: float | None
+    g_ci: Interval | None
+    enough_data: bool
+    reading_en: str
+    reading_zh: str
+
+    def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
+        """True when there is enough data and p < alpha."""
+        return _significant(self.enough_data, self.p_value, alpha)
+
+
+@dataclass(frozen=True)
+class RankTest:
+    """Mann–Whitney U test (two-sided) with the rank-biserial correlation (P(a > b) − P(a < b))."""
+
+    n1: int
+    n2: int
+    median1: float | None
+    median2: float | None
+    u: float | None
+    p_value: float | None
+    rank_biserial: float | None
+    enough_data: bool
+    reading_en: str
+    reading_zh: str
+
+    def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
+        """True when there is enough data and p < alpha."""
+        return _significant(self.enough_data, self.p_value, alpha)
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    """Chi-square test of independence (no continuity correction) with Cramér's V."""
+
+    n: int
+    row_labels: tuple[str, ...]
+    col_labels: tuple[str, ...]
+    observed: tuple[tuple[int, ...], ...]
+    expected: tuple[tuple[float, ...], ...] | None
+    chi2: float | None
+    dof: int | None
+    p_value: float | None
+    cramers_v: float | None
+    low_expected: bool
+    enough_data: bool
+    reading_en: str
+    reading_zh: str
+
+    def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
+        """True when there is enough data and p < alpha."""
+        return _significant(self.enough_data, self.p_value, alpha)
+
+
+# --- formatting helpers --------------------------------------------------------------------------------------
+
+
+def format_p(p: float | None) -> str:
+    """A p-value as people read it: 'p = 0.028', 'p < 0.001'."""
+    if p is None:
+        return "p = n/a"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def _pts(x: float) -> str:
+    return f"{x * 100:+.1f}"
+
+
+def _z_crit(confidence: float) -> float:
+    return float(sps.norm.ppf(1 - (1 - confidence) / 2))
+
+
+def _verdict(significant: bool, alpha: float = DEFAULT_ALPHA) -> tuple[str, str]:
+    if significant:
+        return (
+            f"statistically significant at the {alpha:g} level",
+            f"在 {alpha:g} 水平上具有统计显著性",
+        )
+    return (
+        f"not statistically significant at the {alpha:g} level (could be chance)",
+        f"在 {alpha:g} 水平上不显著（可能是偶然波动）",
+    )
+
+
+def _magnitude(d: float | None) -> str:
+    """Cohen's conventional labels: negligible < 0.2 ≤ small < 0.5 ≤ medium < 0.8 ≤ large."""
+    if d is None:
+        return "n/a"
+    a = abs(d)
+    if a < 0.2:
+        return "negligible"
+    if a < 0.5:
+        return "small"
+    if a < 0.8:
+        return "medium"
+    return "large"
+
+
+_MAGNITUDE_ZH = {"negligible": "可忽略", "small": "小", "medium": "中等", "large": "大", "n/a": "无法计算"}
+
+
+def _labels(labels: tuple[str, str] | None, labels_zh: tuple[str, str] | None) -> tuple[tuple[str, str], ...]:
+    en = labels or ("group 1", "group 2")
+    zh = labels_zh or labels or ("组1", "组2")
+    return en, zh
+
+
+# --- proportions ---------------------------------------------------------------------------------------------
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interval:
+    """Wilson score interval for successes/n; (0, 1) when n is 0."""
+    if n <= 0:
+        return Interval(0.0, 1.0, confidence)
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n, got {successes}/{n}")
+    z = _z_crit(confidence)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Interval(max(0.0, centre - half), min(1.0, centre + half), confidence)
+
+
+def two_proportion_z(
+    x1: int,
+    n1: int,
+    x2: int,
+    n2: int,
+    *,
+    labels: tuple[str, str] | None = None,
+    labels_zh: tuple[str, str] | None = None,
+    confidence: float = 0.95,
+) -> ProportionTest:
+    """Pooled two-proportion z-test (two-sided) of x1/n1 vs x2/n2, with the Wald interval of the difference."""
+    for x, n in ((x1, n1), (x2, n2)):
+        if n < 0 or not 0 <= x <= max(n, 0):
+            raise ValueError(f"need 0 <= x <= n, got {x}/{n}")
+    (l1, l2), (z1, z2) = _labels(labels, labels_zh)
+    p1 = x1 / n1 if n1 else None
+    p2 = x2 / n2 if n2 else None
+    diff = p1 - p2 if p1 is not None and p2 is not None else None
+    enough = n1 >= MIN_N_PROPORTION and n2 >= MIN_N_PROPORTION
+    if not enough:
+        return ProportionTest(
+            x1, n1, x2, n2, p1, p2, diff, None, None, None, False,
+            f"Not enough data to compare {l1} ({x1}/{n1}) with {l2} ({x2}/{n2}): "
+            f"each group needs at least {MIN_N_PROPORTION}.",
+            f"数据不足，无法比较{z1}（{x1}/{n1}）与{z2}（{x2}/{n2}）：每组至少需要 {MIN_N_PROPORTION} 条。",
+        )  # fmt: skip
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        # Both groups all-or-nothing in the same way: the difference is exactly zero.
+        z, p_value = 0.0, 1.0
+    else:
+        z = diff / se
+        p_value = float(2 * sps.norm.sf(abs(z)))
+    se_diff = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    crit = _z_crit(confidence)
+    ci = Interval(diff - crit * se_diff, diff + crit * se_diff, confidence)
+    sig = _significant(True, p_value, DEFAULT_ALPHA)
+    v_en, v_zh = _verdict(sig)
+    conf = f"{confidence * 100:g}%"
+    reading_en = (
+        f"{l1}: {_pct(p1)} ({x1}/{n1}) vs {l2}: {_pct(p2)} ({x2}/{n2}); difference {_pts(diff)} points "
+        f"({conf} CI {_pts(ci.low)} to {_pts(ci.high)}), z = {z:.2f}, {format_p(p_value)}: {v_en}."
+    )
+    reading_zh = (
+        f"{z1}：{_pct(p1)}（{x1}/{n1}），{z2}：{_pct(p2)}（{x2}/{n2}）；差异 {_pts(diff)} 个百分点"
+        f"（{conf} 置信区间 {_pts(ci.low)} 至 {_pts(ci.high)}），z = {z:.2f}，{format_p(p_value)}：{v_zh}。"
+    )
+    return ProportionTest(x1, n1, x2, n2, p1, p2, diff, z, p_value, ci, True, reading_en, reading_zh)
+
+
+# --- means ---------------------------------------------------------------------------------------------------
+
+
+def effect_size(
+    *, mean1: float, sd1: float, n1: int, mean2: float, sd2: float, n2: int, confidence: float = 0.95
+) -> EffectSize:
+    """Cohen's d with the pooled SD √(((n1−1)s1² + (n2−1)s2²)/(n1+n2−2)), Hedges' g and its interval."""
+    if n1 < 2 or n2 < 2 or sd1 is None or sd2 is None:
+        return EffectSize(n1, n2, None, None, None, "n/a")
+    pooled = math.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
+    if pooled == 0:
+        return EffectSize(n1, n2, None, None, None, "n/a")
+    d = (mean1 - mean2) / pooled
+    j = 1 - 3 / (4 * (n1 + n2) - 9)
+    g = j * d
+    # Hedges & Olkin (1985) large-sample standard error of g.
+    se_g = math.sqrt((n1 + n2) / (n1 * n2) + g * g / (2 * (n1 + n2)))
+    crit = _z_crit(confidence)
+    return EffectSize(n1, n2, d, g, Interval(g - crit * se_g, g + crit * se_g, confidence), _magnitude(g))
+
+
+def welch_t_from_stats(
+    *,
+    mean1: float,
+    sd1: float,
+    n1: int,
+    mean2: float,
+    sd2: float,
+    n2: int,
+    labels: tuple[str, str] | None = None,
+    labels_zh: tuple[str, str] | None = None,
+    confidence: float = 0.95,
+) -> MeanTest:
+    """Welch's t-test (two-sided) of mean1 − mean2 from summary statistics (sd with ddof=1)."""
+    (l1, l2), (z1, z2) = _labels(labels, labels_zh)
+    has_means = n1 > 0 and n2 > 0 and mean1 is not None and mean2 is not None
+    diff = mean1 - mean2 if has_means else None
+    enough = n1 >= MIN_N_MEAN and n2 >= MIN_N_MEAN and sd1 is not None and sd2 is not None
+    if not enough:
+        return MeanTest(
+            n1, n2, mean1 if n1 else None, mean2 if n2 else None, sd1, sd2, diff,
+            None, None, None, None, None, None, None, False,
+            f"Not enough data to compare {l1} (n = {n1}) with {l2} (n = {n2}): "
+            f"each group needs at least {MIN_N_MEAN}.",
+            f"数据不足，无法比较{z1}（n = {n1}）与{z2}（n = {n2}）：每组至少需要 {MIN_N_MEAN} 条。",
+        )  # fmt: skip
+    v1, v2 = sd1**2 / n1, sd2**2 / n2
+    se = math.sqrt(v1 + v2)
+    es = effect_size(mean1=mean1, sd1=sd1, n1=n1, mean2=mean2, sd2=sd2, n2=n2, confidence=confidence)
+    if se == 0:
+        # No spread in either group: the means either match exactly or differ with certainty.
+        t, df, p_value, ci = None, float(n1 + n2 - 2), (1.0 if diff == 0 else 0.0), Interval(diff, diff, confidence)
+    else:
+        t = diff / se
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+        p_value = float(2 * sps.t.sf(abs(t), df))
+        crit = float(sps.t.ppf(1 - (1 - confidence) / 2, df))
+        ci = Interval(diff - crit * se, diff + crit * se, confidence)
+    sig = _significant(True, p_value, DEFAULT_ALPHA)
+    v_en, v_zh = _verdict(sig)
+    conf = f"{confidence * 100:g}%"
+    t_en = f"Welch t = {t:.2f} (df {df:.1f}), " if t is not None else "no spread in either group, "
+    t_zh = f"Welch t = {t:.2f}（自由度 {df:.1f}），" if t is not None else "两组均无离散，"
+    g_en = f"; Hedges' g = {es.hedges_g:.2f} ({es.magnitude} effect)" if es.hedges_g is not None else ""
+    g_zh = f"；Hedges' g = {es.hedges_g:.2f}（{_MAGNITUDE_ZH[es.magnitude]}效应）" if es.hedges_g is not None else ""
+    reading_en = (
+        f"{l1}: mean {mean1:.2f} (n = {n1}) vs {l2}: mean {mean2:.2f} (n = {n2}); difference {diff:+.2f} "
+        f"({conf} CI {ci.low:+.2f} to {ci.high:+.2f}), {t_en}{format_p(p_value)}: {v_en}{g_en}."
+    )
+    reading_zh = (
+        f"{z1}：均值 {mean1:.2f}（n = {n1}），{z2}：均值 {mean2:.2f}（n = {n2}）；差异 {diff:+.2f}"
+        f"（{conf} 置信区间 {ci.low:+.2f} 至 {ci.high:+.2f}），{t_zh}{format_p(p_value)}：{v_zh}{g_zh}。"
+    )
+    return MeanTest(
+        n1, n2, mean1, mean2, sd1, sd2, diff, t, df, p_value, ci,
+        es.cohens_d, es.hedges_g, es.g_ci, True, reading_en, reading_zh,
+    )  # fmt: skip
+
+
+def _mean_sd(values: Sequence[float]) -> tuple[float | None, float | None]:
+    n = len(values)
+    if n == 0:
+        return None, None
+    mean = math.fsum(values) / n
+    if n < 2:
+        return mean, None
+    return mean, math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+
+
+def welch_t(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    labels: tuple[str, str] | None = None,
+    labels_zh: tuple[str, str] | None = None,
+    confidence: float = 0.95,
+) -> MeanTest:
+    """Welch's t-test (two-sided) of mean(a) − mean(b) with Cohen's d and Hedges' g."""
+    a = [float(v) for v in a]
+    b = [float(v) for v in b]
+    mean1, sd1 = _mean_sd(a)
+    mean2, sd2 = _mean_sd(b)
+    return welch_t_from_stats(
+        mean1=mean1, sd1=sd1, n1=len(a), mean2=mean2, sd2=sd2, n2=len(b),
+        labels=labels, labels_zh=labels_zh, confidence=confidence,
+    )  # fmt: skip
+
+
+# --- ranks ---------------------------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def mann_whitney(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    labels: tuple[str, str] | None = None,
+    labels_zh: tuple[str, str] | None = None,
+) -> RankTest:
+    """Mann–Whitney U (two-sided, scipy's exact/asymptotic choice) with the rank-biserial correlation."""
+    a = [float(v) for v in a]
+    b = [float(v) for v in b]
+    (l1, l2), (z1, z2) = _labels(labels, labels_zh)
+    n1, n2 = len(a), len(b)
+    m1, m2 = _median(a), _median(b)
+    if n1 < MIN_N_MEAN or n2 < MIN_N_MEAN:
+        return RankTest(
+            n1, n2, m1, m2, None, None, None, False,
+            f"Not enough data to compare {l1} (n = {n1}) with {l2} (n = {n2}): "
+            f"each group needs at least {MIN_N_MEAN}.",
+            f"数据不足，无法比较{z1}（n = {n1}）与{z2}（n = {n2}）：每组至少需要 {MIN_N_MEAN} 条。",
+        )  # fmt: skip
+    if len(set(a) | set(b)) == 1:
+        # Every value identical: ranks carry no information (scipy would divide by zero).
+        u, p_value = n1 * n2 / 2, 1.0
+    else:
+        res = sps.mannwhitneyu(a, b, alternative="two-sided")
+        u, p_value = float(res.statistic), float(res.pvalue)
+    r = 2 * u / (n1 * n2) - 1
+    v_en, v_zh = _verdict(_significant(True, p_value, DEFAULT_ALPHA))
+    reading_en = (
+        f"{l1}: median {m1:.2f} (n = {n1}) vs {l2}: median {m2:.2f} (n = {n2}); Mann–Whitney U = {u:.1f}, "
+        f"rank-biserial r = {r:+.2f}, {format_p(p_value)}: {v_en}."
+    )
+    reading_zh = (
+        f"{z1}：中位数 {m1:.2f}（n = {n1}），{z2}：中位数 {m2:.2f}（n = {n2}）；Mann–Whitney U = {u:.1f}，"
+        f"秩二列相关 r = {r:+.2f}，{format_p(p_value)}：{v_zh}。"
+    )
+    return RankTest(n1, n2, m1, m2, u, p_value, r, True, reading_en, reading_zh)
+
+
+# --- distributions -------------------------------------------------------------------------------------------
+
+
+def chi_square(
+    table: list[list[int]],
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    *,
+    what: str = "the distribution",
+    what_zh: str = "分布",
+) -> ChiSquareTest:
+    """Chi-square test of independence of rows (groups) and columns (categories), with Cramér's V.
+
+    Empty categories (all-zero columns) are dropped before testing; every group needs at least
+    `MIN_N_PROPORTION` observations and at least two categories must be used, otherwise not enough data.
+    """
+    rows = [[int(c) for c in row] for row in table]
+    if not rows or any(len(r) != len(rows[0]) for r in rows):
+        raise ValueError("table must be a non-empty rectangular list of lists")
+    row_labels = tuple(row_labels or (f"row {i + 1}" for i in range(len(rows))))
+    col_labels = tuple(col_labels or (f"col {j + 1}" for j in range(len(rows[0]))))
+    observed = tuple(tuple(r) for r in rows)
+    n = sum(map(sum, rows))
+    used_cols = [j for j in range(len(rows[0])) if any(r[j] for r in rows)]
+    enough = len(rows) >= 2 and len(used_cols) >= 2 and all(sum(r) >= MIN_N_PROPORTION for r in rows)
+    if not enough:
+        sizes = ", ".join(f"{lab} {sum(r)}" for lab, r in zip(row_labels, rows, strict=True))
+        return ChiSquareTest(
+            n, row_labels, col_labels, observed, None, None, None, None, None, False, False,
+            f"Not enough data to compare {what} ({sizes}): each group needs at least {MIN_N_PROPORTION} "
+            "and at least two categories must occur.",
+            f"数据不足，无法比较{what_zh}（{sizes}）：每组至少需要 {MIN_N_PROPORTION} 条，且至少出现两个类别。",
+        )  # fmt: skip
+    reduced = [[r[j] for j in used_cols] for r in rows]
+    res = sps.chi2_contingency(reduced, correction=False)
+    chi2, p_value, dof = float(res.statistic), float(res.pvalue), int(res.dof)
+    exp_reduced = res.expected_freq.tolist()
+    expected = []
+    for i in range(len(rows)):
+        full = [0.0] * len(rows[0])
+        for k, j in enumerate(used_cols):
+            full[j] = float(exp_reduced[i][k])
+        expected.append(tuple(full))
+    k = min(len(rows), len(used_cols))
+    cramers_v = math.sqrt(chi2 / (n * (k - 1))) if k > 1 else None
+    cells = [e for r in exp_reduced for e in r]
+    # Cochran's rule: the chi-square approximation is doubtful when over 20% of expected counts are below 5.
+    low_expected = sum(e < 5 for e in cells) > 0.2 * len(cells)
+    v_en, v_zh = _verdict(_significant(True, p_value, DEFAULT_ALPHA))
+    caution_en = " Some expected counts are small, so treat the p-value with caution." if low_expected else ""
+    caution_zh = " 部分期望频数较小，p 值仅供参考。" if low_expected else ""
+    reading_en = (
+        f"Comparing {what} across {', '.join(row_labels)} (n = {n}): chi-square = {chi2:.2f}, df = {dof}, "
+        f"{format_p(p_value)}, Cramér's V = {cramers_v:.2f}: {v_en}.{caution_en}"
+    )
+    reading_zh = (
+        f"比较{'、'.join(row_labels)}的{what_zh}（n = {n}）：卡方 = {chi2:.2f}，自由度 = {dof}，"
+        f"{format_p(p_value)}，Cramér's V = {cramers_v:.2f}：{v_zh}。{caution_zh}"
+    )
+    return ChiSquareTest(
+        n, row_labels, col_labels, observed, tuple(expected), chi2, dof, p_value, cramers_v,
+        low_expected, True, reading_en, reading_zh,
+    )  # fmt: skip
