@@ -4,4 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("feedback/new/", views.RecordFeedbackView.as_view(), name="record-feedback"),
+    path("customers/search/", views.CustomerSearchView.as_view(), name="customer-search"),
 ]
