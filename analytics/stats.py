@@ -22,7 +22,9 @@ __all__ = [
     "DEFAULT_ALPHA",
     "MIN_N_MEAN",
     "MIN_N_PROPORTION",
+    "MIN_N_CORRELATION",
     "ChiSquareTest",
+    "Correlation",
     "EffectSize",
     "Interval",
     "MeanTest",
@@ -32,6 +34,7 @@ __all__ = [
     "effect_size",
     "format_p",
     "mann_whitney",
+    "spearman",
     "two_proportion_z",
     "welch_t",
     "welch_t_from_stats",
@@ -505,3 +508,66 @@ def chi_square(
         n, row_labels, col_labels, observed, tuple(expected), chi2, dof, p_value, cramers_v,
         low_expected, True, reading_en, reading_zh,
     )  # fmt: skip
+
+
+# --- correlation ---------------------------------------------------------------------------------------------
+
+MIN_N_CORRELATION = 10
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Spearman rank correlation (two-sided p) between a sub-metric and the score."""
+
+    n: int
+    rho: float | None
+    p_value: float | None
+    enough_data: bool
+    reading_en: str
+    reading_zh: str
+
+    def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
+        """True when there is enough data and p < alpha."""
+        return _significant(self.enough_data, self.p_value, alpha)
+
+
+def _strength(rho: float) -> tuple[str, str]:
+    a = abs(rho)
+    if a < 0.1:
+        return "no", "几乎没有"
+    if a < 0.3:
+        return "a weak", "较弱的"
+    if a < 0.5:
+        return "a moderate", "中等的"
+    return "a strong", "较强的"
+
+
+def spearman(
+    x: Sequence[float], y: Sequence[float], *, what: str = "the sub-metric", what_zh: str = "该子指标"
+) -> Correlation:
+    """Spearman's rho between paired x and y (pairs with a missing value must be removed by the caller)."""
+    if len(x) != len(y):
+        raise ValueError("x and y must have the same length")
+    n = len(x)
+    if n < MIN_N_CORRELATION or len(set(x)) < 2 or len(set(y)) < 2:
+        return Correlation(
+            n, None, None, False,
+            f"Not enough data to relate {what} to the score (n = {n}; at least {MIN_N_CORRELATION} "
+            "paired values with some variation are needed).",
+            f"数据不足，无法分析{what_zh}与评分的关系（n = {n}；至少需要 {MIN_N_CORRELATION} 对且有变化的数据）。",
+        )  # fmt: skip
+    res = sps.spearmanr(x, y)
+    rho, p_value = float(res.statistic), float(res.pvalue)
+    s_en, s_zh = _strength(rho)
+    direction_en = "higher values go with higher scores" if rho > 0 else "higher values go with lower scores"
+    direction_zh = "数值越高评分越高" if rho > 0 else "数值越高评分越低"
+    v_en, v_zh = _verdict(_significant(True, p_value, DEFAULT_ALPHA))
+    reading_en = (
+        f"{what.capitalize()} shows {s_en} relation with the score (Spearman rho = {rho:+.2f}, n = {n}, "
+        f"{format_p(p_value)}; {direction_en}): {v_en}."
+    )
+    reading_zh = (
+        f"{what_zh}与评分呈{s_zh}相关（Spearman rho = {rho:+.2f}，n = {n}，{format_p(p_value)}；"
+        f"{direction_zh}）：{v_zh}。"
+    )
+    return Correlation(n, rho, p_value, True, reading_en, reading_zh)

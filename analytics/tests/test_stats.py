@@ -275,3 +275,24 @@ def test_stats_module_does_not_import_django():
         alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert "django" not in imported
+
+
+# --- Spearman ------------------------------------------------------------------------------------------------
+
+
+def test_spearman_by_ranking_and_pearson():
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 6, 80).tolist()
+    y = [round(min(5, max(1, v * 0.6 + rng.normal(1.5, 0.8))), 1) for v in x]
+    res = stats.spearman(x, y, what="accuracy", what_zh="准确性")
+    rx, ry = sps.rankdata(x), sps.rankdata(y)
+    rho = float(np.corrcoef(rx, ry)[0, 1])
+    t = rho * math.sqrt((80 - 2) / (1 - rho**2))
+    assert res.rho == pytest.approx(rho)
+    assert res.p_value == pytest.approx(2 * sps.t.sf(abs(t), 78))
+    assert res.n == 80 and res.significant() and "Accuracy shows" in res.reading_en and "准确性" in res.reading_zh
+
+
+def test_spearman_not_enough_data():
+    assert not stats.spearman([1, 2, 3], [3, 2, 1]).enough_data
+    assert not stats.spearman([2] * 20, list(range(20))).enough_data
