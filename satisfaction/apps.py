@@ -14,3 +14,11 @@ class SatisfactionConfig(AppConfig):
         for model in self.get_models():
             if not auditlog.contains(model):
                 auditlog.register(model)
+
+        # Alert evaluation follows every saved record; the feedback service does not import the alert pipeline.
+        from satisfaction.services import feedback
+        from satisfaction.tasks.alerts import enqueue_batch_evaluation, enqueue_record_evaluation
+
+        feedback.register_after_record_hook(enqueue_record_evaluation)
+        if hasattr(feedback, "register_after_batch_hook"):
+            feedback.register_after_batch_hook(enqueue_batch_evaluation)

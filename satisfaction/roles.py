@@ -33,6 +33,8 @@ MANAGER_PERMISSIONS = {
         "satisfactiontarget": ["view"],
         "satisfactionalert": ["view", "change"],
         "watchlistentry": ["view", "add", "change"],
+        "customerriskscore": ["view"],
+        "notificationpreference": ["view"],
         "improvementsuggestion": ["view", "change"],
         "improvementmeasure": ["view", "add", "change"],
         "improvementtask": ["view", "add", "change", "delete"],

@@ -15,3 +15,12 @@ app.autodiscover_tasks()
 
 # Beat schedule: filled in by the apps that own the periodic work.
 app.conf.beat_schedule = {}
+# Alerts: catch up records never evaluated (broker down, worker died), and the window rules with risk scores.
+app.conf.beat_schedule["alerts-sweep-unevaluated"] = {
+    "task": "satisfaction.tasks.alerts.sweep_unevaluated_alerts",
+    "schedule": 60.0,
+}
+app.conf.beat_schedule["alerts-window-rules"] = {
+    "task": "satisfaction.tasks.alerts.run_window_rules",
+    "schedule": 15 * 60.0,
+}
