@@ -168,12 +168,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A service's ValidationError answers 400 naming each field; a lost race on a unique key answers 409.
+    "EXCEPTION_HANDLER": "satisfaction.api.exceptions.api_exception_handler",
+    # Writes are throttled per user, token requests per client address (satisfaction/api/throttling.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "writes": env.str("API_WRITE_RATE", default="600/minute"),
+        "token": env.str("API_TOKEN_RATE", default="20/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Satisfaction API",
     "DESCRIPTION": "Customer satisfaction records, analytics, alerts and improvement measures.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for the high/medium/low choice set shared by urgency, ticket priority and priorities.
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "satisfaction.models.base.Level"},
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

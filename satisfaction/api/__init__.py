@@ -1,0 +1,1 @@
+"""REST API v1: token or session authentication, role permissions as on the pages, an OpenAPI schema."""

@@ -1,0 +1,28 @@
+"""Throttles: writes per user, token requests per client address. Rates live in REST_FRAMEWORK settings."""
+
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+
+class _SettingsRateMixin:
+    def get_rate(self):
+        # Read the rate on every request (not once at import) so settings overrides take effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class WriteRateThrottle(_SettingsRateMixin, UserRateThrottle):
+    """Limits POST/PUT/PATCH/DELETE per user; reads are not throttled."""
+
+    scope = "writes"
+
+    def allow_request(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().allow_request(request, view)
+
+
+class TokenRateThrottle(_SettingsRateMixin, AnonRateThrottle):
+    """Limits password-for-token exchanges per client address, against password guessing."""
+
+    scope = "token"

@@ -1,0 +1,35 @@
+"""Routes of API v1, included at /api/v1/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from satisfaction.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("service-types", views.ServiceTypeViewSet, basename="service-type")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("contracts", views.ContractViewSet, basename="contract")
+router.register("tickets", views.ServiceTicketViewSet, basename="ticket")
+router.register("complaints", views.ComplaintViewSet, basename="complaint")
+router.register("records", views.SatisfactionRecordViewSet, basename="record")
+router.register("alerts", views.SatisfactionAlertViewSet, basename="alert")
+router.register("watchlist", views.WatchlistEntryViewSet, basename="watchlist")
+router.register("suggestions", views.ImprovementSuggestionViewSet, basename="suggestion")
+router.register("measures", views.ImprovementMeasureViewSet, basename="measure")
+router.register("tasks", views.ImprovementTaskViewSet, basename="task")
+
+enterprise = [
+    path("satisfaction/record", views.RecordSatisfactionView.as_view(), name="satisfaction-record"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("enterprise-satisfaction/", include(enterprise)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]
