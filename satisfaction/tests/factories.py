@@ -110,3 +110,12 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     rule_code = "service_below_target"
     category = m.Category.PROCESS
     title_en = factory.Sequence(lambda n: f"Suggestion {n}")
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.WebhookEndpoint
+
+    name = factory.Sequence(lambda n: f"Endpoint {n}")
+    url = "http://127.0.0.1:9/hook"
+    secret = factory.Sequence(lambda n: f"secret-{n}")
