@@ -21,6 +21,7 @@ from .customers import (
     segment_priority_subquery,
 )
 from .feedback import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN, SatisfactionRecord, SatisfactionTarget
+from .imports import ImportJob, ImportKind, ImportMapping
 from .improvements import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask, MeasureEvaluation
 from .service import Complaint, ServiceTicket
 
@@ -40,6 +41,9 @@ __all__ = [
     "Contact",
     "Contract",
     "Customer",
+    "ImportJob",
+    "ImportKind",
+    "ImportMapping",
     "ImprovementMeasure",
     "ImprovementSuggestion",
     "ImprovementTask",

@@ -1,0 +1,346 @@
+"""Streaming validate-then-write machinery shared by every import kind and by `record_satisfaction_batch`.
+
+Pass 1 reads rows in chunks, validates them, resolves references in bulk and spools the converted rows
+to a temporary file; pass 2 runs only when no row failed and inserts the spool in one transaction. Memory
+stays flat whatever the file size: chunks, the spool, the duplicate check and the error list live on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import logging
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 2000
+ERROR_PREVIEW = 200
+# Leave headroom under the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
+MAX_PARAMS_PER_STATEMENT = 30000
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell: spreadsheet row number (header = 1), column, the value and why."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class RowInvalid(Exception):
+    """Raised by a column parser; `reason` is the user-facing sentence."""
+
+    def __init__(self, reason: str, column: str | None = None):
+        super().__init__(reason)
+        self.reason = str(reason)
+        self.column = column
+
+
+@dataclass
+class BatchResult:
+    """What a batch import did: counts, the ids it created, and the row errors (first ones kept in memory)."""
+
+    rows_total: int = 0
+    created_ids: list[int] = field(default_factory=list)
+    skipped: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+    unknown_columns: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def created(self) -> int:
+        return len(self.created_ids)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0 and not self.message
+
+
+class ErrorSink:
+    """Collects row errors: every one into a temporary CSV, the first few in memory for the summary."""
+
+    HEADER = ("row", "column", "value", "reason")
+
+    def __init__(self, keep: int = ERROR_PREVIEW, labels: Mapping[str, str] | None = None):
+        self.keep = keep
+        # Field name → the header the user's file calls it, so the report speaks the file's language.
+        self.labels = dict(labels or {})
+        self.count = 0
+        self.preview: list[RowError] = []
+        # Lives as long as the sink; close() releases it.
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file)
+
+    def add(self, row: int, column: str, value: Any, reason: str) -> None:
+        error = RowError(row=row, column=self.labels.get(column, column), value=_short(value), reason=str(reason))
+        self.count += 1
+        if len(self.preview) < self.keep:
+            self.preview.append(error)
+        self._writer.writerow((error.row, error.column, error.value, error.reason))
+
+    def write_csv(self, out: io.TextIOBase) -> None:
+        """Write the full report as CSV; cells that a spreadsheet would run as a formula are neutralised."""
+        writer = csv.writer(out)
+        writer.writerow(self.HEADER)
+        self._file.flush()
+        self._file.seek(0)
+        for row in csv.reader(self._file):
+            writer.writerow([neutralise(cell) for cell in row])
+        self._file.seek(0, io.SEEK_END)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to cells starting with = + - @ so spreadsheets do not evaluate them."""
+    return "'" + cell if cell and cell.startswith(FORMULA_PREFIXES) else cell
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 200 else text[:197] + "…"
+
+
+class SeenKeys:
+    """External ids seen earlier in the same file, kept in a temporary on-disk SQLite table (bounded memory)."""
+
+    def __init__(self):
+        self._tmp = tempfile.NamedTemporaryFile(suffix=".sqlite3")  # noqa: SIM115 - closed in close()
+        self._db = sqlite3.connect(self._tmp.name)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+
+    def add(self, pairs: list[tuple[str, int]]) -> dict[int, int]:
+        """Record `(key, row)` pairs; returns {row: earlier row with the same key} for the repeats."""
+        repeats: dict[int, int] = {}
+        first_in_chunk: dict[str, int] = {}
+        for key, row in pairs:
+            if key in first_in_chunk:
+                repeats[row] = first_in_chunk[key]
+            else:
+                first_in_chunk[key] = row
+        keys = list(first_in_chunk)
+        earlier: dict[str, int] = {}
+        for start in range(0, len(keys), 900):
+            part = keys[start : start + 900]
+            marks = ",".join("?" * len(part))
+            earlier.update(self._db.execute(f"SELECT key, row FROM seen WHERE key IN ({marks})", part).fetchall())
+        for key, row in first_in_chunk.items():
+            if key in earlier:
+                repeats[row] = earlier[key]
+        self._db.executemany(
+            "INSERT OR IGNORE INTO seen (key, row) VALUES (?, ?)",
+            [(k, r) for k, r in first_in_chunk.items() if k not in earlier],
+        )
+        return repeats
+
+    def close(self) -> None:
+        self._db.close()
+        self._tmp.close()
+
+
+class Spool:
+    """Validated rows waiting for the write pass, pickled chunk by chunk into a temporary file."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self.rows = 0
+
+    def append(self, rows: list[CleanRow]) -> None:
+        if rows:
+            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(rows)
+
+    def __iter__(self) -> Iterator[list[CleanRow]]:
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)  # our own temporary file, written above
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass
+class CleanRow:
+    """A row that passed validation: its number, external id and model values by attname."""
+
+    row: int
+    external_id: str
+    values: dict[str, Any]
+
+
+class BatchSpec:
+    """What one kind of import needs: the model, how to clean a chunk of raw rows, what to do after writing.
+
+    Subclasses implement `clean_chunk`; the engine does chunking, duplicates, idempotency, spooling and writing.
+    """
+
+    model: type[models.Model]
+    # Model attnames written for every row, in this order; the rest get their field defaults.
+    label = "row"
+
+    def clean_chunk(self, chunk: list[tuple[int, Mapping[str, Any]]], errors: ErrorSink) -> list[CleanRow]:
+        raise NotImplementedError
+
+    def after_write(self, created: list[tuple[int, str]], spooled: list[CleanRow]) -> None:
+        """Called inside the write transaction with (id, external_id) of the rows created; schedule side effects."""
+
+    def on_commit(self, created_ids: list[int]) -> None:
+        """Runs once after the write transaction committed."""
+
+
+def run_batch(
+    *,
+    spec: BatchSpec,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    dry_run: bool = False,
+    errors: ErrorSink | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> BatchResult:
+    """Validate every row (pass 1), then write all of them in one transaction (pass 2) only if none failed.
+
+    Rows whose external id exists already are skipped (re-imports create nothing); a repeated external id inside
+    the file is a row error. `on_progress(rows_done, phase)` is called per chunk ("validating") and once before
+    writing ("writing"). Not one atomic block on purpose: pass 1 reports progress that others must see.
+    """
+    own_sink = errors is None
+    errors = errors or ErrorSink()
+    result = BatchResult(dry_run=dry_run)
+    seen = SeenKeys()
+    spool = Spool()
+    try:
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, chunk_rows)):
+            result.rows_total += len(chunk)
+            cleaned = spec.clean_chunk(chunk, errors)
+            cleaned = _drop_repeats(cleaned, seen, errors)
+            existing = _existing_external_ids(spec.model, [c.external_id for c in cleaned])
+            result.skipped += sum(1 for c in cleaned if c.external_id in existing)
+            if not errors.count and not dry_run:
+                spool.append([c for c in cleaned if c.external_id not in existing])
+            if on_progress:
+                on_progress(result.rows_total, "validating")
+        result.error_count = errors.count
+        result.errors = list(errors.preview)
+        if errors.count or dry_run:
+            return result
+        if on_progress:
+            on_progress(result.rows_total, "writing")
+        result.created_ids = _write(spec=spec, spool=spool)
+        result.written = True
+        return result
+    finally:
+        seen.close()
+        spool.close()
+        if own_sink:
+            errors.close()
+
+
+def _drop_repeats(cleaned: list[CleanRow], seen: SeenKeys, errors: ErrorSink) -> list[CleanRow]:
+    repeats = seen.add([(c.external_id, c.row) for c in cleaned])
+    if not repeats:
+        return cleaned
+    kept = []
+    for c in cleaned:
+        if c.row in repeats:
+            errors.add(c.row, "external_id", c.external_id, f"Duplicate id: row {repeats[c.row]} has the same id.")
+        else:
+            kept.append(c)
+    return kept
+
+
+def _existing_external_ids(model, external_ids: list[str]) -> set[str]:
+    if not external_ids:
+        return set()
+    found: set[str] = set()
+    for start in range(0, len(external_ids), 900):
+        part = external_ids[start : start + 900]
+        found.update(model._default_manager.filter(external_id__in=part).values_list("external_id", flat=True))
+    return found
+
+
+@transaction.atomic
+def _write(*, spec: BatchSpec, spool: Spool) -> list[int]:
+    """Insert the spooled rows in one transaction; returns the new ids. A row raced in meanwhile is skipped."""
+    writer = BulkInserter(spec.model)
+    created_ids: list[int] = []
+    for rows in spool:
+        created = writer.insert(rows)
+        created_ids.extend(pk for pk, _ in created)
+        spec.after_write(created, rows)
+    transaction.on_commit(lambda: spec.on_commit(created_ids))
+    return created_ids
+
+
+class BulkInserter:
+    """Multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id, external_id` built from the model's fields.
+
+    Plain SQL rather than `bulk_create`: no model instance per row, and conflicts on external_id are skipped
+    with the ids of the rows actually inserted still returned (bulk_create gives no ids with ignore_conflicts).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.columns = [f.attname for f in self.fields]
+        ops = connection.ops
+        self._prep: list[Callable | None] = []
+        for f in self.fields:
+            internal = f.get_internal_type()
+            if internal == "DateTimeField":
+                self._prep.append(ops.adapt_datetimefield_value)
+            elif internal == "DateField":
+                self._prep.append(ops.adapt_datefield_value)
+            elif internal == "DecimalField":
+                self._prep.append(lambda v, f=f: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places))
+            elif internal == "JSONField":
+                self._prep.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+            else:
+                self._prep.append(None)
+        self._defaults = {f.attname: f for f in self.fields}
+        qn = connection.ops.quote_name
+        self._head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in self.fields)}) VALUES "
+        self._tail = f" ON CONFLICT DO NOTHING RETURNING {qn(model._meta.pk.column)}, {qn('external_id')}"
+        self._row_marks = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self.rows_per_statement = max(1, MAX_PARAMS_PER_STATEMENT // len(self.fields))
+
+    def row_params(self, values: dict[str, Any]) -> list:
+        params = []
+        for attname, prep in zip(self.columns, self._prep, strict=True):
+            value = values[attname] if attname in values else self._defaults[attname].get_default()
+            params.append(prep(value) if prep is not None and value is not None else value)
+        return params
+
+    def insert(self, rows: list[CleanRow]) -> list[tuple[int, str]]:
+        created: list[tuple[int, str]] = []
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), self.rows_per_statement):
+                part = rows[start : start + self.rows_per_statement]
+                params = []
+                for row in part:
+                    params.extend(self.row_params(row.values))
+                cursor.execute(self._head + ", ".join([self._row_marks] * len(part)) + self._tail, params)
+                created.extend(cursor.fetchall())
+        return created

@@ -1,0 +1,275 @@
+"""Import entry points: import a file, create and run import jobs, save header mappings by name.
+
+The web page, the `import_data` command, the API upload and the Celery task all come through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from satisfaction.models import ImportJob, ImportKind, ImportMapping, SatisfactionRecord
+from satisfaction.services.feedback import record_satisfaction_batch
+
+from .engine import BatchResult, ErrorSink, run_batch
+from .kinds import COLUMNS, ModelBatch, header_aliases, normalise_header
+from .readers import UnreadableFile, open_table
+
+logger = logging.getLogger(__name__)
+
+IGNORE = "-"  # a saved mapping may send a column here on purpose: read, not imported, not reported
+
+
+@dataclass
+class HeaderMap:
+    """How a file's header row maps onto a kind's fields."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def map_headers(*, kind: str, headers: list[str], mapping: Mapping[str, str] | None = None) -> HeaderMap:
+    """Match each header to a field: the saved mapping first, then the English/Chinese aliases of the kind."""
+    aliases = header_aliases(kind)
+    fields = {c.name for c in COLUMNS[kind]}
+    custom = {normalise_header(k): v for k, v in (mapping or {}).items()}
+    result = HeaderMap()
+    for position, header in enumerate(headers):
+        key = normalise_header(header)
+        if not key:
+            continue
+        target = custom.get(key) or aliases.get(key)
+        if target == IGNORE:
+            continue
+        if target is None or target not in fields:
+            result.unknown.append(header.strip())
+            continue
+        if target in result.index:
+            result.problems.append(f"Columns {result.labels[target]!r} and {header.strip()!r} both mean {target!r}.")
+            continue
+        result.index[target] = position
+        result.labels[target] = header.strip()
+    for column in COLUMNS[kind]:
+        if column.required and column.name not in result.index:
+            accepted = ", ".join([column.name, *column.headers[:3]])
+            result.problems.append(f"Required column {column.name!r} is missing (accepted headers: {accepted}).")
+    return result
+
+
+def import_file(
+    *,
+    kind: str,
+    source: str | os.PathLike | IO[bytes],
+    filename: str = "",
+    mapping: ImportMapping | Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    user=None,
+    errors: ErrorSink | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Validate a CSV/XLSX file of one kind and, if every row is valid and not `dry_run`, import it all.
+
+    Returns a `BatchResult`; `message` is set when the file as a whole could not be imported (unreadable,
+    required columns missing). Row errors go to `errors` (an `ErrorSink`) when given.
+    """
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
+    columns = mapping.columns if isinstance(mapping, ImportMapping) else mapping
+    own_sink = errors is None
+    errors = errors or ErrorSink()
+    try:
+        try:
+            table = open_table(source, filename=filename)
+        except UnreadableFile as exc:
+            return BatchResult(dry_run=dry_run, message=exc.reason)
+        headers = map_headers(kind=kind, headers=table.headers, mapping=columns)
+        if headers.problems:
+            for problem in headers.problems:
+                errors.add(1, "header", "", problem)
+            return _finish(
+                BatchResult(dry_run=dry_run, message=" ".join(headers.problems)), headers, errors, table.rows
+            )
+        if on_total:
+            on_total(table.estimated_rows)
+        errors.labels.update(headers.labels)
+        rows = _records(table.rows, headers.index)
+        try:
+            if kind == ImportKind.FEEDBACK:
+                result = record_satisfaction_batch(
+                    rows=rows,
+                    channel=SatisfactionRecord.Channel.IMPORT,
+                    recorded_by=user,
+                    dry_run=dry_run,
+                    errors=errors,
+                    on_progress=on_progress,
+                )
+            else:
+                result = run_batch(
+                    spec=ModelBatch(kind), rows=rows, dry_run=dry_run, errors=errors, on_progress=on_progress
+                )
+        except UnreadableFile as exc:
+            result = BatchResult(dry_run=dry_run, message=exc.reason, error_count=errors.count)
+        return _finish(result, headers, errors, table.rows)
+    finally:
+        if own_sink:
+            errors.close()
+
+
+def _records(rows: Iterator[tuple[int, list[Any]]], index: dict[str, int]):
+    items = list(index.items())
+    for number, cells in rows:
+        width = len(cells)
+        yield number, {name: cells[i] for name, i in items if i < width}
+
+
+def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, rows) -> BatchResult:
+    rows.close()  # releases the file when validation stopped early
+    result.unknown_columns = headers.unknown
+    result.columns = {label: name for name, label in headers.labels.items()}
+    result.error_count = errors.count
+    result.errors = list(errors.preview)
+    return result
+
+
+@transaction.atomic
+def save_import_mapping(*, name: str, kind: str, columns: Mapping[str, str], created_by=None) -> ImportMapping:
+    """Create or replace the header mapping called `name`; every target must be a field of `kind` (or "-")."""
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
+    fields = {c.name for c in COLUMNS[kind]} | {IGNORE}
+    bad = sorted(str(v) for v in columns.values() if v not in fields)
+    if bad:
+        allowed = ", ".join(sorted(fields))
+        raise ValidationError({"columns": f"Not fields of {kind}: {', '.join(bad)}. Allowed: {allowed}."})
+    mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
+    mapping.kind = kind
+    mapping.columns = {str(k).strip(): v for k, v in columns.items() if str(k).strip()}
+    if created_by is not None and mapping.created_by_id is None:
+        mapping.created_by = created_by
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def create_import_job(
+    *, kind: str, file, created_by=None, dry_run: bool = False, mapping: ImportMapping | None = None
+) -> ImportJob:
+    """Store the uploaded file as a new import job and queue it (on commit); returns the job."""
+    job = ImportJob(
+        kind=kind,
+        original_name=os.path.basename(getattr(file, "name", "") or "")[:255],
+        dry_run=dry_run,
+        mapping=mapping,
+        created_by=created_by,
+    )
+    job.file.save(job.original_name or "upload", file, save=False)
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: enqueue_import_job(job_id=job.pk))
+    return job
+
+
+def enqueue_import_job(*, job_id: int) -> None:
+    """Send the job to the worker (inline in eager mode); if the broker is down, the job says so."""
+    from satisfaction.tasks.imports import run_import
+
+    try:
+        run_import.delay(job_id)
+    except Exception:
+        logger.exception("Could not queue import job %s", job_id)
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+            status=ImportJob.Status.FAILED,
+            message="The import could not be queued (task broker unavailable). Upload the file again later.",
+            finished_at=timezone.now(),
+        )
+
+
+def run_import_job(*, job_id: int) -> ImportJob:
+    """Run one import job to the end, reporting progress into its row; a finished job is left alone."""
+    job = ImportJob.objects.select_related("mapping", "created_by").get(pk=job_id)
+    if job.is_finished:
+        return job
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    # Progress goes through queryset updates: visible at once to the page polling it, and not an audit entry each.
+    jobs.update(status=ImportJob.Status.VALIDATING, started_at=timezone.now(), rows_done=0, message="")
+    estimate = {"total": 0}
+
+    def on_total(total: int) -> None:
+        estimate["total"] = total
+        jobs.update(rows_total=total)
+
+    def on_progress(done: int, phase: str) -> None:
+        estimate["total"] = max(estimate["total"], done)
+        status = ImportJob.Status.WRITING if phase == "writing" else ImportJob.Status.VALIDATING
+        jobs.update(rows_done=done, rows_total=estimate["total"], status=status)
+
+    errors = ErrorSink()
+    try:
+        with job.file.open("rb") as source:
+            result = import_file(
+                kind=job.kind,
+                source=source,
+                filename=job.original_name or job.file.name,
+                mapping=job.mapping,
+                dry_run=job.dry_run,
+                user=job.created_by,
+                errors=errors,
+                on_progress=on_progress,
+                on_total=on_total,
+            )
+    except Exception as exc:
+        logger.exception("Import job %s failed", job.pk)
+        jobs.update(status=ImportJob.Status.FAILED, message=f"Import failed: {exc}", finished_at=timezone.now())
+        errors.close()
+        return ImportJob.objects.get(pk=job.pk)
+    try:
+        report = _save_error_report(job, errors) if errors.count else ""
+    finally:
+        errors.close()
+    if result.message:
+        status = ImportJob.Status.FAILED if not result.error_count else ImportJob.Status.REJECTED
+    elif result.error_count:
+        status = ImportJob.Status.REJECTED
+    elif result.dry_run:
+        status = ImportJob.Status.VALIDATED
+    else:
+        status = ImportJob.Status.SUCCEEDED
+    jobs.update(
+        status=status,
+        rows_total=result.rows_total,
+        rows_done=result.rows_total,
+        created_count=result.created,
+        skipped_count=result.skipped,
+        error_count=result.error_count,
+        errors_preview=[e.__dict__ for e in result.errors[:50]],
+        unknown_columns=result.unknown_columns,
+        error_report=report,
+        message=result.message,
+        finished_at=timezone.now(),
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _save_error_report(job: ImportJob, errors: ErrorSink) -> str:
+    """Write the full row-error report as a UTF-8 (BOM, for Excel) CSV into storage; returns its name."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="") as out:
+        errors.write_csv(out)
+        out.flush()
+        out.seek(0)
+        field_file = job.error_report
+        return field_file.storage.save(
+            field_file.field.generate_filename(job, f"import-{job.pk}-errors.csv"), File(out.buffer)
+        )
