@@ -107,11 +107,15 @@ def suggestion_list() -> QuerySet[ImprovementSuggestion]:
 def measure_list() -> QuerySet[ImprovementMeasure]:
     """Measures with scope and owner, plus `task_count`, `open_task_count` and `done_task_count`."""
     open_statuses = [ImprovementTask.Status.TODO, ImprovementTask.Status.IN_PROGRESS]
-    return ImprovementMeasure.objects.select_related("service_type", "customer", "owner", "suggestion").annotate(
-        task_count=Count("tasks", distinct=True),
-        open_task_count=Count("tasks", filter=Q(tasks__status__in=open_statuses), distinct=True),
-        done_task_count=Count("tasks", filter=Q(tasks__status=ImprovementTask.Status.DONE), distinct=True),
-    )
+    return (
+        ImprovementMeasure.objects.select_related("service_type", "customer", "owner", "suggestion")
+        .annotate(
+            task_count=Count("tasks", distinct=True),
+            open_task_count=Count("tasks", filter=Q(tasks__status__in=open_statuses), distinct=True),
+            done_task_count=Count("tasks", filter=Q(tasks__status=ImprovementTask.Status.DONE), distinct=True),
+        )
+        .order_by(*ImprovementMeasure._meta.ordering)
+    )  # Meta.ordering is dropped from GROUP BY queries
 
 
 def task_list() -> QuerySet[ImprovementTask]:

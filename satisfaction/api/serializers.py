@@ -26,6 +26,9 @@ from satisfaction.models import (
 )
 
 User = get_user_model()
+# Bounds the database enforces with check constraints, declared here so a bad value is a 400 on its field.
+SCORE_1_5 = {"min_value": 1, "max_value": 5}
+NON_NEGATIVE = {"min_value": 0}
 
 
 class ServiceTypeField(serializers.SlugRelatedField):
@@ -100,6 +103,15 @@ class ContactSerializer(CleanModelSerializer):
         model = Contact
         fields = ["id", "external_id", "customer", "name", "contact_priority", "email", "phone", "language"]
         validators: list = []
+        extra_kwargs = {"contact_priority": {"min_value": 1, "max_value": 5}}
+
+
+def _require_order(attrs: dict, instance, earlier: str, later: str) -> None:
+    """400 on `later` when it falls before `earlier` (the database constraint would refuse it)."""
+    start = attrs.get(earlier, getattr(instance, earlier, None))
+    end = attrs.get(later, getattr(instance, later, None))
+    if start is not None and end is not None and end < start:
+        raise serializers.ValidationError({later: [f"Must not be before {earlier}."]})
 
 
 class ContractSerializer(CleanModelSerializer):
@@ -109,6 +121,11 @@ class ContractSerializer(CleanModelSerializer):
         model = Contract
         fields = ["id", "external_id", "customer", "number", "service_type", "start_date", "end_date", "value"]
         validators: list = []
+        extra_kwargs = {"value": {"min_value": 0}}
+
+    def validate(self, attrs):
+        _require_order(attrs, self.instance, "start_date", "end_date")
+        return super().validate(attrs)
 
 
 class _HelpdeskSerializer(CleanModelSerializer):
@@ -118,6 +135,10 @@ class _HelpdeskSerializer(CleanModelSerializer):
 
 
 class ServiceTicketSerializer(_HelpdeskSerializer):
+    def validate(self, attrs):
+        _require_order(attrs, self.instance, "opened_at", "closed_at")
+        return super().validate(attrs)
+
     class Meta:
         model = ServiceTicket
         fields = [
@@ -139,9 +160,16 @@ class ServiceTicketSerializer(_HelpdeskSerializer):
             "agent_name",
         ]
         validators: list = []
+        extra_kwargs = {"satisfaction": SCORE_1_5, "handling_hours": NON_NEGATIVE}
 
 
 class ComplaintSerializer(_HelpdeskSerializer):
+    def validate(self, attrs):
+        _require_order(attrs, self.instance, "filed_at", "responded_at")
+        _require_order(attrs, self.instance, "filed_at", "resolved_at")
+        _require_order(attrs, self.instance, "responded_at", "resolved_at")
+        return super().validate(attrs)
+
     class Meta:
         model = Complaint
         fields = [
@@ -164,6 +192,7 @@ class ComplaintSerializer(_HelpdeskSerializer):
             "agent_name",
         ]
         validators: list = []
+        extra_kwargs = {"satisfaction": SCORE_1_5, "response_hours": NON_NEGATIVE, "resolution_hours": NON_NEGATIVE}
 
 
 class SatisfactionRecordSerializer(serializers.ModelSerializer):
