@@ -8,9 +8,10 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self):
-        from satisfaction.services.improvements import register_baseline_provider
+        # Snapshot buckets follow every saved record; the feedback service does not import analytics.
+        from analytics.tasks.snapshots import refresh_snapshots_after_batch, refresh_snapshots_after_record
+        from satisfaction.services import feedback
 
-        from .evaluation import baseline_for_measure
-
-        # A measure's baseline KPIs come from analytics; satisfaction only knows the hook (DESIGN §6).
-        register_baseline_provider(baseline_for_measure)
+        feedback.register_after_record_hook(refresh_snapshots_after_record)
+        if hasattr(feedback, "register_after_batch_hook"):
+            feedback.register_after_batch_hook(refresh_snapshots_after_batch)
