@@ -6,6 +6,7 @@ Periodic schedules are declared in one place: CELERY_BEAT_SCHEDULE below.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction_site.settings")
 
@@ -23,4 +24,9 @@ app.conf.beat_schedule["alerts-sweep-unevaluated"] = {
 app.conf.beat_schedule["alerts-window-rules"] = {
     "task": "satisfaction.tasks.alerts.run_window_rules",
     "schedule": 15 * 60.0,
+}
+# Analytics: rebuild the daily snapshot table every night (repairs buckets a segment change or a lost task left stale).
+app.conf.beat_schedule["analytics-rebuild-snapshots"] = {
+    "task": "analytics.tasks.snapshots.rebuild_snapshots",
+    "schedule": crontab(hour=2, minute=15),
 }

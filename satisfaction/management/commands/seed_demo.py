@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from satisfaction.models import Customer
@@ -30,6 +31,8 @@ class Command(BaseCommand):
         for name, n in report.counts.items():
             self.stdout.write(f"  {name:>22}: {n:,}")
         self.stdout.write(self.style.SUCCESS(f"Demo data ({scale}, seed {seed}) created in {report.seconds:.1f} s."))
+        # Dashboards read the daily snapshots: build them now (by name, so this app does not import analytics).
+        call_command("rebuild_snapshots", stdout=self.stdout)
         if report.users:
             self.stdout.write(self.style.WARNING("Demo logins (shown once; change with `manage.py changepassword`):"))
             for username, password in report.users.items():
