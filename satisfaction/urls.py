@@ -1,11 +1,28 @@
 from django.urls import path
 
-from . import views, views_customers
+from . import views, views_alerts, views_customers
+from . import views_imports as imports_views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("imports/", imports_views.ImportIndexView.as_view(), name="import-index"),
+    path("imports/mappings/", imports_views.ImportMappingSaveView.as_view(), name="import-mapping-save"),
+    path("imports/template/", imports_views.ImportTemplateView.as_view(), name="import-template"),
+    path("imports/<int:job_id>/", imports_views.ImportJobView.as_view(), name="import-job"),
+    path("imports/<int:job_id>/errors.csv", imports_views.ImportJobErrorsView.as_view(), name="import-job-errors"),
     path("feedback/new/", views.RecordFeedbackView.as_view(), name="record-feedback"),
     path("customers/search/", views.CustomerSearchView.as_view(), name="customer-search"),
     path("customers/", views_customers.CustomerListView.as_view(), name="customer-list"),
     path("customers/<int:pk>/", views_customers.CustomerDetailView.as_view(), name="customer-detail"),
+    path("alerts/", views_alerts.AlertListView.as_view(), name="alert-list"),
+    path("alerts/<int:pk>/", views_alerts.AlertDetailView.as_view(), name="alert-detail"),
+    path(
+        "alerts/<int:pk>/acknowledge/",
+        views_alerts.AlertActionView.as_view(action="acknowledge"),
+        name="alert-acknowledge",
+    ),
+    path("alerts/<int:pk>/resolve/", views_alerts.AlertActionView.as_view(action="resolve"), name="alert-resolve"),
+    path("watchlist/", views_alerts.WatchlistView.as_view(), name="watchlist"),
+    path("watchlist/add/", views_alerts.WatchlistAddView.as_view(), name="watchlist-add"),
+    path("watchlist/<int:pk>/remove/", views_alerts.WatchlistRemoveView.as_view(), name="watchlist-remove"),
 ]
