@@ -119,3 +119,14 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Endpoint {n}")
     url = "http://127.0.0.1:9/hook"
     secret = factory.Sequence(lambda n: f"secret-{n}")
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """An import job row as the import page shows it; the file name points nowhere (tests of runs upload files)."""
+
+    class Meta:
+        model = m.ImportJob
+
+    kind = m.ImportKind.FEEDBACK
+    file = "imports/sample.csv"
+    original_name = "sample.csv"

@@ -1,0 +1,67 @@
+"""`manage.py import_data KIND FILE [--mapping NAME] [--dry-run]`: import a CSV/XLSX file from the shell."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from satisfaction.models import ImportKind, ImportMapping
+from satisfaction.services.imports.engine import ErrorSink
+from satisfaction.services.imports.jobs import import_file
+
+
+class Command(BaseCommand):
+    help = "Import customers, contacts, contracts, tickets, complaints or feedback from a CSV or XLSX file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--mapping", help="Name of a saved header mapping.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate every row, write nothing.")
+        parser.add_argument("--user", help="Username recorded as the importer (feedback's recorded_by).")
+        parser.add_argument(
+            "--errors",
+            type=Path,
+            help="Where to write the row-error CSV (default: FILE.errors.csv when there are errors).",
+        )
+
+    def handle(self, *args, kind, file, mapping=None, dry_run=False, user=None, errors=None, **options):
+        if not file.is_file():
+            raise CommandError(f"No such file: {file}")
+        saved = None
+        if mapping:
+            saved = ImportMapping.objects.filter(name=mapping).first()
+            if saved is None:
+                raise CommandError(f"No saved mapping called {mapping!r}.")
+            if saved.kind != kind:
+                raise CommandError(f"Mapping {mapping!r} is for {saved.kind}, not {kind}.")
+        importer = None
+        if user:
+            importer = get_user_model().objects.filter(username=user).first()
+            if importer is None:
+                raise CommandError(f"No user called {user!r}.")
+        sink = ErrorSink()
+        try:
+            result = import_file(
+                kind=kind, source=file, filename=file.name, mapping=saved, dry_run=dry_run, user=importer, errors=sink
+            )
+            if result.unknown_columns:
+                self.stderr.write(f"Unknown columns, not imported: {', '.join(result.unknown_columns)}")
+            if sink.count:
+                report = errors or file.with_name(file.name + ".errors.csv")
+                with open(report, "w", encoding="utf-8-sig", newline="") as out:
+                    sink.write_csv(out)
+                for error in result.errors[:20]:
+                    self.stderr.write(f"row {error.row}, {error.column} = {error.value!r}: {error.reason}")
+                if sink.count > 20:
+                    self.stderr.write(f"… {sink.count - 20} more")
+                self.stderr.write(f"Full error report: {report}")
+        finally:
+            sink.close()
+        summary = (
+            f"{kind}: {result.rows_total} rows read, {result.created} created, {result.skipped} already present, "
+            f"{result.error_count} row errors" + (" (dry run: nothing written)" if dry_run else "")
+        )
+        if result.message or result.error_count:
+            raise CommandError(f"{result.message or 'Nothing imported: fix the rows above and run again.'} {summary}")
+        self.stdout.write(self.style.SUCCESS(summary))
