@@ -182,7 +182,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # One name for the high/medium/low choice set shared by urgency, ticket priority and priorities.
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "satisfaction.models.base.Level"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "satisfaction.models.base.Level",
+        "AlertStatusEnum": "satisfaction.models.SatisfactionAlert.Status",
+        "SuggestionStatusEnum": "satisfaction.models.ImprovementSuggestion.Status",
+        "MeasureStatusEnum": "satisfaction.models.ImprovementMeasure.Status",
+        "TaskStatusEnum": "satisfaction.models.ImprovementTask.Status",
+    },
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

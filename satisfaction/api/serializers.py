@@ -310,8 +310,99 @@ class SatisfactionAlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AlertActionSerializer(serializers.Serializer):
+class AlertResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, help_text="What was done about it (required).")
+
+
+def active_users():
+    return User.objects.filter(is_active=True)
+
+
+class WatchlistAddSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=active_users(), required=False, allow_null=True, help_text="Who follows up; default: you."
+    )
+
+
+class WatchlistRemoveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, help_text="Why the customer leaves the watch list (required).")
+
+
+class WatchlistOwnerSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_users(), allow_null=True)
+
+
+class SuggestionAcceptSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=active_users(), required=False, allow_null=True, help_text="Owner of the new measure; default: you."
+    )
+    start_date = serializers.DateField(required=False, allow_null=True)
+    target_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        _require_order(attrs, None, "start_date", "target_date")
+        return attrs
+
+
+class SuggestionDismissSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, help_text="Why the suggestion is dismissed (required).")
+
+
+class MeasureInputSerializer(serializers.Serializer):
+    """The editable fields of a measure; `measure_create` / `measure_update` validate the rest."""
+
+    title = serializers.CharField(max_length=250)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    category = serializers.ChoiceField(choices=ImprovementMeasure._meta.get_field("category").choices)
+    priority = serializers.ChoiceField(choices=ImprovementMeasure._meta.get_field("priority").choices, required=False)
+    service_type = ServiceTypeField(required=False, allow_null=True)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    segment_priority = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_users(), required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    target_date = serializers.DateField(required=False, allow_null=True)
+    expected_impact = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    def validate(self, attrs):
+        _require_order(attrs, self.instance, "start_date", "target_date")
+        return attrs
+
+
+class ImproveSerializer(MeasureInputSerializer):
+    """`POST satisfaction/improve`: a new measure, from a suggestion or from scratch."""
+
+    suggestion = serializers.PrimaryKeyRelatedField(
+        queryset=ImprovementSuggestion.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Accept this suggestion: title, category, scope and impact come from it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        data = kwargs.get("data")
+        if isinstance(data, dict) and data.get("suggestion") not in (None, ""):
+            self.fields["title"].required = False
+            self.fields["category"].required = False
+
+
+class MeasureStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ImprovementMeasure.Status.choices)
+
+
+class TaskInputSerializer(serializers.Serializer):
+    measure = serializers.PrimaryKeyRelatedField(queryset=ImprovementMeasure.objects.all())
+    title = serializers.CharField(max_length=250)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=active_users(), required=False, allow_null=True)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=ImprovementTask.Status.choices, required=False)
+    progress = serializers.IntegerField(required=False, min_value=0, max_value=100)
+
+
+class TaskUpdateSerializer(TaskInputSerializer):
+    measure = None  # a task stays with its measure
 
 
 class WatchlistEntrySerializer(serializers.ModelSerializer):
@@ -394,6 +485,7 @@ class ImprovementMeasureSerializer(serializers.ModelSerializer):
             "segment_priority",
             "owner",
             "status",
+            "progress",
             "start_date",
             "target_date",
             "completed_at",

@@ -21,8 +21,14 @@ router.register("suggestions", views.ImprovementSuggestionViewSet, basename="sug
 router.register("measures", views.ImprovementMeasureViewSet, basename="measure")
 router.register("tasks", views.ImprovementTaskViewSet, basename="task")
 
+enterprise_router = DefaultRouter(trailing_slash=False)
+enterprise_router.include_root_view = False
+enterprise_router.register("satisfaction/alerts", views.EnterpriseAlertViewSet, basename="satisfaction-alert")
+
 enterprise = [
     path("satisfaction/record", views.RecordSatisfactionView.as_view(), name="satisfaction-record"),
+    path("satisfaction/improve", views.ImproveView.as_view(), name="satisfaction-improve"),
+    path("", include(enterprise_router.urls)),
 ]
 
 app_name = "api"

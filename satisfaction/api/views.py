@@ -8,6 +8,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -21,7 +22,18 @@ from satisfaction.api.permissions import RolePermission
 from satisfaction.api.schema import ApiAutoSchema, ApiPagination
 from satisfaction.api.throttling import TokenRateThrottle, WriteRateThrottle
 from satisfaction.roles import MANAGER, STAFF
+from satisfaction.services.alerts import acknowledge_alert, resolve_alert
 from satisfaction.services.feedback import record_satisfaction
+from satisfaction.services.improvements import (
+    measure_create,
+    measure_set_status,
+    measure_update,
+    suggestion_accept,
+    suggestion_dismiss,
+    task_create,
+    task_update,
+)
+from satisfaction.services.watchlist import watchlist_add, watchlist_assign_owner, watchlist_remove
 
 
 class ApiView(APIView):
@@ -226,20 +238,151 @@ class ManagerReadOnlyViewSet(ReadOnlyResourceViewSet):
     read_role = MANAGER
 
 
+def call_service(func, /, **kwargs):
+    """Call a service; its ValidationError becomes a 400 naming each field."""
+    try:
+        return func(**kwargs)
+    except DjangoValidationError as exc:
+        raise to_drf_validation_error(exc) from None
+
+
+def _valid(serializer_class, request, **kwargs) -> dict:
+    incoming = serializer_class(data=request.data, **kwargs)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+def _action_docs(summary: str, description: str, request, response, example: dict, request_example=None):
+    shown = [OpenApiExample("Result", value=example, response_only=True)]
+    if request_example is not None:
+        shown.append(OpenApiExample("Request", value=request_example, request_only=True))
+    return extend_schema(
+        summary=summary, description=description, request=request, responses={200: response}, examples=shown
+    )
+
+
+ALERT_RESOLVED = {**examples.ALERT, "status": "resolved", "resolution_note": "Called the customer; re-did the brief."}
+
+
+class AlertActionsMixin:
+    """Acknowledge and resolve, through the alert services."""
+
+    @_action_docs(
+        "Acknowledge an alert",
+        "Open → acknowledged: someone is on it (managers). 400 when the alert is not open.",
+        None,
+        s.SatisfactionAlertSerializer,
+        {**examples.ALERT, "status": "acknowledged"},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = call_service(acknowledge_alert, alert=self.get_object(), user=request.user)
+        return Response(s.SatisfactionAlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @_action_docs(
+        "Resolve an alert",
+        "Open or acknowledged → resolved, with a note saying what was done (managers). 400 without a note "
+        "or when already resolved.",
+        s.AlertResolveSerializer,
+        s.SatisfactionAlertSerializer,
+        ALERT_RESOLVED,
+        {"note": ALERT_RESOLVED["resolution_note"]},
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        data = _valid(s.AlertResolveSerializer, request)
+        alert = call_service(resolve_alert, alert=self.get_object(), user=request.user, note=data["note"])
+        return Response(s.SatisfactionAlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+
 @_docs("alert", "alerts", examples.ALERT)
-class SatisfactionAlertViewSet(ManagerReadOnlyViewSet):
+class SatisfactionAlertViewSet(AlertActionsMixin, ManagerReadOnlyViewSet):
     selector = staticmethod(selectors.alert_list)
     serializer_class = s.SatisfactionAlertSerializer
     filterset_class = filtersets.SatisfactionAlertFilterSet
     ordering_fields = ["last_seen_at", "created_at", "severity", "status"]
 
 
-@_docs("watch-list entry", "watch-list entries", examples.WATCH_ENTRY)
-class WatchlistEntryViewSet(ManagerReadOnlyViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="Alerts (enterprise operation)",
+        description="Alerts with the same filters as `GET /api/v1/alerts/` (managers); e.g. `unresolved=true`.",
+        examples=[OpenApiExample("An alert", value=examples.ALERT, response_only=True)],
+        tags=["enterprise-satisfaction"],
+    ),
+    retrieve=extend_schema(
+        summary="One alert (enterprise operation)",
+        description="The alert with this id.",
+        examples=[OpenApiExample("An alert", value=examples.ALERT, response_only=True)],
+        tags=["enterprise-satisfaction"],
+    ),
+    acknowledge=extend_schema(tags=["enterprise-satisfaction"]),
+    resolve=extend_schema(tags=["enterprise-satisfaction"]),
+)
+class EnterpriseAlertViewSet(SatisfactionAlertViewSet):
+    """`GET enterprise-satisfaction/satisfaction/alerts` with acknowledge and resolve."""
+
+
+@_docs(
+    "watch-list entry",
+    "watch-list entries",
+    examples.WATCH_ENTRY,
+    create=extend_schema(
+        summary="Put a customer on the watch list",
+        description="Adds the customer by hand (managers). 400 on `customer` when already watched.",
+        request=s.WatchlistAddSerializer,
+        responses={201: s.WatchlistEntrySerializer},
+        examples=[
+            OpenApiExample("Request", value={"customer": 42, "note": "Two low scores in a week."}, request_only=True),
+            OpenApiExample("Entry", value={**examples.WATCH_ENTRY, "reason": "manual"}, response_only=True),
+        ],
+    ),
+)
+class WatchlistEntryViewSet(mixins.CreateModelMixin, ManagerReadOnlyViewSet):
     selector = staticmethod(selectors.watchlist_list)
     serializer_class = s.WatchlistEntrySerializer
     filterset_class = filtersets.WatchlistEntryFilterSet
     ordering_fields = ["since", "removed_at"]
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.WatchlistAddSerializer, request)
+        entry = call_service(watchlist_add, user=request.user, **data)
+        return Response(self._show(entry), status=status.HTTP_201_CREATED)
+
+    def _show(self, entry):
+        return s.WatchlistEntrySerializer(self.get_queryset().get(pk=entry.pk)).data
+
+    @_action_docs(
+        "Take a customer off the watch list",
+        "Ends the entry with a note; the entry stays as history (managers).",
+        s.WatchlistRemoveSerializer,
+        s.WatchlistEntrySerializer,
+        {**examples.WATCH_ENTRY, "removed_at": "2026-11-30T10:00:00+08:00", "is_active": False},
+        {"note": "Scores back above 4 for a month."},
+    )
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        data = _valid(s.WatchlistRemoveSerializer, request)
+        entry = call_service(watchlist_remove, entry=self.get_object(), user=request.user, note=data["note"])
+        return Response(self._show(entry))
+
+    @_action_docs(
+        "Assign the follow-up owner",
+        "Sets who follows the account up (managers).",
+        s.WatchlistOwnerSerializer,
+        s.WatchlistEntrySerializer,
+        examples.WATCH_ENTRY,
+        {"owner": 3},
+    )
+    @action(detail=True, methods=["post"], url_path="assign-owner")
+    def assign_owner(self, request, pk=None):
+        data = _valid(s.WatchlistOwnerSerializer, request)
+        entry = call_service(watchlist_assign_owner, entry=self.get_object(), owner=data["owner"], user=request.user)
+        return Response(self._show(entry))
+
+
+MEASURE_FROM_SUGGESTION = {**examples.MEASURE, "status": "planned", "task_count": 0, "open_task_count": 0}
+MEASURE_FROM_SUGGESTION.update(done_task_count=0, progress=0)
 
 
 @_docs("improvement suggestion", "improvement suggestions", examples.SUGGESTION)
@@ -249,21 +392,198 @@ class ImprovementSuggestionViewSet(ManagerReadOnlyViewSet):
     filterset_class = filtersets.ImprovementSuggestionFilterSet
     ordering_fields = ["created_at", "priority", "impact_points"]
 
+    @extend_schema(
+        summary="Accept a suggestion",
+        description="Creates a planned measure pre-filled from the suggestion, with the scope's baseline captured "
+        "now (managers). 400 when the suggestion is not new.",
+        request=s.SuggestionAcceptSerializer,
+        responses={201: s.ImprovementMeasureSerializer},
+        examples=[
+            OpenApiExample("Request", value={"target_date": "2027-01-31"}, request_only=True),
+            OpenApiExample("New measure", value=MEASURE_FROM_SUGGESTION, response_only=True),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        data = _valid(s.SuggestionAcceptSerializer, request)
+        measure = call_service(suggestion_accept, suggestion=self.get_object(), user=request.user, **data)
+        shown = selectors.measure_list().get(pk=measure.pk)
+        return Response(s.ImprovementMeasureSerializer(shown).data, status=status.HTTP_201_CREATED)
 
-@_docs("improvement measure", "improvement measures", examples.MEASURE)
-class ImprovementMeasureViewSet(ManagerReadOnlyViewSet):
+    @_action_docs(
+        "Dismiss a suggestion",
+        "Dismisses a new suggestion with a reason; it comes back only if its evidence gets clearly worse (managers).",
+        s.SuggestionDismissSerializer,
+        s.ImprovementSuggestionSerializer,
+        {**examples.SUGGESTION, "status": "dismissed", "dismissed_reason": "Already covered by measure 6."},
+        {"reason": "Already covered by measure 6."},
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        data = _valid(s.SuggestionDismissSerializer, request)
+        suggestion = call_service(
+            suggestion_dismiss, suggestion=self.get_object(), user=request.user, reason=data["reason"]
+        )
+        return Response(s.ImprovementSuggestionSerializer(self.get_queryset().get(pk=suggestion.pk)).data)
+
+
+MEASURE_INPUT = {
+    "title": examples.MEASURE["title"],
+    "category": "process",
+    "priority": "high",
+    "service_type": "legal_consultation",
+    "owner": 3,
+    "start_date": "2026-11-21",
+    "target_date": "2027-01-31",
+    "expected_impact": "+5 points of satisfaction rate",
+}
+
+
+def improve(request) -> Response:
+    """A measure from a suggestion (`suggestion_accept`) or from the fields given (`measure_create`)."""
+    data = dict(_valid(s.ImproveSerializer, request))
+    suggestion = data.pop("suggestion", None)
+    if suggestion is not None:
+        kept = {k: data[k] for k in ("owner", "start_date", "target_date") if data.get(k) is not None}
+        measure = call_service(suggestion_accept, suggestion=suggestion, user=request.user, **kept)
+    else:
+        data.setdefault("owner", request.user)
+        measure = call_service(measure_create, **data)
+    shown = selectors.measure_list().get(pk=measure.pk)
+    return Response(s.ImprovementMeasureSerializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+@_docs(
+    "improvement measure",
+    "improvement measures",
+    examples.MEASURE,
+    create=extend_schema(
+        summary="Create a measure",
+        description="A planned measure for a scope (service type, customer or segment); its baseline KPIs are "
+        "captured now (managers).",
+        request=s.MeasureInputSerializer,
+        responses={201: s.ImprovementMeasureSerializer},
+        examples=[
+            OpenApiExample("Request", value=MEASURE_INPUT, request_only=True),
+            OpenApiExample("New measure", value=MEASURE_FROM_SUGGESTION, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a measure",
+        description="Changes the fields sent (managers); the status moves with the `status` action.",
+        request=s.MeasureInputSerializer,
+        responses={200: s.ImprovementMeasureSerializer},
+        examples=[
+            OpenApiExample("Request", value={"target_date": "2027-02-28"}, request_only=True),
+            OpenApiExample("Measure", value=examples.MEASURE, response_only=True),
+        ],
+    ),
+)
+class ImprovementMeasureViewSet(mixins.CreateModelMixin, ManagerReadOnlyViewSet):
     selector = staticmethod(selectors.measure_list)
     serializer_class = s.ImprovementMeasureSerializer
     filterset_class = filtersets.ImprovementMeasureFilterSet
-    ordering_fields = ["created_at", "target_date", "priority", "status"]
+    ordering_fields = ["created_at", "target_date", "priority", "status", "progress"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _show(self, measure, code=status.HTTP_200_OK):
+        return Response(s.ImprovementMeasureSerializer(self.get_queryset().get(pk=measure.pk)).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        data = dict(_valid(s.MeasureInputSerializer, request))
+        data.setdefault("owner", request.user)
+        return self._show(call_service(measure_create, **data), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        measure = self.get_object()
+        data = _valid(s.MeasureInputSerializer, request, partial=True, instance=measure)
+        return self._show(call_service(measure_update, measure=measure, data=dict(data)))
+
+    @_action_docs(
+        "Move a measure's status",
+        "planned → in progress → done, or cancelled (managers); a disallowed step is a 400 on `status`.",
+        s.MeasureStatusSerializer,
+        s.ImprovementMeasureSerializer,
+        examples.MEASURE,
+        {"status": "in_progress"},
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        data = _valid(s.MeasureStatusSerializer, request)
+        return self._show(call_service(measure_set_status, measure=self.get_object(), status=data["status"]))
 
 
-@_docs("improvement task", "improvement tasks", examples.TASK)
-class ImprovementTaskViewSet(ManagerReadOnlyViewSet):
+TASK_INPUT = {"measure": 6, "title": "Draft the checklist", "assignee": 8, "due_date": "2026-12-05"}
+
+
+@_docs(
+    "improvement task",
+    "improvement tasks",
+    examples.TASK,
+    create=extend_schema(
+        summary="Add a task to a measure",
+        description="Adds a task; the measure's progress follows its tasks (managers).",
+        request=s.TaskInputSerializer,
+        responses={201: s.ImprovementTaskSerializer},
+        examples=[
+            OpenApiExample("Request", value=TASK_INPUT, request_only=True),
+            OpenApiExample("New task", value={**examples.TASK, "status": "todo", "progress": 0}, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a task",
+        description="Title, assignee, due date, status or progress (100 marks it done); the measure's progress "
+        "follows (managers).",
+        request=s.TaskUpdateSerializer,
+        responses={200: s.ImprovementTaskSerializer},
+        examples=[
+            OpenApiExample("Request", value={"progress": 100}, request_only=True),
+            OpenApiExample("Task", value={**examples.TASK, "status": "done", "progress": 100}, response_only=True),
+        ],
+    ),
+)
+class ImprovementTaskViewSet(mixins.CreateModelMixin, ManagerReadOnlyViewSet):
     selector = staticmethod(selectors.task_list)
     serializer_class = s.ImprovementTaskSerializer
     filterset_class = filtersets.ImprovementTaskFilterSet
     ordering_fields = ["due_date", "progress", "status"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _show(self, task, code=status.HTTP_200_OK):
+        return Response(s.ImprovementTaskSerializer(self.get_queryset().get(pk=task.pk)).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.TaskInputSerializer, request)
+        return self._show(call_service(task_create, **data), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        task = self.get_object()
+        data = _valid(s.TaskUpdateSerializer, request, partial=True)
+        return self._show(call_service(task_update, task=task, data=dict(data)))
+
+
+class ImproveView(ApiView):
+    """`POST enterprise-satisfaction/satisfaction/improve`."""
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_improve",
+        tags=["enterprise-satisfaction"],
+        summary="Create an improvement measure (enterprise operation)",
+        description="Creates a planned measure (managers). With `suggestion`, the suggestion is accepted and the "
+        "measure takes its title, category, scope and expected impact (only `owner`, `start_date` and "
+        "`target_date` are taken from the body); without it, `title` and `category` are required.",
+        request=s.ImproveSerializer,
+        responses={201: s.ImprovementMeasureSerializer},
+        examples=[
+            OpenApiExample(
+                "From a suggestion", value={"suggestion": 9, "target_date": "2027-01-31"}, request_only=True
+            ),
+            OpenApiExample("From scratch", value=MEASURE_INPUT, request_only=True),
+            OpenApiExample("New measure", value=MEASURE_FROM_SUGGESTION, response_only=True),
+        ],
+    )
+    def post(self, request):
+        return improve(request)
 
 
 class ObtainTokenView(APIView):
