@@ -15,3 +15,9 @@ class AnalyticsConfig(AppConfig):
         feedback.register_after_record_hook(refresh_snapshots_after_record)
         if hasattr(feedback, "register_after_batch_hook"):
             feedback.register_after_batch_hook(refresh_snapshots_after_batch)
+
+        # A measure's baseline KPIs come from analytics; satisfaction only knows the hook (DESIGN §6).
+        from analytics.evaluation import baseline_for_measure
+        from satisfaction.services.improvements import register_baseline_provider
+
+        register_baseline_provider(baseline_for_measure)

@@ -30,6 +30,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from scipy import stats as sps
 
+from analytics import metrics
 from analytics.stats import MIN_N_PROPORTION, Interval, MeanTest, ProportionTest, two_proportion_z, welch_t_from_stats
 from satisfaction.models import (
     DISSATISFIED_BELOW,
@@ -38,7 +39,6 @@ from satisfaction.models import (
     ImprovementMeasure,
     MeasureEvaluation,
     SatisfactionRecord,
-    segment_customer_ids,
 )
 from satisfaction.selectors_improvements import measures_to_evaluate
 from satisfaction.services.improvements import evaluation_record
@@ -62,7 +62,7 @@ def scope_q(*, service_type_id: int | None = None, customer_id: int | None = Non
     if customer_id is not None:
         q &= Q(customer_id=customer_id)
     if segment_priority is not None:
-        q &= Q(customer_id__in=segment_customer_ids(segment_priority))
+        q &= metrics.segment_filter(segment_priority)
     return q
 
 
@@ -145,29 +145,37 @@ def cell_stats(cells: dict[str, Q], *, include_self_rated: bool = False) -> dict
     return {name: _cell(row, name) for name in cells}
 
 
-def kpis_of(cell: CellStats) -> dict:
-    """The DESIGN §3 metrics of one group as plain JSON-ready numbers."""
-    return {
-        "count": cell.n,
-        "avg_score": cell.mean,
-        "satisfaction_rate": cell.rate,
-        "high_satisfaction_rate": cell.high / cell.n if cell.n else None,
-        "dissatisfaction_rate": cell.dissatisfied / cell.n if cell.n else None,
-    }
-
-
 def _between(start: dt.date, end: dt.date) -> Q:
     lo, hi = day_bounds(start, end)
     return Q(created_at__gte=lo, created_at__lt=hi)
+
+
+def measure_scope(measure: ImprovementMeasure, *, start: dt.date, end: dt.date) -> metrics.Scope:
+    """The metrics scope of a measure over the given dates."""
+    return metrics.Scope(
+        start=start,
+        end=end,
+        service_types=(measure.service_type.code,) if measure.service_type_id else (),
+        segment_priority=measure.segment_priority,
+        customer_id=measure.customer_id,
+    )
 
 
 def baseline_for_measure(measure: ImprovementMeasure, *, today: dt.date | None = None) -> dict:
     """The KPIs of a measure's scope over the last `BASELINE_DAYS` days, captured when it is created."""
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=BASELINE_DAYS - 1)
-    cell = cell_stats({"scope": measure_scope_q(measure) & _between(start, today)})["scope"]
+    # Raw records, not snapshots: a baseline is captured once and must be exact even if a snapshot lags.
+    k = metrics.kpis(measure_scope(measure, start=start, end=today), source="raw")
+    ci = k.satisfaction_rate_ci
     return {
-        **kpis_of(cell),
+        "count": k.count,
+        "avg_score": k.avg_score,
+        "score_sd": k.score_sd,
+        "satisfaction_rate": k.satisfaction_rate,
+        "satisfaction_rate_ci": [ci.low, ci.high],
+        "high_satisfaction_rate": k.high_satisfaction_rate,
+        "dissatisfaction_rate": k.dissatisfaction_rate,
         "window_start": start.isoformat(),
         "window_end": today.isoformat(),
         "captured_at": timezone.now().isoformat(),
