@@ -106,7 +106,7 @@ def rebuild_all() -> RebuildResult:
     # One transaction: readers see the old table until the new one is complete.
     deleted, _ = DailySatisfactionStat.objects.all().delete()
     result = _store(SatisfactionRecord.objects.all(), stale=None)
-    logger.info("Rebuilt %s snapshot buckets from %s records", result.buckets, result.records)
+    logger.debug("Rebuilt %s snapshot buckets from %s records", result.buckets, result.records)
     return RebuildResult(result.buckets, deleted, result.records, time.perf_counter() - started)
 
 
