@@ -228,7 +228,9 @@ def test_complaint_sla_fires_for_a_late_resolution():
 
 def test_complaint_sla_does_not_fire_within_sla():
     now = timezone.now()
-    f.ComplaintFactory(urgency="medium", filed_at=now - dt.timedelta(hours=30), response_hours=7.5, resolution_hours=None)
+    f.ComplaintFactory(
+        urgency="medium", filed_at=now - dt.timedelta(hours=30), response_hours=7.5, resolution_hours=None
+    )
     f.ComplaintFactory(urgency="high", filed_at=now - dt.timedelta(hours=2), response_hours=None, resolution_hours=None)
     evaluate_window_rules()
     assert not SatisfactionAlert.objects.filter(kind=Kind.COMPLAINT_SLA).exists()
@@ -237,7 +239,10 @@ def test_complaint_sla_does_not_fire_within_sla():
 # --- target_at_risk -------------------------------------------------------------------------------------------
 
 
-def _wilson_upper(x, n, z=stats.norm.ppf(0.975)):
+Z_975 = stats.norm.ppf(0.975)
+
+
+def _wilson_upper(x, n, z=Z_975):
     p = x / n
     return (p + z * z / (2 * n) + z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)
 
@@ -263,7 +268,9 @@ def test_target_at_risk_fires_when_even_the_upper_bound_is_below_target():
 def test_target_at_risk_does_not_fire_when_the_target_is_reachable():
     now = timezone.now()
     for i in range(20):
-        f.RecordFactory(score=Decimal("4.5") if i < 19 else Decimal("2.0"), created_at=now - dt.timedelta(minutes=i + 1))
+        f.RecordFactory(
+            score=Decimal("4.5") if i < 19 else Decimal("2.0"), created_at=now - dt.timedelta(minutes=i + 1)
+        )
     assert _wilson_upper(19, 20) >= 0.95
     evaluate_window_rules()
     assert not SatisfactionAlert.objects.filter(kind=Kind.TARGET_AT_RISK).exists()

@@ -65,7 +65,9 @@ def test_watchlist_is_sorted_by_risk_with_reasons(manager_user, django_assert_ma
     gone = watchlist_add(customer=f.CustomerFactory(name="Gone"), user=manager_user, note="")
     watchlist_remove(entry=gone, user=manager_user, note="resolved")
     with django_assert_max_num_queries(1):
-        rows = [(e.customer.name, e.risk_score, e.risk_reasons, e.open_alert_count, e.owner.username) for e in watchlist()]
+        rows = [
+            (e.customer.name, e.risk_score, e.risk_reasons, e.open_alert_count, e.owner.username) for e in watchlist()
+        ]
     assert rows == [
         ("High", 64.0, reasons, 0, manager_user.username),
         ("Low", 12.5, [], 0, manager_user.username),
