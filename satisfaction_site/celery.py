@@ -30,3 +30,12 @@ app.conf.beat_schedule["analytics-rebuild-snapshots"] = {
     "task": "analytics.tasks.snapshots.rebuild_snapshots",
     "schedule": crontab(hour=2, minute=15),
 }
+# Improvement loop: nightly suggestions, then measure evaluations (after the snapshot rebuild, off-peak).
+app.conf.beat_schedule["improvements-generate-suggestions"] = {
+    "task": "analytics.tasks.improvements.generate_improvement_suggestions",
+    "schedule": crontab(hour=3, minute=0),
+}
+app.conf.beat_schedule["improvements-evaluate-measures"] = {
+    "task": "analytics.tasks.improvements.evaluate_all_measures",
+    "schedule": crontab(hour=3, minute=30),
+}

@@ -130,3 +130,13 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     kind = m.ImportKind.FEEDBACK
     file = "imports/sample.csv"
     original_name = "sample.csv"
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An improvement task saved directly (tests of progress use the service instead)."""
+
+    class Meta:
+        model = m.ImprovementTask
+
+    measure = factory.SubFactory(MeasureFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")
