@@ -59,6 +59,8 @@ def sample_kwargs(db):
         "alert-resolve": {"pk": alert.pk},
         "watchlist-remove": {"pk": entry.pk},
     }
+    import_job = f.ImportJobFactory()
+    by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
     return {"default": {"pk": customer.pk, "customer_id": customer.pk}, **by_name}
 
 
