@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from satisfaction.api import views
+from satisfaction.api import analytics_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -28,6 +28,13 @@ enterprise_router.register("satisfaction/alerts", views.EnterpriseAlertViewSet, 
 enterprise = [
     path("satisfaction/record", views.RecordSatisfactionView.as_view(), name="satisfaction-record"),
     path("satisfaction/improve", views.ImproveView.as_view(), name="satisfaction-improve"),
+    path("satisfaction/analytics", analytics_views.AnalyticsView.as_view(), name="satisfaction-analytics"),
+    path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),
+    path(
+        "satisfaction/trends/<int:customer_id>",
+        analytics_views.CustomerTrendView.as_view(),
+        name="satisfaction-trends",
+    ),
     path("", include(enterprise_router.urls)),
 ]
 

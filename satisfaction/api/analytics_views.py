@@ -1,0 +1,544 @@
+"""The read-only analytics operations of the API: KPIs for a scope, a customer's trend, the dashboard in one response.
+
+The API is where the product is composed for other systems, so this one module reads `analytics.metrics`;
+only the URLconf imports it, and nothing else in `satisfaction` depends on `analytics`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from analytics import metrics
+from satisfaction import selectors
+from satisfaction.api import serializers as s
+from satisfaction.api.views import ApiView
+from satisfaction.models import Customer, SatisfactionAlert, SatisfactionTarget
+from satisfaction.roles import MANAGER, STAFF
+
+DEFAULT_DAYS = 30
+DEFAULT_TARGET = 0.95  # DESIGN §3: the satisfaction-rate target when none is configured
+DASHBOARD_TREND_MONTHS = 12
+# Bounds that keep every derived period (the previous one, trend buckets) inside the calendar and small.
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+MAX_SPAN_DAYS = 3660
+
+
+def to_json(value):
+    """Plain JSON values: dataclasses as dicts, decimals as floats, dates as ISO text, NaN/inf as null."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Promise):
+        return str(value)
+    return value
+
+
+class ScopeSerializer(serializers.Serializer):
+    """The scope filters shared by the analytics operations; dates are local days, inclusive."""
+
+    start = serializers.DateField(required=False, help_text="First day (default: `days` before `end`).")
+    end = serializers.DateField(required=False, help_text="Last day (default: today).")
+    days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3660,
+        help_text=f"Length when `start` is not given (default {DEFAULT_DAYS}).",
+    )
+    service_type = s.ServiceTypeField(required=False, help_text="Service type code.")
+    segment_priority = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=5,
+        help_text="Segment 1–5 (1 = has a priority-1 contact); 0 = no contacts.",
+    )
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
+    include_self_rated = serializers.BooleanField(
+        required=False, default=False, help_text="Count ratings entered by the person who handled the case."
+    )
+
+    def validate(self, attrs):
+        end = attrs.get("end") or metrics.local_today()
+        start = attrs.get("start") or end - dt.timedelta(days=attrs.get("days", DEFAULT_DAYS) - 1)
+        if start > end:
+            raise serializers.ValidationError({"end": ["Must not be before start."]})
+        for field, day in (("start", start), ("end", end)):
+            if not EARLIEST <= day <= LATEST:
+                raise serializers.ValidationError({field: [f"Must be between {EARLIEST} and {LATEST}."]})
+        if (end - start).days >= MAX_SPAN_DAYS:
+            raise serializers.ValidationError({"start": [f"A scope spans at most {MAX_SPAN_DAYS} days."]})
+        attrs["scope"] = metrics.Scope(
+            start=start,
+            end=end,
+            service_types=(attrs["service_type"].code,) if attrs.get("service_type") else (),
+            segment_priority=attrs.get("segment_priority"),
+            customer_id=attrs["customer"].pk if attrs.get("customer") else None,
+            include_self_rated=attrs["include_self_rated"],
+        )
+        return attrs
+
+
+def parse_scope(request, serializer_class=ScopeSerializer) -> dict:
+    incoming = serializer_class(data=request.query_params)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+def scope_json(scope: metrics.Scope) -> dict:
+    return {
+        "start": scope.start.isoformat(),
+        "end": scope.end.isoformat(),
+        "service_type": scope.service_types[0] if scope.service_types else None,
+        "segment_priority": scope.segment_priority,
+        "customer": scope.customer_id,
+        "include_self_rated": scope.include_self_rated,
+    }
+
+
+def target_for(scope: metrics.Scope) -> SatisfactionTarget:
+    """The active satisfaction-rate target of the scope's service type, else the overall one, else 95 %."""
+    targets = SatisfactionTarget.objects.filter(is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE)
+    found = None
+    if len(scope.service_types) == 1:
+        found = targets.filter(service_type__code=scope.service_types[0]).order_by("pk").first()
+    found = found or targets.filter(service_type=None).order_by("pk").first()
+    return found or SatisfactionTarget(metric=SatisfactionTarget.Metric.SATISFACTION_RATE, target_value=DEFAULT_TARGET)
+
+
+def analytics_json(scope: metrics.Scope) -> dict:
+    """KPIs of a scope with the change against the period before, the target and the breakdowns."""
+    comparison = metrics.compare_to_previous(scope)
+    target = metrics.target_status(target_for(scope), scope=scope)
+    return {
+        "scope": scope_json(scope),
+        "kpis": to_json(comparison.current),
+        "previous": {
+            "start": comparison.previous_scope.start.isoformat(),
+            "end": comparison.previous_scope.end.isoformat(),
+            "kpis": to_json(comparison.previous),
+        },
+        "change": to_json(comparison.change),
+        "tests": {
+            "satisfaction_rate": to_json(comparison.satisfaction_rate_test),
+            "avg_score": to_json(comparison.avg_score_test),
+        },
+        "target": {k: v for k, v in to_json(target).items() if k != "kpis"},
+        "by_service_type": to_json([row.as_dict() for row in metrics.by_service_type(scope)]),
+        "by_segment": to_json([row.as_dict() for row in metrics.by_segment(scope)]),
+    }
+
+
+def trend_json(scope: metrics.Scope, period: str) -> list[dict]:
+    return [to_json(point) for point in metrics.trend(scope, period)]
+
+
+# --- response schemas (documentation and the schema check) ----------------------------------------------------
+
+NUMBER_OR_NULL = {"type": "number", "nullable": True}
+INTERVAL = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"low": {"type": "number"}, "high": {"type": "number"}, "confidence": {"type": "number"}},
+}
+KPIS = {
+    "type": "object",
+    "description": "DESIGN §3 metrics; rates are fractions 0–1 and null without records.",
+    "properties": {
+        "count": {"type": "integer"},
+        "satisfied": {"type": "integer"},
+        "high_satisfied": {"type": "integer"},
+        "dissatisfied": {"type": "integer"},
+        "score_sum": {"type": "number"},
+        "score_sq_sum": {"type": "number"},
+        "avg_score": NUMBER_OR_NULL,
+        "score_sd": NUMBER_OR_NULL,
+        "satisfaction_rate": NUMBER_OR_NULL,
+        "high_satisfaction_rate": NUMBER_OR_NULL,
+        "dissatisfaction_rate": NUMBER_OR_NULL,
+        "satisfaction_rate_ci": INTERVAL,
+    },
+    "required": ["count", "avg_score", "satisfaction_rate", "high_satisfaction_rate", "dissatisfaction_rate"],
+}
+CHANGE = {
+    "type": "object",
+    "properties": {
+        "count": {"type": "integer"},
+        "avg_score": NUMBER_OR_NULL,
+        "satisfaction_rate": NUMBER_OR_NULL,
+        "high_satisfaction_rate": NUMBER_OR_NULL,
+        "dissatisfaction_rate": NUMBER_OR_NULL,
+    },
+}
+TEST = {
+    "type": "object",
+    "description": "A statistical test: n, effect, interval, p and a plain reading; `enough_data` false below "
+    "the minimum n.",
+    "properties": {
+        "p_value": NUMBER_OR_NULL,
+        "enough_data": {"type": "boolean"},
+        "reading_en": {"type": "string"},
+        "reading_zh": {"type": "string"},
+    },
+}
+SCOPE = {
+    "type": "object",
+    "properties": {
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "service_type": {"type": "string", "nullable": True},
+        "segment_priority": {"type": "integer", "nullable": True},
+        "customer": {"type": "integer", "nullable": True},
+        "include_self_rated": {"type": "boolean"},
+    },
+}
+BREAKDOWN = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "description": "One group (`key`: service type code or segment priority) with its KPIs inline.",
+        "properties": {
+            "key": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "label_en": {"type": "string"},
+            "label_zh": {"type": "string"},
+            "count": {"type": "integer"},
+            "satisfaction_rate": NUMBER_OR_NULL,
+        },
+    },
+}
+TARGET = {
+    "type": "object",
+    "properties": {
+        "target_id": {"type": "integer", "nullable": True},
+        "metric": {"type": "string"},
+        "target_value": {"type": "number"},
+        "current": NUMBER_OR_NULL,
+        "met": {"type": "boolean", "nullable": True},
+        "interval": INTERVAL,
+        "needed": {"type": "integer", "nullable": True, "description": "More satisfied responses to reach it."},
+        "reading_en": {"type": "string"},
+        "reading_zh": {"type": "string"},
+    },
+}
+TREND_POINT = {
+    "type": "object",
+    "properties": {
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "kpis": KPIS,
+        "change": {**CHANGE, "nullable": True},
+    },
+}
+ANALYTICS = {
+    "type": "object",
+    "properties": {
+        "scope": SCOPE,
+        "kpis": KPIS,
+        "previous": {
+            "type": "object",
+            "properties": {
+                "start": {"type": "string", "format": "date"},
+                "end": {"type": "string", "format": "date"},
+                "kpis": KPIS,
+            },
+        },
+        "change": CHANGE,
+        "tests": {"type": "object", "properties": {"satisfaction_rate": TEST, "avg_score": TEST}},
+        "target": TARGET,
+        "by_service_type": BREAKDOWN,
+        "by_segment": BREAKDOWN,
+    },
+    "required": ["scope", "kpis", "previous", "change", "tests", "target", "by_service_type", "by_segment"],
+}
+TRENDS = {
+    "type": "object",
+    "properties": {
+        "customer": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "period": {"type": "string", "enum": list(metrics.PERIODS)},
+        "scope": SCOPE,
+        "points": {"type": "array", "items": TREND_POINT},
+    },
+    "required": ["customer", "period", "scope", "points"],
+}
+
+
+def _ref(name: str):
+    return {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}
+
+
+DASHBOARD = {
+    "type": "object",
+    "properties": {
+        **ANALYTICS["properties"],
+        "trend": {
+            "type": "object",
+            "properties": {"period": {"type": "string"}, "points": {"type": "array", "items": TREND_POINT}},
+        },
+        "segment_split": {
+            "type": "object",
+            "description": "Segment priority 1 against all other customers, with the tests of the difference.",
+            "properties": {
+                "priority": {"type": "integer"},
+                "segment": KPIS,
+                "rest": KPIS,
+                "satisfaction_rate_test": TEST,
+                "avg_score_test": TEST,
+            },
+        },
+        "distribution": {
+            "type": "object",
+            "description": "Responses per score band: < 3, 3–3.9, 4–4.4, ≥ 4.5.",
+            "properties": {band: {"type": "integer"} for band in ("dissatisfied", "neutral", "satisfied_low", "high")},
+        },
+        "alert_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "open_alerts": _ref("SatisfactionAlert"),
+        "watchlist": _ref("WatchlistEntry"),
+        "open_measures": _ref("ImprovementMeasure"),
+        "new_suggestions": _ref("ImprovementSuggestion"),
+    },
+}
+
+EXAMPLE_KPIS = {
+    "count": 120,
+    "satisfied": 98,
+    "high_satisfied": 61,
+    "dissatisfied": 6,
+    "score_sum": 497.0,
+    "score_sq_sum": 2122.5,
+    "avg_score": 4.14,
+    "score_sd": 0.71,
+    "satisfaction_rate": 0.8167,
+    "high_satisfaction_rate": 0.5083,
+    "dissatisfaction_rate": 0.05,
+    "satisfaction_rate_ci": {"low": 0.7373, "high": 0.8755, "confidence": 0.95},
+}
+EXAMPLE_SCOPE = {
+    "start": "2026-10-25",
+    "end": "2026-11-23",
+    "service_type": None,
+    "segment_priority": None,
+    "customer": None,
+    "include_self_rated": False,
+}
+EXAMPLE_TARGET = {
+    "target_id": 1,
+    "metric": "satisfaction_rate",
+    "target_value": 0.95,
+    "current": 0.8167,
+    "met": False,
+    "interval": {"low": 0.7373, "high": 0.8755, "confidence": 0.95},
+    "needed": 320,
+    "reading_en": "Satisfaction rate is 81.7% (n = 120), below the target of 95.0%: 320 more ratings of 4.0 or "
+    "above would reach it.",
+    "reading_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。",
+}
+EXAMPLE_ANALYTICS = {
+    "scope": EXAMPLE_SCOPE,
+    "kpis": EXAMPLE_KPIS,
+    "previous": {"start": "2026-09-25", "end": "2026-10-24", "kpis": {**EXAMPLE_KPIS, "count": 110}},
+    "change": {
+        "count": 10,
+        "avg_score": 0.05,
+        "satisfaction_rate": 0.02,
+        "high_satisfaction_rate": 0.01,
+        "dissatisfaction_rate": -0.01,
+    },
+    "tests": {
+        "satisfaction_rate": {"p_value": 0.68, "enough_data": True, "reading_en": "No significant difference …"},
+        "avg_score": {"p_value": 0.59, "enough_data": True, "reading_en": "No significant difference …"},
+    },
+    "target": EXAMPLE_TARGET,
+    "by_service_type": [
+        {"key": "data_analysis", "label_en": "Data analysis", "label_zh": "数据分析", **EXAMPLE_KPIS},
+    ],
+    "by_segment": [{"key": 1, "label_en": "Priority 1", "label_zh": "优先级 1", **EXAMPLE_KPIS}],
+}
+
+SCOPE_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First local day (inclusive)."),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last local day (inclusive); default today."),
+    OpenApiParameter("days", OpenApiTypes.INT, description=f"Length when start is absent; default {DEFAULT_DAYS}."),
+    OpenApiParameter("service_type", OpenApiTypes.STR, description="Service type code."),
+    OpenApiParameter("segment_priority", OpenApiTypes.INT, description="1–5, or 0 for customers without contacts."),
+    OpenApiParameter("customer", OpenApiTypes.INT, description="Customer id."),
+    OpenApiParameter("include_self_rated", OpenApiTypes.BOOL, description="Count self-rated records too."),
+]
+
+
+class AnalyticsView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/analytics`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_analytics",
+        tags=["enterprise-satisfaction"],
+        summary="Satisfaction KPIs for a scope (enterprise operation)",
+        description=(
+            "Count, mean score, satisfaction / high-satisfaction / dissatisfaction rates (fractions 0–1) over the "
+            "scope, the equal-length period before it with the change and its significance tests, the target with "
+            "its Wilson 95% interval and the satisfied responses still needed, and breakdowns by service type and "
+            "segment (managers). Without dates: the last 30 days. Bad parameters answer 400 naming each one."
+        ),
+        parameters=SCOPE_PARAMETERS,
+        responses={200: ANALYTICS},
+        examples=[OpenApiExample("Last 30 days", value=EXAMPLE_ANALYTICS, response_only=True)],
+    )
+    def get(self, request):
+        return Response(analytics_json(parse_scope(request)["scope"]))
+
+
+class TrendSerializer(ScopeSerializer):
+    period = serializers.ChoiceField(choices=metrics.PERIODS, default="month", required=False)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=3660, default=365)
+    customer = None  # from the path
+
+    def validate(self, attrs):
+        if attrs.get("period") == "day" and "start" not in attrs and attrs["days"] > 400:
+            raise serializers.ValidationError({"days": ["At most 400 daily points; use week or month."]})
+        return super().validate(attrs)
+
+
+class CustomerTrendView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/trends/{customer_id}`."""
+
+    read_role = STAFF
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_trends",
+        tags=["enterprise-satisfaction"],
+        summary="A customer's satisfaction trend (enterprise operation)",
+        description=(
+            "KPIs of one customer per month, ISO week or day (local time), oldest first, each with its change "
+            "against the period before; periods without feedback are included with empty KPIs. Default: the "
+            "last 365 days by month. Staff and managers; 404 for an unknown customer."
+        ),
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.STR, enum=list(metrics.PERIODS), description="Default month."),
+            *[p for p in SCOPE_PARAMETERS if p.name not in ("customer", "days")],
+            OpenApiParameter("days", OpenApiTypes.INT, description="Length when start is absent; default 365."),
+        ],
+        responses={200: TRENDS},
+        examples=[
+            OpenApiExample(
+                "By month",
+                value={
+                    "customer": {"id": 42, "name": "Huaxin Securities"},
+                    "period": "month",
+                    "scope": {**EXAMPLE_SCOPE, "start": "2026-10-01", "customer": 42},
+                    "points": [
+                        {"start": "2026-10-01", "end": "2026-10-31", "kpis": EXAMPLE_KPIS, "change": None},
+                        {
+                            "start": "2026-11-01",
+                            "end": "2026-11-30",
+                            "kpis": {**EXAMPLE_KPIS, "count": 9},
+                            "change": EXAMPLE_ANALYTICS["change"],
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, customer_id: int):
+        customer = get_object_or_404(Customer, pk=customer_id)
+        data = parse_scope(request, TrendSerializer)
+        scope = dataclasses.replace(data["scope"], customer_id=customer.pk)
+        return Response(
+            {
+                "customer": {"id": customer.pk, "name": customer.name},
+                "period": data["period"],
+                "scope": scope_json(scope),
+                "points": trend_json(scope, data["period"]),
+            }
+        )
+
+
+def dashboard_json(scope: metrics.Scope) -> dict:
+    """Everything the manager dashboard shows for a scope, as JSON."""
+    data = analytics_json(scope)
+    first, _ = metrics.period_bounds(scope.end, "month")
+    for _i in range(DASHBOARD_TREND_MONTHS - 1):
+        first, _ = metrics.period_bounds(first - dt.timedelta(days=1), "month")
+    k = metrics.kpis(scope)
+    unresolved = ~Q(status=SatisfactionAlert.Status.RESOLVED)
+    counts = SatisfactionAlert.objects.filter(unresolved).aggregate(
+        total=Count("id"),
+        **{sev: Count("id", filter=Q(severity=sev)) for sev in SatisfactionAlert.Severity.values},
+        open=Count("id", filter=Q(status=SatisfactionAlert.Status.OPEN)),
+    )
+    open_measures = selectors.measure_list().filter(status__in=["planned", "in_progress"]).order_by("target_date", "pk")
+    return {
+        **data,
+        "trend": {"period": "month", "points": trend_json(scope.with_dates(first, scope.end), "month")},
+        "segment_split": to_json(metrics.segment_split(dataclasses.replace(scope, segment_priority=None), 1)),
+        "distribution": {
+            "dissatisfied": k.dissatisfied,
+            "neutral": k.count - k.satisfied - k.dissatisfied,
+            "satisfied_low": k.satisfied - k.high_satisfied,
+            "high": k.high_satisfied,
+        },
+        "alert_counts": counts,
+        "open_alerts": s.SatisfactionAlertSerializer(selectors.open_alert_list()[:5], many=True).data,
+        "watchlist": s.WatchlistEntrySerializer(selectors.watchlist_list(active_only=True)[:5], many=True).data,
+        "open_measures": s.ImprovementMeasureSerializer(open_measures[:5], many=True).data,
+        "new_suggestions": s.ImprovementSuggestionSerializer(
+            selectors.suggestion_list().filter(status="new").order_by("-created_at")[:3], many=True
+        ).data,
+    }
+
+
+class DashboardView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/dashboard`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_dashboard",
+        tags=["enterprise-satisfaction"],
+        summary="The dashboard in one response (enterprise operation)",
+        description=(
+            "Everything the manager dashboard shows for a scope: the analytics of `satisfaction/analytics`, a "
+            "12-month trend up to the scope's end, segment 1 against the rest with tests, the score distribution, "
+            "open alerts by severity with the five latest, the watch list, open measures and new suggestions "
+            "(managers)."
+        ),
+        parameters=SCOPE_PARAMETERS,
+        responses={200: DASHBOARD},
+        examples=[
+            OpenApiExample(
+                "Dashboard",
+                value={
+                    **EXAMPLE_ANALYTICS,
+                    "trend": {"period": "month", "points": []},
+                    "distribution": {"dissatisfied": 6, "neutral": 16, "satisfied_low": 37, "high": 61},
+                    "alert_counts": {"total": 3, "medium": 1, "high": 1, "critical": 1, "open": 2},
+                    "open_alerts": [],
+                    "watchlist": [],
+                    "open_measures": [],
+                    "new_suggestions": [],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        return Response(dashboard_json(parse_scope(request)["scope"]))
