@@ -217,7 +217,7 @@ def run_batch(
     dry_run: bool = False,
     errors: ErrorSink | None = None,
     on_progress: Callable[[int, str], None] | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
 ) -> BatchResult:
     """Validate every row (pass 1), then write all of them in one transaction (pass 2) only if none failed.
 
@@ -227,6 +227,7 @@ def run_batch(
     """
     own_sink = errors is None
     errors = errors or ErrorSink()
+    chunk_rows = chunk_rows or CHUNK_ROWS
     result = BatchResult(dry_run=dry_run)
     seen = SeenKeys()
     spool = Spool()
