@@ -153,6 +153,7 @@ def measure_set_status(*, measure: ImprovementMeasure, status: str) -> Improveme
     measure.completed_at = timezone.now() if status == Measure.Status.DONE else None
     measure.full_clean()
     measure.save()
+    measure_recompute_progress(measure=measure)
     return measure
 
 
@@ -271,9 +272,12 @@ def suggestion_accept(
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     if suggestion.status != Suggestion.Status.NEW:
         raise ValidationError({"status": f"Only new suggestions can be accepted; this one is {suggestion.status}."})
-    description = "\n\n".join(part for part in (suggestion.rationale_en, suggestion.actions_en) if part)
+    # Pre-filled in the accepting manager's language (the suggestion keeps both).
+    description = "\n\n".join(
+        part for part in (suggestion.localized("rationale"), suggestion.localized("actions")) if part
+    )
     measure = measure_create(
-        title=suggestion.title_en[:250],
+        title=suggestion.title[:250],
         category=suggestion.category,
         priority=suggestion.priority,
         description=description,
@@ -283,7 +287,7 @@ def suggestion_accept(
         owner=owner or user,
         start_date=start_date,
         target_date=target_date,
-        expected_impact=suggestion.expected_impact_en,
+        expected_impact=suggestion.localized("expected_impact"),
         suggestion=suggestion,
     )
     suggestion.status = Suggestion.Status.ACCEPTED

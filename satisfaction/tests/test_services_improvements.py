@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from satisfaction import selectors_improvements as sel
 from satisfaction.models import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask
@@ -182,3 +182,18 @@ def test_dismissed_suggestion_returns_only_when_clearly_worse(manager_user):
     back, created = _record(10.0 * svc.DISMISSED_RETURN_FACTOR)
     assert created and back.status == ImprovementSuggestion.Status.NEW
     assert ImprovementSuggestion.objects.count() == 2
+
+
+def test_accept_prefills_in_the_managers_language(manager_user):
+    suggestion = SuggestionFactory(
+        title_en="Speed up", title_zh="加快响应", actions_en="Set an SLA.", actions_zh="设定 SLA。"
+    )
+    with translation.override("zh-hans"):
+        measure = svc.suggestion_accept(suggestion=suggestion, user=manager_user)
+    assert measure.title == "加快响应" and "设定 SLA。" in measure.description
+
+
+def test_a_measure_done_without_tasks_is_complete():
+    measure = _measure()
+    measure = svc.measure_set_status(measure=measure, status=ImprovementMeasure.Status.DONE)
+    assert measure.progress == 100
