@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -476,14 +477,22 @@ def evaluate_records(*, record_ids: list[int]) -> int:
     return sum(evaluate_record(record_id=record_id) is not None for record_id in record_ids)
 
 
-def sweep_unevaluated(*, limit: int = 5000) -> int:
-    """Evaluate records never evaluated (broker down, worker died), oldest first; returns how many."""
+def sweep_unevaluated(*, limit: int = 5000, time_budget_seconds: float | None = None) -> int:
+    """Evaluate records never evaluated (broker down, worker died), oldest first; returns how many.
+
+    With a time budget the sweep stops early, so a backlog is worked off over several periodic runs."""
     ids = list(
         SatisfactionRecord.objects.filter(alerts_evaluated_at__isnull=True)
         .order_by("created_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-    return evaluate_records(record_ids=ids)
+    deadline = time.monotonic() + time_budget_seconds if time_budget_seconds else None
+    evaluated = 0
+    for record_id in ids:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        evaluated += evaluate_record(record_id=record_id) is not None
+    return evaluated
 
 
 def evaluate_window_rules(*, now=None) -> dict[str, int]:

@@ -23,6 +23,8 @@ DB_ERRORS = (OperationalError, InterfaceError, DatabaseError)
 DB_RETRY = {"autoretry_for": DB_ERRORS, "retry_backoff": 1, "retry_backoff_max": 60, "max_retries": 8}
 WEBHOOK_MAX_RETRIES = 6
 BATCH_CHUNK = 200
+# The sweep runs every minute: stop before the next one starts; a backlog is worked off over several runs.
+SWEEP_TIME_BUDGET_SECONDS = 50
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def evaluate_records(record_ids: list[int]) -> int:
 @shared_task(acks_late=True, **DB_RETRY)
 def sweep_unevaluated_alerts() -> int:
     """Catch up records whose evaluation never ran (broker down, worker died)."""
-    return alert_services.sweep_unevaluated()
+    return alert_services.sweep_unevaluated(time_budget_seconds=SWEEP_TIME_BUDGET_SECONDS)
 
 
 @shared_task(acks_late=True, **DB_RETRY)
