@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("widgets/<slug:name>/", views.DashboardWidgetView.as_view(), name="widget"),
+    path("records/", views.RecordDrilldownView.as_view(), name="records"),
+    path("export/kpis/", views.KpiExportView.as_view(), name="kpi-export"),
+    path("path/", views.PathToTargetView.as_view(), name="path"),
+    path("report/", views.ReportView.as_view(), name="report"),
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_alerts, views_customers
+from . import views, views_alerts, views_customers, views_improvements
 from . import views_imports as imports_views
 
 urlpatterns = [
@@ -22,6 +22,16 @@ urlpatterns = [
         name="alert-acknowledge",
     ),
     path("alerts/<int:pk>/resolve/", views_alerts.AlertActionView.as_view(action="resolve"), name="alert-resolve"),
+    path("suggestions/", views_improvements.SuggestionListView.as_view(), name="suggestion-list"),
+    path("suggestions/<int:pk>/accept/", views_improvements.SuggestionAcceptView.as_view(), name="suggestion-accept"),
+    path(
+        "suggestions/<int:pk>/dismiss/", views_improvements.SuggestionDismissView.as_view(), name="suggestion-dismiss"
+    ),
+    path("measures/", views_improvements.MeasureListView.as_view(), name="measure-list"),
+    path("measures/new/", views_improvements.MeasureCreateView.as_view(), name="measure-create"),
+    path("measures/<int:pk>/", views_improvements.MeasureDetailView.as_view(), name="measure-detail"),
+    path("tasks/<int:pk>/", views_improvements.TaskUpdateView.as_view(), name="task-update"),
+    path("tasks/mine/", views_improvements.MyTasksView.as_view(), name="my-tasks"),
     path("watchlist/", views_alerts.WatchlistView.as_view(), name="watchlist"),
     path("watchlist/add/", views_alerts.WatchlistAddView.as_view(), name="watchlist-add"),
     path("watchlist/<int:pk>/remove/", views_alerts.WatchlistRemoveView.as_view(), name="watchlist-remove"),

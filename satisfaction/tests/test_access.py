@@ -48,7 +48,7 @@ def _required_role(name, pattern):
 @pytest.fixture
 def sample_kwargs(db):
     """URL arguments: `<url name>` → kwargs for pages about a specific object, else the customer's."""
-    from satisfaction.models import SatisfactionAlert, WatchlistEntry
+    from satisfaction.models import ImprovementTask, SatisfactionAlert, WatchlistEntry
 
     customer = f.CustomerFactory()
     alert = SatisfactionAlert.objects.create(kind="low_score", dedupe_key="sample", customer=customer)
@@ -59,6 +59,16 @@ def sample_kwargs(db):
         "alert-resolve": {"pk": alert.pk},
         "watchlist-remove": {"pk": entry.pk},
     }
+    measure = f.MeasureFactory()
+    task = ImprovementTask.objects.create(measure=measure, title="sample")
+    suggestion = f.SuggestionFactory()
+    by_name.update({
+        "measure-detail": {"pk": measure.pk},
+        "task-update": {"pk": task.pk},
+        "suggestion-accept": {"pk": suggestion.pk},
+        "suggestion-dismiss": {"pk": suggestion.pk},
+        "analytics:widget": {"name": "trend"},
+    })  # fmt: skip
     import_job = f.ImportJobFactory()
     by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
     return {"default": {"pk": customer.pk, "customer_id": customer.pk}, **by_name}

@@ -1,0 +1,197 @@
+"""What the manager dashboard shows, widget by widget, as plain data (views and the API render it).
+
+Every number comes from `analytics.metrics` (snapshots when the scope allows), so the dashboard, the API
+and exports agree. Widgets that must read raw rows (sub-metric drivers) are cached briefly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from satisfaction.chartjs import chart, dataset, score_and_rate_scales
+from satisfaction.models import SatisfactionTarget
+from satisfaction.selectors_alerts import alert_counts, open_alerts, watchlist
+from satisfaction.selectors_improvements import measure_list, suggestion_list
+
+from . import metrics
+from .forms import scope_query
+from .metrics import Kpis, Scope
+
+DRIVERS_CACHE_SECONDS = 600
+TREND_PERIODS = {"month": 12, "week": 26}
+
+
+def _zh() -> bool:
+    return (translation.get_language() or "").startswith("zh")
+
+
+def _label(row) -> str:
+    return row.label_zh if _zh() else row.label_en
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else round(x * 100, 1)
+
+
+def records_url(scope: Scope, **extra) -> str:
+    """The drill-down list of the records behind a number, filtered like the number."""
+    return f"{reverse('analytics:records')}?{scope_query(scope, **extra)}"
+
+
+def kpi_cards(scope: Scope) -> dict:
+    """The five KPIs with their change against the previous period of equal length."""
+    comparison = metrics.compare_to_previous(scope)
+    cur, change = comparison.current, comparison.change
+    cards = [
+        {"key": "count", "label": _("Responses"), "value": cur.count, "fmt": "int",
+         "delta": change.count, "good_up": True, "url": records_url(scope)},
+        {"key": "avg_score", "label": _("Average score"), "value": cur.avg_score, "fmt": "score",
+         "delta": change.avg_score, "good_up": True, "url": records_url(scope)},
+        {"key": "satisfaction_rate", "label": _("Satisfied (≥ 4)"), "value": _pct(cur.satisfaction_rate),
+         "fmt": "pct", "delta": _pct(change.satisfaction_rate), "good_up": True,
+         "url": records_url(scope, band="satisfied")},
+        {"key": "high_satisfaction_rate", "label": _("Highly satisfied (≥ 4.5)"),
+         "value": _pct(cur.high_satisfaction_rate), "fmt": "pct", "delta": _pct(change.high_satisfaction_rate),
+         "good_up": True, "url": records_url(scope, band="high")},
+        {"key": "dissatisfaction_rate", "label": _("Dissatisfied (< 3)"), "value": _pct(cur.dissatisfaction_rate),
+         "fmt": "pct", "delta": _pct(change.dissatisfaction_rate), "good_up": False,
+         "url": records_url(scope, band="dissatisfied")},
+    ]  # fmt: skip
+    reading = comparison.satisfaction_rate_test.reading_zh if _zh() else comparison.satisfaction_rate_test.reading_en
+    return {"cards": cards, "comparison": comparison, "change_reading": reading}
+
+
+def target_card(scope: Scope) -> dict | None:
+    """The overall satisfaction-rate target over the selected scope: rate, Wilson interval, responses needed."""
+    target = (
+        SatisfactionTarget.objects.filter(is_active=True, service_type=None, metric="satisfaction_rate")
+        .order_by("pk")
+        .first()
+    )
+    if target is None:
+        return None
+    status = metrics.target_status(target, scope=scope)
+    return {
+        "status": status,
+        "target_pct": _pct(status.target_value),
+        "current_pct": _pct(status.current),
+        "low_pct": _pct(status.interval.low) if status.interval else None,
+        "high_pct": _pct(status.interval.high) if status.interval else None,
+        "reading": status.reading_zh if _zh() else status.reading_en,
+    }
+
+
+def trend_chart(scope: Scope, period: str = "month") -> dict:
+    """Satisfaction rate and mean score per month (12) or ISO week (26) up to the scope's end, same filters."""
+    period = period if period in TREND_PERIODS else "month"
+    end = scope.end or metrics.local_today()
+    first, _last = metrics.period_bounds(end, period)
+    for _i in range(TREND_PERIODS[period] - 1):
+        first, _end = metrics.period_bounds(first - dt.timedelta(days=1), period)
+    trend_scope = scope.with_dates(first, end)
+    points = metrics.trend(trend_scope, period)
+    labels = [p.start.strftime("%Y-%m") if period == "month" else f"{p.start:%G-W%V}" for p in points]
+    links = [records_url(trend_scope.with_dates(p.start, min(p.end, end))) for p in points]
+    config = chart(
+        "line",
+        labels,
+        [
+            dataset(_("Satisfied %"), [_pct(p.kpis.satisfaction_rate) for p in points]),
+            dataset(
+                _("Average score"),
+                [p.kpis.avg_score and round(p.kpis.avg_score, 2) for p in points],
+                color_index=1,
+                axis="y2",
+            ),
+        ],  # fmt: skip
+        links=links,
+        scales=score_and_rate_scales(_("Satisfied %"), _("Average score")),
+    )
+    return {"period": period, "chart": config, "points": points}
+
+
+def service_breakdown(scope: Scope) -> dict:
+    rows = metrics.by_service_type(scope)
+    config = chart(
+        "bar",
+        [_label(r) for r in rows],
+        [dataset(_("Satisfied %"), [_pct(r.kpis.satisfaction_rate) for r in rows])],
+        links=[records_url(dataclasses.replace(scope, service_types=(r.key,))) for r in rows],
+        scales={"y": {"min": 0, "max": 100}},
+        legend=False,
+    )
+    return {"rows": rows, "chart": config}
+
+
+def score_distribution(kpis: Kpis, scope: Scope) -> dict:
+    """Four bands from the snapshot counts: < 3, 3–3.9, 4–4.4, ≥ 4.5."""
+    bands = [
+        ("dissatisfied", _("below 3"), kpis.dissatisfied),
+        ("neutral", _("3 – 3.9"), kpis.count - kpis.satisfied - kpis.dissatisfied),
+        ("satisfied_low", _("4 – 4.4"), kpis.satisfied - kpis.high_satisfied),
+        ("high", _("4.5 – 5"), kpis.high_satisfied),
+    ]
+    config = chart(
+        "bar",
+        [label for _key, label, _n in bands],
+        [dataset(_("Responses"), [n for *_rest, n in bands], color_index=4)],
+        links=[records_url(scope, band=key) for key, *_rest in bands],
+        legend=False,
+    )
+    return {"bands": bands, "chart": config}
+
+
+def drivers(scope: Scope) -> list:
+    """Sub-metric drivers; cached because ranks need the raw values."""
+    key = "dashboard:drivers:" + hashlib.sha1(repr(scope).encode()).hexdigest()
+    groups = cache.get(key)
+    if groups is None:
+        groups = metrics.drivers(scope)
+        cache.set(key, groups, DRIVERS_CACHE_SECONDS)
+    return groups
+
+
+def segment_summary(scope: Scope, priority: int = 1) -> dict:
+    split = metrics.segment_split(dataclasses.replace(scope, segment_priority=None), priority)
+    test = split.satisfaction_rate_test
+    return {
+        "split": split,
+        "segment_pct": _pct(split.segment.satisfaction_rate),
+        "rest_pct": _pct(split.rest.satisfaction_rate),
+        "reading": test.reading_zh if _zh() else test.reading_en,
+        "significant": test.significant(),
+    }
+
+
+def operations_summary(user) -> dict:
+    """Open alerts, the watch list, measures in progress and the top new suggestions."""
+    measures = measure_list(open_only=True).order_by("target_date", "pk")
+    return {
+        "alert_counts": alert_counts(),
+        "alerts": list(open_alerts()[:5]),
+        "watchlist": list(watchlist()[:5]),
+        "measures": list(measures[:5]),
+        "suggestions": list(suggestion_list()[:3]),
+    }
+
+
+def dashboard(scope: Scope, *, user, trend_period: str = "month") -> dict:
+    """Everything the dashboard shows for one scope."""
+    cards = kpi_cards(scope)
+    return {
+        "scope": scope,
+        "kpis": cards,
+        "target": target_card(scope),
+        "trend": trend_chart(scope, trend_period),
+        "services": service_breakdown(scope),
+        "distribution": score_distribution(cards["comparison"].current, scope),
+        "segment": segment_summary(scope),
+        **operations_summary(user),
+    }

@@ -1,0 +1,237 @@
+"""Manager pages of the analytics app: dashboard (with htmx widgets), drill-down records, exports."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from satisfaction.htmx import render_page_or_partial
+from satisfaction.models import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN
+from satisfaction.roles import ManagerRequiredMixin
+from satisfaction.spreadsheets import table_response
+
+from . import dashboard as widgets
+from .forms import PRESETS, ScopeFilterForm, scope_query
+from .metrics import raw_records
+
+BANDS = {
+    "satisfied": Q(score__gte=SATISFIED_MIN),
+    "high": Q(score__gte=HIGH_SATISFIED_MIN),
+    "dissatisfied": Q(score__lt=DISSATISFIED_BELOW),
+    "neutral": Q(score__gte=DISSATISFIED_BELOW, score__lt=SATISFIED_MIN),
+    "satisfied_low": Q(score__gte=SATISFIED_MIN, score__lt=HIGH_SATISFIED_MIN),
+}
+
+
+class ScopeMixin:
+    """Parses the filter bar from the query string."""
+
+    def get_scope(self):
+        self.filter_form = ScopeFilterForm(self.request.GET)
+        return self.filter_form.to_scope()
+
+
+class DashboardView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """The manager's home: KPI cards, target, trend, breakdowns, drivers, segment, alerts, watch list, loop."""
+
+    template_name = "analytics/dashboard.html"
+    partial_name = "analytics/partials/dashboard_body.html"
+
+    def get(self, request, *args, **kwargs):
+        scope = self.get_scope()
+        period = request.GET.get("period", "month")
+        context = {
+            **widgets.dashboard(scope, user=request.user, trend_period=period),
+            "filter_form": self.filter_form,
+            "presets": PRESETS,
+            "query": scope_query(scope),
+            "raw_query": request.GET.urlencode(),
+        }
+        return render_page_or_partial(request, self.template_name, self.partial_name, context)
+
+
+WIDGETS = {
+    "trend": ("analytics/partials/trend.html", lambda scope, request: {
+        "trend": widgets.trend_chart(scope, request.GET.get("period", "month"))}),
+    "drivers": ("analytics/partials/drivers.html", lambda scope, request: {"drivers": widgets.drivers(scope)}),
+    "kpis": ("analytics/partials/kpis.html", lambda scope, request: {"kpis": widgets.kpi_cards(scope)}),
+}  # fmt: skip
+
+
+class DashboardWidgetView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """One dashboard widget, for htmx: the trend toggle and the lazily loaded drivers."""
+
+    def get(self, request, name):
+        if name not in WIDGETS:
+            raise Http404
+        scope = self.get_scope()
+        template, build = WIDGETS[name]
+        context = {**build(scope, request), "raw_query": request.GET.urlencode(), "scope": scope}
+        return render_page_or_partial(request, template, template, context)
+
+
+RECORD_COLUMNS = ["created_at", "customer", "customer_external_id", "service_type", "score", "response_time_hours",
+                  "accuracy_score", "completeness_score", "channel", "feedback"]  # fmt: skip
+
+
+def _scoped_records(request, scope):
+    qs = raw_records(scope)
+    band = request.GET.get("band")
+    if band in BANDS:
+        qs = qs.filter(BANDS[band])
+    return qs
+
+
+class RecordDrilldownView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """The records behind a number, filtered exactly like the number; CSV/XLSX with ?format=csv|xlsx."""
+
+    template_name = "analytics/records.html"
+
+    def get(self, request, *args, **kwargs):
+        scope = self.get_scope()
+        qs = _scoped_records(request, scope).select_related("customer", "service_type").order_by("-created_at")
+        fmt = request.GET.get("format")
+        if fmt in ("csv", "xlsx"):
+            rows = (
+                [r.created_at.isoformat(), r.customer.name, r.customer.external_id, r.service_type.code,
+                 float(r.score), r.response_time_hours, r.accuracy_score, r.completeness_score, r.channel, r.feedback]
+                for r in qs.iterator(chunk_size=2000)
+            )  # fmt: skip
+            return table_response(fmt, "satisfaction_records", RECORD_COLUMNS, rows)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("format", None)
+        return self.render_to_response(
+            {"page": page, "scope": scope, "band": request.GET.get("band", ""), "query": query.urlencode(),
+             "filter_form": self.filter_form}
+        )  # fmt: skip
+
+
+KPI_COLUMNS = ["group", "count", "avg_score", "satisfaction_rate", "high_satisfaction_rate", "dissatisfaction_rate",
+               "satisfaction_rate_ci_low", "satisfaction_rate_ci_high"]  # fmt: skip
+
+
+class KpiExportView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """The KPI table of the current filters (overall, per service type, per segment) as CSV or XLSX."""
+
+    def get(self, request, *args, **kwargs):
+        from . import metrics
+
+        scope = self.get_scope()
+        rows = [("overall", metrics.kpis(scope))]
+        rows += [(f"service_type:{r.key}", r.kpis) for r in metrics.by_service_type(scope)]
+        rows += [(f"segment:{r.key}", r.kpis) for r in metrics.by_segment(scope)]
+        table = [
+            [name, k.count, k.avg_score, k.satisfaction_rate, k.high_satisfaction_rate, k.dissatisfaction_rate,
+             k.satisfaction_rate_ci.low, k.satisfaction_rate_ci.high]
+            for name, k in rows
+        ]  # fmt: skip
+        name = f"kpis_{scope.start}_{scope.end}"
+        return table_response(request.GET.get("format", "csv"), name, KPI_COLUMNS, table)
+
+
+class PathToTargetView(ManagerRequiredMixin, TemplateView):
+    """Path to 95%: the gap, each part's contribution, the projection and the measures addressing each part."""
+
+    template_name = "analytics/path.html"
+
+    def get_context_data(self, **kwargs):
+        from satisfaction.chartjs import chart, dataset
+
+        from .path_to_target import path_to_target
+
+        path = path_to_target()
+        proj = path.projection
+        months = [p.month.strftime("%Y-%m") for p in proj.history + proj.forecast]
+        n_hist = len(proj.history)
+
+        def series(points, attr, offset):
+            values = [None] * len(months)
+            for i, p in enumerate(points):
+                value = getattr(p, attr)
+                values[offset + i] = None if value is None else round(value * 100, 1)
+            return values
+
+        target_line = [round(path.target * 100, 1)] * len(months)
+        config = chart(
+            "line",
+            months,
+            [
+                dataset(_("Satisfied % (actual)"), series(proj.history, "rate", 0)),
+                dataset(_("Projection"), series(proj.forecast, "rate", n_hist), color_index=2),
+                {
+                    **dataset(_("Projection low"), series(proj.forecast, "low", n_hist), color_index=2),
+                    "borderDash": [4, 4],
+                    "pointRadius": 0,
+                    "fill": False,
+                },
+                {
+                    **dataset(_("Projection high"), series(proj.forecast, "high", n_hist), color_index=2),
+                    "borderDash": [4, 4],
+                    "pointRadius": 0,
+                    "fill": "-1",
+                },
+                {**dataset(_("Target"), target_line, color_index=3), "pointRadius": 0, "borderDash": [2, 2]},
+            ],  # fmt: skip
+            scales={"y": {"suggestedMin": 60, "max": 100}},
+        )
+        measures = {m.measure_id: m for m in path.measures}
+
+        def with_measures(parts):
+            return [(part, [measures[i] for i in part.measure_ids if i in measures]) for part in parts]
+
+        return {
+            "path": path,
+            "chart": config,
+            "service_rows": with_measures(path.by_service_type),
+            "segment_rows": with_measures(path.by_segment),
+        }
+
+
+class ReportView(ManagerRequiredMixin, TemplateView):
+    """The service-quality report: one segment vs the rest on tickets and complaints, tests and insights."""
+
+    template_name = "analytics/report.html"
+
+    def get_context_data(self, **kwargs):
+        from satisfaction.chartjs import chart, dataset
+
+        from .comparison import segment_comparison
+        from .insights import generate_insights
+
+        try:
+            priority = min(max(int(self.request.GET.get("segment", 1)), 1), 5)
+        except ValueError:
+            priority = 1
+        comparison = segment_comparison(priority=priority)
+        insights = generate_insights(comparison)
+        zh = self.request.LANGUAGE_CODE.startswith("zh")
+        charts = []
+        for dist in comparison.distributions:
+            seg_total, rest_total = sum(dist.segment) or 1, sum(dist.rest) or 1
+            charts.append({
+                "id": f"chart-dist-{dist.field}",
+                "title": dist.label_zh if zh else dist.label_en,
+                "reading": dist.test.reading_zh if zh else dist.test.reading_en,
+                "config": chart("bar", list(dist.categories), [
+                    dataset(_("This segment %"), [round(100 * v / seg_total, 1) for v in dist.segment]),
+                    dataset(_("Others %"), [round(100 * v / rest_total, 1) for v in dist.rest], color_index=1),
+                ]),
+            })  # fmt: skip
+        tests = comparison.tests
+        test_rows = [
+            (_("Ticket satisfaction (Welch t, Cohen's d)"), tests.ticket_satisfaction),
+            (_("Ticket satisfaction (Mann–Whitney U)"), tests.ticket_satisfaction_ranks),
+            (_("Complaint satisfaction (Welch t)"), tests.complaint_satisfaction),
+            (_("Follow-up rate (two-proportion z)"), tests.follow_up_rate),
+            (_("Escalation rate (two-proportion z)"), tests.escalation_rate),
+        ]
+        by_kind = {kind: [i for i in insights if i.kind == kind] for kind in ("finding", "risk", "recommendation")}
+        return {
+            "comparison": comparison, "priority": priority, "charts": charts, "zh": zh,
+            "test_rows": [(label, t.reading_zh if zh else t.reading_en, t) for label, t in test_rows],
+            "findings": by_kind["finding"], "risks": by_kind["risk"], "recommendations": by_kind["recommendation"],
+            "segments": range(1, 6),
+        }  # fmt: skip
