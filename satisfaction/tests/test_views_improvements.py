@@ -24,9 +24,10 @@ def test_accept_opens_a_prefilled_form_and_creates_the_edited_measure(client, ma
     assert 'data-testid="accept-modal"' in html and 'value="Raise legal consultation"' in html
     assert modal.context["form"].initial["service_type"] == service_types["legal_consultation"].pk
 
+    target = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
     data = {"title": "Legal coaching programme", "category": "training", "priority": "high",
             "description": "Legal is at 77%", "service_type": service_types["legal_consultation"].pk,
-            "owner": manager_user.pk, "target_date": (timezone.localdate() + dt.timedelta(days=60)).isoformat()}  # fmt: skip
+            "owner": manager_user.pk, "target_date": target}  # fmt: skip
     response = client.post(reverse("suggestion-accept", args=[suggestion.pk]), data, **HTMX)
     measure = ImprovementMeasure.objects.get()
     assert response.status_code == 204 and response["HX-Redirect"] == reverse("measure-detail", args=[measure.pk])
@@ -63,7 +64,7 @@ def test_tasks_inline_drive_measure_progress_and_my_tasks(client, manager_user, 
                     {"action": "add_task", "title": title, "assignee": staff_user.pk})  # fmt: skip
     first, second = ImprovementTask.objects.order_by("pk")
     row = client.post(reverse("task-update", args=[first.pk]), {"status": "done"}, **HTMX)
-    assert row.status_code == 200 and 'id="task-%d"' % first.pk in row.content.decode()
+    assert row.status_code == 200 and f'id="task-{first.pk}"' in row.content.decode()
     client.post(reverse("task-update", args=[second.pk]), {"progress": 50}, **HTMX)
     measure.refresh_from_db()
     assert measure.progress == 75  # (100 + 50) / 2
