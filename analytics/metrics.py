@@ -16,8 +16,8 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.db.models import Case, Count, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from analytics import stats
@@ -31,7 +31,6 @@ from satisfaction.models import (
     SatisfactionTarget,
     ServiceType,
     segment_customer_ids,
-    segment_priority_subquery,
 )
 
 SOURCES = ("auto", "snapshots", "raw")
@@ -214,6 +213,22 @@ def segment_filter(priority: int, customer_ref: str = "customer_id") -> Q:
     return Q(**{f"{customer_ref}__in": segment_customer_ids(priority)})
 
 
+SEGMENT_PRIORITIES = (1, 2, 3, 4, 5)  # contact_priority is constrained to 1–5
+
+
+def segment_expression(customer_ref: str = "customer_id") -> Case:
+    """The segment priority of the customer at `customer_ref` (NO_SEGMENT without contacts), for grouping.
+
+    One uncorrelated `IN (…)` per priority: the database evaluates each list once, which is faster on
+    large tables than a correlated MIN() subquery per row.
+    """
+    return Case(
+        *[When(Q(**{f"{customer_ref}__in": segment_customer_ids(p)}), then=Value(p)) for p in SEGMENT_PRIORITIES],
+        default=Value(NO_SEGMENT),
+        output_field=IntegerField(),
+    )
+
+
 def raw_records(scope: Scope) -> QuerySet:
     """The satisfaction records in a scope, unordered (for aggregation)."""
     qs = SatisfactionRecord.objects.order_by()
@@ -305,12 +320,7 @@ def _segment_rows(scope: Scope, source: str) -> dict[int, Kpis]:
     if _use_snapshots(scope, source):
         qs = snapshot_rows(scope).values("segment_priority").annotate(**SNAPSHOT_SUMS)
     else:
-        qs = (
-            raw_records(scope)
-            .annotate(segment=Coalesce(segment_priority_subquery("customer_id"), NO_SEGMENT))
-            .values("segment")
-            .annotate(**RAW_SUMS)
-        )
+        qs = raw_records(scope).annotate(segment=segment_expression()).values("segment").annotate(**RAW_SUMS)
     return {row.get("segment_priority", row.get("segment")): _kpis_of(row) for row in qs}
 
 

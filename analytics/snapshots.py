@@ -13,14 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection, transaction
+from django.db.models import Count, DateField, Func, Max, Min, Q, Sum, Value
+from django.db.models.functions import TruncDate
 
-from analytics.metrics import HUNDREDTH, RAW_SUMS, TENTH, day_start, exact_decimal, local_tz, segment_filter
+from analytics.metrics import (
+    HUNDREDTH,
+    RAW_SUMS,
+    TENTH,
+    day_start,
+    exact_decimal,
+    local_tz,
+    segment_expression,
+    segment_filter,
+)
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
 from satisfaction.models import Customer, SatisfactionRecord, segment_priority_subquery
 
@@ -41,14 +51,63 @@ class RebuildResult:
     seconds: float
 
 
-def _grouped(records):
-    """Aggregate records into snapshot rows (local day, service type, current segment, self-rated)."""
+class FixedOffsetDate(Func):
+    """SQLite: the date of a UTC timestamp shifted by a fixed number of minutes, computed natively."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, minutes: int):
+        super().__init__(expression)
+        self.minutes = int(minutes)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '{self.minutes:+d} minutes')", params
+
+
+def offset_spans(first: dt.datetime, last: dt.datetime) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """Split [first, last] into spans where TIME_ZONE has one UTC offset: (start, end exclusive, minutes)."""
+    tz = local_tz()
+
+    def offset(moment):
+        return int(moment.astimezone(tz).utcoffset().total_seconds() // 60)
+
+    spans, start, step = [], first, dt.timedelta(hours=6)
+    current = offset(start)
+    probe = start
+    while probe <= last:
+        nxt = min(probe + step, last + dt.timedelta(seconds=1))
+        if offset(nxt) != current:
+            # Offsets change on whole seconds: bisect over epoch seconds to the first one with the new offset.
+            lo, hi = math.floor(probe.timestamp()), math.ceil(nxt.timestamp())
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(dt.datetime.fromtimestamp(mid, dt.UTC)) == current else (lo, mid)
+            hi = dt.datetime.fromtimestamp(hi, dt.UTC)
+            spans.append((start, hi, current))
+            start, current = hi, offset(hi)
+        probe = nxt
+        if nxt > last:
+            break
+    spans.append((start, last + dt.timedelta(seconds=1), current))
+    return spans
+
+
+def _grouped(records, day: dt.date | None = None, minutes: int | None = None):
+    """Aggregate records into snapshot rows (local day, service type, current segment, self-rated).
+
+    `day` when all records are of one local day; `minutes` when they share one UTC offset (SQLite fast path);
+    otherwise the database converts each timestamp to TIME_ZONE.
+    """
+    if day is not None:
+        day_expr = Value(day, output_field=DateField())
+    elif minutes is not None:
+        day_expr = FixedOffsetDate("created_at", minutes)
+    else:
+        day_expr = TruncDate("created_at", tzinfo=local_tz())
     return (
         records.order_by()
-        .annotate(
-            day=TruncDate("created_at", tzinfo=local_tz()),
-            segment=Coalesce(segment_priority_subquery("customer_id"), NO_SEGMENT),
-        )
+        .annotate(day=day_expr, segment=segment_expression())
         .values("day", "service_type_id", "segment", "self_rated")
         .annotate(**RAW_SUMS)
     )
@@ -69,10 +128,10 @@ def _to_stat(row: dict) -> DailySatisfactionStat:
     )
 
 
-def _store(records, stale: Q | None) -> RebuildResult:
-    """Upsert the aggregates of `records`; delete rows matching `stale` whose bucket got no records."""
+def _store(grouped, stale: Q | None) -> RebuildResult:
+    """Upsert grouped aggregates; delete rows matching `stale` whose bucket got no records."""
     started = time.perf_counter()
-    stats = [_to_stat(row) for row in _grouped(records)]
+    stats = [_to_stat(row) for row in grouped]
     DailySatisfactionStat.objects.bulk_create(
         stats,
         batch_size=BATCH,
@@ -105,22 +164,50 @@ def rebuild_all() -> RebuildResult:
     started = time.perf_counter()
     # One transaction: readers see the old table until the new one is complete.
     deleted, _ = DailySatisfactionStat.objects.all().delete()
-    result = _store(SatisfactionRecord.objects.all(), stale=None)
+    records = SatisfactionRecord.objects.all()
+    if connection.vendor == "sqlite":
+        # SQLite converts time zones in Python, row by row; per span of constant UTC offset it can stay native.
+        bounds = records.aggregate(first=Min("created_at"), last=Max("created_at"))
+        grouped = []
+        if bounds["first"] is not None:
+            for lo, hi, minutes in offset_spans(bounds["first"], bounds["last"]):
+                span = records.filter(created_at__gte=lo, created_at__lt=hi)
+                grouped.extend(_grouped(span, minutes=minutes))
+        # Spans can split one local day (a DST change): merge rows of the same bucket.
+        grouped = _merge(grouped)
+    else:
+        grouped = _grouped(records)
+    result = _store(grouped, stale=None)
     logger.debug("Rebuilt %s snapshot buckets from %s records", result.buckets, result.records)
     return RebuildResult(result.buckets, deleted, result.records, time.perf_counter() - started)
+
+
+def _merge(rows) -> list[dict]:
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["day"], row["service_type_id"], row["segment"], row["self_rated"])
+        if key in merged:
+            for name in RAW_SUMS:
+                merged[key][name] = (merged[key][name] or 0) + (row[name] or 0)
+        else:
+            merged[key] = dict(row)
+    return list(merged.values())
 
 
 @transaction.atomic
 def recompute_day(*, day: dt.date) -> RebuildResult:
     """Recompute every bucket of one local day."""
-    return _store(_day_records(day), stale=Q(date=day))
+    return _store(_grouped(_day_records(day), day=day), stale=Q(date=day))
 
 
 @transaction.atomic
 def recompute_bucket(*, day: dt.date, service_type_id: int, segment_priority: int) -> RebuildResult:
     """Recompute one (day, service type, segment) bucket, both self-rated flags."""
     records = _day_records(day).filter(service_type_id=service_type_id).filter(segment_filter(segment_priority))
-    return _store(records, stale=Q(date=day, service_type_id=service_type_id, segment_priority=segment_priority))
+    return _store(
+        _grouped(records, day=day),
+        stale=Q(date=day, service_type_id=service_type_id, segment_priority=segment_priority),
+    )
 
 
 @transaction.atomic

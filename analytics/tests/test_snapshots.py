@@ -155,3 +155,26 @@ def test_snapshots_and_raw_rows_agree_on_the_demo_data(db, settings):
     assert metrics.compare_to_previous(dated, source="snapshots") == metrics.compare_to_previous(dated, source="raw")
     json.dumps(metrics.kpis(Scope()).as_dict())
     assert metrics.kpis(Scope()).count > 5_000
+
+
+def test_rebuild_across_a_daylight_saving_change(db, service_types, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    berlin = ZoneInfo("Europe/Berlin")
+    # Berlin moves from UTC+1 to UTC+2 at 2025-03-30 01:00 UTC; records either side of it and of local midnight.
+    moments = [
+        dt.datetime(2025, 3, 29, 22, 59, tzinfo=dt.UTC),  # 23:59 on the 29th (UTC+1)
+        dt.datetime(2025, 3, 29, 23, 1, tzinfo=dt.UTC),  # 00:01 on the 30th
+        dt.datetime(2025, 3, 30, 0, 59, tzinfo=dt.UTC),  # 01:59 on the 30th, just before the change
+        dt.datetime(2025, 3, 30, 21, 59, tzinfo=dt.UTC),  # 23:59 on the 30th (UTC+2)
+        dt.datetime(2025, 3, 30, 22, 1, tzinfo=dt.UTC),  # 00:01 on the 31st
+    ]
+    for moment in moments:
+        RecordFactory(created_at=moment, score=Decimal("4.0"))
+    spans = snapshots.offset_spans(moments[0], moments[-1])
+    assert [s[2] for s in spans] == [60, 120]
+    assert spans[0][1] == dt.datetime(2025, 3, 30, 1, 0, tzinfo=dt.UTC)
+    snapshots.rebuild_all()
+    days = {s.date: s.count for s in DailySatisfactionStat.objects.all()}
+    assert days == {m.astimezone(berlin).date(): c for m, c in ((moments[0], 1), (moments[1], 3), (moments[4], 1))}
+    scope = Scope(start=dt.date(2025, 3, 29), end=dt.date(2025, 3, 31))
+    assert metrics.trend(scope, "day", source="snapshots") == metrics.trend(scope, "day", source="raw")
