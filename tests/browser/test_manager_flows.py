@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def feedback(service_types):
     customer = f.CustomerFactory(name="Hualong Holdings")
     f.ContactFactory(customer=customer, contact_priority=1)
-    for days, score, code in [(1, "4.5", "data_analysis"), (2, "2.0", "legal_consultation"), (20, "5.0", "data_analysis"),
-                              (50, "3.0", "document_review")]:  # fmt: skip
+    rows = [(1, "4.5", "data_analysis"), (2, "2.0", "legal_consultation"), (20, "5.0", "data_analysis"),
+            (50, "3.0", "document_review")]  # fmt: skip
+    for days, score, code in rows:
         f.RecordFactory(customer=customer, service_type=service_types[code], score=Decimal(score),
                         created_at=timezone.now() - dt.timedelta(days=days))  # fmt: skip
     from analytics.snapshots import rebuild_all
