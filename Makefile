@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate seed serve worker beat services lint format css messages bench ci clean
+.PHONY: run test install install-dev migrate worker beat services lint format css messages bench ci clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## messages: refresh the Chinese catalogue from the code and compile it (needs gettext; the .mo is committed)
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=node_modules --ignore=var
+	$(BIN)/python manage.py compilemessages -l zh_Hans
 
 ## css: rebuild static/css/app.css with the Tailwind CLI (needs Node; the built file is committed)
 css:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/kpis/", views.KpiExportView.as_view(), name="kpi-export"),
     path("path/", views.PathToTargetView.as_view(), name="path"),
     path("report/", views.ReportView.as_view(), name="report"),
+    path("report/bundle/", views.ReportBundleView.as_view(), name="report-bundle"),
 ]

@@ -2,8 +2,10 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from satisfaction.htmx import render_page_or_partial
@@ -201,10 +203,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
         from .comparison import segment_comparison
         from .insights import generate_insights
 
-        try:
-            priority = min(max(int(self.request.GET.get("segment", 1)), 1), 5)
-        except ValueError:
-            priority = 1
+        priority = _segment_param(self.request)
         comparison = segment_comparison(priority=priority)
         insights = generate_insights(comparison)
         zh = self.request.LANGUAGE_CODE.startswith("zh")
@@ -233,5 +232,26 @@ class ReportView(ManagerRequiredMixin, TemplateView):
             "comparison": comparison, "priority": priority, "charts": charts, "zh": zh,
             "test_rows": [(label, t.reading_zh if zh else t.reading_en, t) for label, t in test_rows],
             "findings": by_kind["finding"], "risks": by_kind["risk"], "recommendations": by_kind["recommendation"],
-            "segments": range(1, 6),
+            "segments": range(1, 6), "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
         }  # fmt: skip
+
+
+class ReportBundleView(ManagerRequiredMixin, View):
+    """The service-quality report bundle (CSVs, charts, report.md, report.json) as one zip."""
+
+    def get(self, request):
+        from .report import bundle_zip
+
+        priority = _segment_param(request)
+        lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"
+        response = HttpResponse(bundle_zip(priority=priority, lang=lang), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="service_quality_p{priority}_{lang}.zip"'
+        return response
+
+
+def _segment_param(request) -> int:
+    """`?segment=` as a contact priority 1–5 (1 when missing or invalid)."""
+    try:
+        return min(max(int(request.GET.get("segment", 1)), 1), 5)
+    except ValueError:
+        return 1

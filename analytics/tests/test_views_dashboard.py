@@ -116,3 +116,13 @@ def test_report_and_path_pages_render(client, manager_user, records):
     assert 'data-testid="ticket-metrics"' in report.content.decode()
     path = client.get(reverse("analytics:path"))
     assert path.status_code == 200 and path.context["path"].target == 0.95
+
+
+def test_report_bundle_downloads_as_a_zip(client, manager_user, records):
+    import zipfile
+
+    client.force_login(manager_user)
+    response = client.get(reverse("analytics:report-bundle"), {"segment": 1})
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    names = set(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    assert {"tickets_metrics.csv", "complaints_raw.csv", "report.md", "report.json", "sat_distribution.png"} <= names
