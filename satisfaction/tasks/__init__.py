@@ -2,3 +2,4 @@
 
 from .alerts import *  # noqa: F403
 from .imports import *  # noqa: F403
+from .surveys import *  # noqa: F403

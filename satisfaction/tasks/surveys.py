@@ -1,0 +1,1 @@
+"""Celery tasks for survey invitations, reminders and digests."""
