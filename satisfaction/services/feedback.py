@@ -247,7 +247,7 @@ class _FeedbackBatch(BatchSpec):
                 channel=raw.get("channel") or self.channel,
                 created_at=raw.get("created_at"),
             )
-            keys = {name: _key(raw.get(name)) for name in ("external_id", "customer", "ticket", "complaint")}
+            keys = {name: _key(raw.get(name)) for name in _KEY_FIELDS}
             for name in ("external_id", "customer"):
                 if not keys[name]:
                     bad[name] = f"{name.replace('_', ' ').capitalize()} is required."
@@ -318,9 +318,14 @@ class _FeedbackBatch(BatchSpec):
                 logger.exception("After-batch hook %r failed for %d records", hook, len(created_ids))
 
 
+_KEY_FIELDS = ("external_id", "customer", "ticket", "complaint")
+
+
 def _key(value) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return value.strip()
     return vocab.text(value).strip()
 
 

@@ -8,6 +8,7 @@ stays flat whatever the file size: chunks, the spool, the duplicate check and th
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import logging
@@ -26,6 +27,7 @@ CHUNK_ROWS = 2000
 ERROR_PREVIEW = 200
 # Leave headroom under the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS_PER_STATEMENT = 30000
+LOOKUP_CHUNK = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
@@ -158,18 +160,22 @@ class SeenKeys:
 
 
 class Spool:
-    """Validated rows waiting for the write pass, pickled chunk by chunk into a temporary file."""
+    """Validated rows waiting for the write pass, pickled chunk by chunk into a temporary file.
+
+    A chunk is `(params, marked)`: each row's database parameters as a tuple of plain values (cheap to pickle),
+    and the external ids the spec marked for after-write work.
+    """
 
     def __init__(self):
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.rows = 0
 
-    def append(self, rows: list[CleanRow]) -> None:
-        if rows:
-            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.rows += len(rows)
+    def append(self, params: list[tuple], marked: set[str]) -> None:
+        if params:
+            pickle.dump((params, marked), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(params)
 
-    def __iter__(self) -> Iterator[list[CleanRow]]:
+    def __iter__(self) -> Iterator[tuple[list[tuple], set[str]]]:
         self._file.seek(0)
         while True:
             try:
@@ -197,14 +203,16 @@ class BatchSpec:
     """
 
     model: type[models.Model]
-    # Model attnames written for every row, in this order; the rest get their field defaults.
-    label = "row"
 
     def clean_chunk(self, chunk: list[tuple[int, Mapping[str, Any]]], errors: ErrorSink) -> list[CleanRow]:
         raise NotImplementedError
 
-    def after_write(self, created: list[tuple[int, str]], spooled: list[CleanRow]) -> None:
-        """Called inside the write transaction with (id, external_id) of the rows created; schedule side effects."""
+    def mark(self, row: CleanRow) -> bool:
+        """Whether `after_write` needs to know about this row (e.g. a ticket that is closed)."""
+        return False
+
+    def after_write(self, created: list[tuple[int, str]], marked: set[str]) -> None:
+        """Called inside the write transaction with (id, external_id) of the rows created and the marked ids."""
 
     def on_commit(self, created_ids: list[int]) -> None:
         """Runs once after the write transaction committed."""
@@ -231,6 +239,7 @@ def run_batch(
     result = BatchResult(dry_run=dry_run)
     seen = SeenKeys()
     spool = Spool()
+    inserter = BulkInserter(spec.model)
     try:
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, chunk_rows)):
@@ -240,7 +249,10 @@ def run_batch(
             existing = _existing_external_ids(spec.model, [c.external_id for c in cleaned])
             result.skipped += sum(1 for c in cleaned if c.external_id in existing)
             if not errors.count and not dry_run:
-                spool.append([c for c in cleaned if c.external_id not in existing])
+                fresh = [c for c in cleaned if c.external_id not in existing]
+                spool.append(
+                    [inserter.row_params(c.values) for c in fresh], {c.external_id for c in fresh if spec.mark(c)}
+                )
             if on_progress:
                 on_progress(result.rows_total, "validating")
         result.error_count = errors.count
@@ -249,7 +261,7 @@ def run_batch(
             return result
         if on_progress:
             on_progress(result.rows_total, "writing")
-        result.created_ids = _write(spec=spec, spool=spool)
+        result.created_ids = _write(spec=spec, spool=spool, inserter=inserter)
         result.written = True
         return result
     finally:
@@ -276,21 +288,39 @@ def _existing_external_ids(model, external_ids: list[str]) -> set[str]:
     if not external_ids:
         return set()
     found: set[str] = set()
-    for start in range(0, len(external_ids), 900):
-        part = external_ids[start : start + 900]
-        found.update(model._default_manager.filter(external_id__in=part).values_list("external_id", flat=True))
+    qn = connection.ops.quote_name
+    sql = f"SELECT {qn('external_id')} FROM {qn(model._meta.db_table)} WHERE {qn('external_id')} IN "
+    mark = _placeholder()
+    for start in range(0, len(external_ids), LOOKUP_CHUNK):
+        part = external_ids[start : start + LOOKUP_CHUNK]
+        found.update(
+            external_id for (external_id,) in _raw_execute(sql + "(" + ", ".join([mark] * len(part)) + ")", part)
+        )
     return found
 
 
+def _placeholder() -> str:
+    return "?" if connection.vendor == "sqlite" else "%s"
+
+
+def _raw_execute(sql: str, params: list) -> list[tuple]:
+    """Run one statement on the driver connection under Django's (same connection, same transaction).
+
+    Skips Django's cursor wrappers on purpose: they rewrite the placeholders of a 30,000-parameter statement with
+    a regex and, with DEBUG on, format every parameter into the query log.
+    """
+    connection.ensure_connection()
+    return connection.connection.execute(sql, params).fetchall()
+
+
 @transaction.atomic
-def _write(*, spec: BatchSpec, spool: Spool) -> list[int]:
+def _write(*, spec: BatchSpec, spool: Spool, inserter: BulkInserter) -> list[int]:
     """Insert the spooled rows in one transaction; returns the new ids. A row raced in meanwhile is skipped."""
-    writer = BulkInserter(spec.model)
     created_ids: list[int] = []
-    for rows in spool:
-        created = writer.insert(rows)
+    for params, marked in spool:
+        created = inserter.insert(params)
         created_ids.extend(pk for pk, _ in created)
-        spec.after_write(created, rows)
+        spec.after_write(created, marked)
     transaction.on_commit(lambda: spec.on_commit(created_ids))
     return created_ids
 
@@ -304,44 +334,53 @@ class BulkInserter:
 
     def __init__(self, model):
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        self.columns = [f.attname for f in self.fields]
-        ops = connection.ops
-        self._prep: list[Callable | None] = []
-        for f in self.fields:
-            internal = f.get_internal_type()
-            if internal == "DateTimeField":
-                self._prep.append(ops.adapt_datetimefield_value)
-            elif internal == "DateField":
-                self._prep.append(ops.adapt_datefield_value)
-            elif internal == "DecimalField":
-                self._prep.append(lambda v, f=f: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places))
-            elif internal == "JSONField":
-                self._prep.append(lambda v, f=f: f.get_db_prep_save(v, connection))
-            else:
-                self._prep.append(None)
-        self._defaults = {f.attname: f for f in self.fields}
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.columns = [f.attname for f in fields]
+        # Fixed defaults are computed once; callable ones (timezone.now, …) per row.
+        self._fixed = {f.attname: f.get_default() for f in fields if not (f.has_default() and callable(f.default))}
+        self._dynamic = {f.attname: f for f in fields if f.has_default() and callable(f.default)}
+        self._prep = [(i, _adapter(f)) for i, f in enumerate(fields) if _adapter(f) is not None]
         qn = connection.ops.quote_name
-        self._head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in self.fields)}) VALUES "
+        self._head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
         self._tail = f" ON CONFLICT DO NOTHING RETURNING {qn(model._meta.pk.column)}, {qn('external_id')}"
-        self._row_marks = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        self.rows_per_statement = max(1, MAX_PARAMS_PER_STATEMENT // len(self.fields))
+        self._row_marks = "(" + ", ".join([_placeholder()] * len(fields)) + ")"
+        self.rows_per_statement = max(1, MAX_PARAMS_PER_STATEMENT // len(fields))
 
-    def row_params(self, values: dict[str, Any]) -> list:
-        params = []
-        for attname, prep in zip(self.columns, self._prep, strict=True):
-            value = values[attname] if attname in values else self._defaults[attname].get_default()
-            params.append(prep(value) if prep is not None and value is not None else value)
-        return params
+    def row_params(self, values: dict[str, Any]) -> tuple:
+        """The row's parameters in column order, adapted for the database (plain values, cheap to pickle)."""
+        row = {**self._fixed, **values}
+        for attname, field_ in self._dynamic.items():
+            if attname not in values:
+                row[attname] = field_.get_default()
+        params = [row[c] for c in self.columns]
+        for index, adapt in self._prep:
+            if params[index] is not None:
+                params[index] = adapt(params[index])
+        return tuple(params)
 
-    def insert(self, rows: list[CleanRow]) -> list[tuple[int, str]]:
+    def insert(self, rows: list[tuple]) -> list[tuple[int, str]]:
         created: list[tuple[int, str]] = []
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), self.rows_per_statement):
-                part = rows[start : start + self.rows_per_statement]
-                params = []
-                for row in part:
-                    params.extend(self.row_params(row.values))
-                cursor.execute(self._head + ", ".join([self._row_marks] * len(part)) + self._tail, params)
-                created.extend(cursor.fetchall())
+        for start in range(0, len(rows), self.rows_per_statement):
+            part = rows[start : start + self.rows_per_statement]
+            sql = self._head + ", ".join([self._row_marks] * len(part)) + self._tail
+            created.extend(_raw_execute(sql, [value for row in part for value in row]))
         return created
+
+
+def _adapter(field_) -> Callable | None:
+    """How a value of this field is handed to the database driver; None when the driver takes it as is."""
+    internal = field_.get_internal_type()
+    if internal == "DateTimeField":
+        if connection.vendor == "sqlite":
+            # What Django's SQLite backend stores: naive UTC text.
+            return lambda value: str(value.astimezone(dt.UTC).replace(tzinfo=None))
+        if connection.vendor == "postgresql":
+            return None  # psycopg sends aware datetimes as timestamptz
+        return lambda value: connection.ops.adapt_datetimefield_value(value)
+    if internal == "DateField":
+        return connection.ops.adapt_datefield_value
+    if internal == "DecimalField":
+        return str if connection.vendor == "sqlite" else None
+    if internal == "JSONField":
+        return lambda value: field_.get_db_prep_save(value, connection)
+    return None

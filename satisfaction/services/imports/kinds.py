@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 
 from satisfaction.models import Complaint, Contact, Contract, Customer, ImportKind, ServiceTicket, ServiceType
 
@@ -162,6 +161,7 @@ class ModelBatch(BatchSpec):
         self.columns = COLUMNS[kind]
         self._service_types = None
         self._cache: dict[tuple[str, str], Any] = {}
+        self._closed_ids: list[int] = []
 
     def clean_chunk(self, chunk, errors: ErrorSink) -> list[CleanRow]:
         parsed = []
@@ -252,15 +252,18 @@ class ModelBatch(BatchSpec):
             if values.get(later) is not None and values.get(earlier) is not None and values[later] < values[earlier]:
                 bad.setdefault(later, f"Must not be before {earlier.replace('_', ' ')}.")
 
-    def after_write(self, created, spooled) -> None:
-        if self.kind not in (ImportKind.TICKETS, ImportKind.COMPLAINTS):
-            return
-        closing = "closed_at" if self.kind == ImportKind.TICKETS else "resolved_at"
-        closed = {c.external_id for c in spooled if c.values.get(closing) is not None}
-        ids = [pk for pk, external_id in created if external_id in closed]
-        if ids:
-            tickets, complaints = (ids, []) if self.kind == ImportKind.TICKETS else ([], ids)
-            transaction.on_commit(lambda: after_cases_closed(ticket_ids=tickets, complaint_ids=complaints))
+    def mark(self, row: CleanRow) -> bool:
+        closing = CLOSING_FIELD.get(self.kind)
+        return closing is not None and row.values.get(closing) is not None
+
+    def after_write(self, created, marked) -> None:
+        self._closed_ids.extend(pk for pk, external_id in created if external_id in marked)
+
+    def on_commit(self, created_ids: list[int]) -> None:
+        if self._closed_ids:
+            tickets = self._closed_ids if self.kind == ImportKind.TICKETS else []
+            complaints = self._closed_ids if self.kind == ImportKind.COMPLAINTS else []
+            after_cases_closed(ticket_ids=tickets, complaint_ids=complaints)
 
 
 class _KeyView:
@@ -288,6 +291,8 @@ MODELS = {
     ImportKind.TICKETS: ServiceTicket,
     ImportKind.COMPLAINTS: Complaint,
 }
+# Imported tickets closed / complaints resolved are handed to `after_cases_closed` once the import commits.
+CLOSING_FIELD = {ImportKind.TICKETS: "closed_at", ImportKind.COMPLAINTS: "resolved_at"}
 ORDER_RULES = {
     ImportKind.CONTRACTS: [("end_date", "start_date")],
     ImportKind.TICKETS: [("closed_at", "opened_at")],

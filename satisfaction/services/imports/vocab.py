@@ -48,7 +48,7 @@ DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
     "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
 )  # fmt: skip
-_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
 def text(value) -> str:
@@ -102,11 +102,14 @@ def parse_float(value, *, minimum: float | None = 0.0) -> float:
     if isinstance(value, int | float):
         number = float(value)
     else:
-        cleaned = str(value).strip().replace(",", "").replace("¥", "").replace("￥", "")
         try:
-            number = float(cleaned)
+            number = float(value)  # the common case; float() ignores surrounding spaces
         except ValueError:
-            raise RowInvalid(_("Expected a number.")) from None
+            cleaned = str(value).strip().replace(",", "").replace("¥", "").replace("￥", "")
+            try:
+                number = float(cleaned)
+            except ValueError:
+                raise RowInvalid(_("Expected a number.")) from None
     if not math.isfinite(number):
         raise RowInvalid(_("Expected a finite number."))
     if minimum is not None and number < minimum:
@@ -129,6 +132,11 @@ def parse_decimal(value) -> Decimal:
 
 def parse_int(value, *, low: int, high: int) -> int:
     """A whole number in [low, high]; 4.0 counts as 4 (spreadsheets store numbers as floats)."""
+    if type(value) is str and value.isdigit():
+        number = int(value)
+        if low <= number <= high:
+            return number
+        raise RowInvalid(_("Must be from %(low)s to %(high)s.") % {"low": low, "high": high})
     if isinstance(value, bool):
         raise RowInvalid(_("Expected a whole number."))
     try:
@@ -169,12 +177,17 @@ def parse_datetime(value) -> dt.datetime:
         moment = dt.datetime.combine(value, dt.time())
     else:
         moment = _parse_datetime_text(str(value).strip())
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    if moment.tzinfo is None:
+        # zoneinfo zones resolve the offset on use, so attaching the zone is what make_aware does.
+        moment = moment.replace(tzinfo=timezone.get_default_timezone())
     return moment
 
 
 def _parse_datetime_text(raw: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(raw)  # fast path: 2024-03-31 14:30, 2024-03-31T14:30:00+08:00, …
+    except ValueError:
+        pass
     if _ISO_RE.match(raw):
         try:
             return dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))

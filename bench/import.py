@@ -1,0 +1,193 @@
+"""Benchmark: feedback rows imported per second (full validation) and peak RSS, CSV and XLSX, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/import.py                       # 200,000 rows, CSV + XLSX, SQLite + PostgreSQL, 3 runs
+    .venv/bin/python bench/import.py --rows 50000 --formats csv --databases sqlite --runs 5
+
+Each run is a fresh process importing the whole file through `import_file` (the path the page, the command and
+the task use) into an empty records table, so peak RSS is that of one import. The databases are the bench's own:
+a SQLite file under the temp dir and PostgreSQL database `imports_bench` (override with --pg-url). The
+after-batch hooks (alert evaluation, snapshots) are switched off: with a broker they run in workers, not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = ["记录ID", "客户ID", "服务类型", "评分", "反馈内容", "响应时间(小时)", "准确率", "完整性", "渠道", "时间"]
+SERVICES = ["数据分析", "法律咨询", "文档审查", "data_analysis", "legal_consultation", "document_review"]
+CUSTOMERS = 2000
+DEFAULT_PG = "postgres://satisfaction:satisfaction@127.0.0.1:5432/imports_bench"
+
+
+def make_rows(n: int):
+    rng = random.Random(8)
+    for i in range(n):
+        yield [
+            f"FB-{i:07d}",
+            f"BC-{rng.randrange(CUSTOMERS):05d}",
+            SERVICES[i % len(SERVICES)],
+            f"{rng.randint(10, 50) / 10:.1f}",
+            rng.choice(["", "很满意", "响应慢", "Report was thorough", "需要改进沟通"]),
+            f"{rng.uniform(0, 72):.2f}",
+            str(rng.randint(1, 5)),
+            rng.choice(["", "3", "4", "5"]),
+            rng.choice(["导入", "survey", "问卷", ""]),
+            f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+        ]
+
+
+def write_csv(path: Path, n: int) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(make_rows(n))
+
+
+def write_xlsx(path: Path, n: int) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(HEADER)
+    for row in make_rows(n):
+        sheet.append(row)
+    book.save(path)
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.pop("CELERY_BROKER_URL", None)
+    # Production settings: DEBUG off (no per-query debug bookkeeping).
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "import-bench-only-not-a-deployment-key")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction_site.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def prepare(database_url: str) -> None:
+    """Create and migrate the bench database, with the customers the file refers to."""
+    if database_url.startswith("postgres"):
+        import psycopg
+
+        base, name = database_url.rsplit("/", 1)
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    setup_django(database_url)
+    from django.core.management import call_command
+
+    from satisfaction.models import Customer
+
+    call_command("migrate", verbosity=0)
+    Customer.objects.bulk_create(
+        [Customer(external_id=f"BC-{i:05d}", name=f"Bench customer {i}") for i in range(CUSTOMERS)]
+    )
+
+
+def child(database_url: str, path: str) -> None:
+    """One measured import in this process; prints a JSON line."""
+    import resource
+
+    setup_django(database_url)
+    from django.db import connection
+
+    from satisfaction.models import SatisfactionRecord
+    from satisfaction.services import feedback
+    from satisfaction.services.imports.jobs import import_file
+
+    feedback._after_batch_hooks.clear()
+    table = SatisfactionRecord._meta.db_table
+    with connection.cursor() as cursor:
+        # Plain SQL: a queryset delete would load every row to send delete signals.
+        cursor.execute(f"DELETE FROM {table}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start, cpu_start = time.perf_counter(), time.process_time()
+    result = import_file(kind="feedback", source=path, filename=os.path.basename(path))
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert result.ok and result.created == result.rows_total, (result.message, result.errors[:3])
+    assert SatisfactionRecord.objects.count() == result.rows_total
+    print(
+        json.dumps(
+            {
+                "rows": result.rows_total,
+                "seconds": elapsed,
+                "rows_per_s": result.rows_total / elapsed,
+                "cpu_seconds": cpu,
+                "load_avg": os.getloadavg()[0],
+                "peak_rss_mb": peak,
+                "rss_before_mb": rss_before,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--formats", nargs="+", default=["csv", "xlsx"], choices=["csv", "xlsx"])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child)
+    if args.prepare:
+        return prepare(args.prepare)
+
+    work = Path(tempfile.mkdtemp(prefix="import-bench-"))
+    files = {}
+    for fmt in args.formats:
+        path = work / f"feedback-{args.rows}.{fmt}"
+        started = time.perf_counter()
+        (write_csv if fmt == "csv" else write_xlsx)(path, args.rows)
+        files[fmt] = path
+        size = path.stat().st_size / 1e6
+        print(f"# wrote {path.name}: {size:.1f} MB in {time.perf_counter() - started:.1f} s", flush=True)
+    urls = {"sqlite": f"sqlite:///{work / 'bench.sqlite3'}", "postgres": args.pg_url}
+    summary = []
+    for db in args.databases:
+        subprocess.run([sys.executable, __file__, "--prepare", urls[db]], check=True)
+        for fmt, path in files.items():
+            runs = []
+            for _ in range(args.runs):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", urls[db], str(path)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                print(f"# {db} {fmt}: {runs[-1]}", flush=True)
+            rates = [r["rows_per_s"] for r in runs]
+            rss = [r["peak_rss_mb"] for r in runs]
+            summary.append((db, fmt, args.rows, statistics.median(rates), min(rates), max(rates), max(rss)))
+    print("\n| database | format | rows | rows/s (median) | min–max | peak RSS MB (max) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for db, fmt, rows, median, low, high, rss in summary:
+        print(f"| {db} | {fmt} | {rows:,} | {median:,.0f} | {low:,.0f}–{high:,.0f} | {rss:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
