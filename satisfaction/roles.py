@@ -38,6 +38,10 @@ MANAGER_PERMISSIONS = {
         "improvementsuggestion": ["view", "change"],
         "improvementmeasure": ["view", "add", "change"],
         "improvementtask": ["view", "add", "change", "delete"],
+        "surveyinvitation": ["view", "change"],
+        "surveycampaign": ["view", "add", "change"],
+        "surveysettings": ["view", "change"],
+        "surveyoptout": ["view", "add", "delete"],
     },
 }
 

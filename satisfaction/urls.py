@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_alerts, views_customers, views_improvements
+from . import views, views_alerts, views_customers, views_improvements, views_surveys
 from . import views_imports as imports_views
 
 urlpatterns = [
@@ -35,4 +35,10 @@ urlpatterns = [
     path("watchlist/", views_alerts.WatchlistView.as_view(), name="watchlist"),
     path("watchlist/add/", views_alerts.WatchlistAddView.as_view(), name="watchlist-add"),
     path("watchlist/<int:pk>/remove/", views_alerts.WatchlistRemoveView.as_view(), name="watchlist-remove"),
+    path("s/<str:token>/", views_surveys.SurveyFormView.as_view(), name="survey-form"),
+    path("s/<str:token>/thanks/", views_surveys.SurveyThanksView.as_view(), name="survey-thanks"),
+    path("s/<str:token>/unsubscribe/", views_surveys.SurveyUnsubscribeView.as_view(), name="survey-unsubscribe"),
+    path("customers/<int:pk>/surveys/", views_surveys.CustomerSurveysView.as_view(), name="customer-surveys"),
+    path("surveys/invitations/<int:pk>/resend/", views_surveys.InvitationResendView.as_view(), name="survey-resend"),
+    path("surveys/campaigns/", views_surveys.CampaignListView.as_view(), name="survey-campaigns"),
 ]

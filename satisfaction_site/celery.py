@@ -39,3 +39,12 @@ app.conf.beat_schedule["improvements-evaluate-measures"] = {
     "task": "analytics.tasks.improvements.evaluate_all_measures",
     "schedule": crontab(hour=3, minute=30),
 }
+# Surveys: send delayed invitations and reminders, and run the campaigns managers scheduled.
+app.conf.beat_schedule["surveys-send-due"] = {
+    "task": "satisfaction.tasks.surveys.send_due_surveys",
+    "schedule": 5 * 60.0,
+}
+app.conf.beat_schedule["surveys-run-campaigns"] = {
+    "task": "satisfaction.tasks.surveys.run_survey_campaigns",
+    "schedule": crontab(minute=10),
+}

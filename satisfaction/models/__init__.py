@@ -24,6 +24,7 @@ from .feedback import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN, Sat
 from .imports import ImportJob, ImportKind, ImportMapping
 from .improvements import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask, MeasureEvaluation
 from .service import Complaint, ServiceTicket
+from .surveys import SurveyCampaign, SurveyInvitation, SurveyOptOut, SurveySettings
 
 __all__ = [
     "AlertSettings",
@@ -54,6 +55,10 @@ __all__ = [
     "SatisfactionTarget",
     "ServiceTicket",
     "ServiceType",
+    "SurveyCampaign",
+    "SurveyInvitation",
+    "SurveyOptOut",
+    "SurveySettings",
     "WatchlistEntry",
     "segment_customer_ids",
     "segment_priority_subquery",

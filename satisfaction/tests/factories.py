@@ -140,3 +140,18 @@ class TaskFactory(factory.django.DjangoModelFactory):
 
     measure = factory.SubFactory(MeasureFactory)
     title = factory.Sequence(lambda n: f"Task {n}")
+
+
+class SurveyInvitationFactory(factory.django.DjangoModelFactory):
+    """A sent survey invitation to a contact, valid for 14 days (tests of the rules use the survey services)."""
+
+    class Meta:
+        model = m.SurveyInvitation
+
+    contact = factory.SubFactory(ContactFactory)
+    customer = factory.LazyAttribute(lambda i: i.contact.customer)
+    service_type = factory.LazyFunction(service_type)
+    source = m.SurveyInvitation.Source.TICKET
+    nonce = factory.Sequence(lambda n: f"{n:032x}")
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))

@@ -16,7 +16,11 @@ OWN_APPS = ("satisfaction", "analytics")
 API_URLCONFS = ("satisfaction.api.urls",)
 PUBLIC = {"login", "set_language"}
 # Views that are not class-based role views: name → required role ("staff" / "manager" / "public").
-EXPLICIT_ROLES: dict[str, str] = {}
+EXPLICIT_ROLES: dict[str, str] = {
+    "survey-form": "public",
+    "survey-thanks": "public",
+    "survey-unsubscribe": "public",
+}
 
 
 def _own_patterns(resolver=None, prefix="", inside=False):
@@ -71,6 +75,12 @@ def sample_kwargs(db):
     })  # fmt: skip
     import_job = f.ImportJobFactory()
     by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
+    from satisfaction.services.surveys import invitation_token
+
+    invitation = f.SurveyInvitationFactory(contact=f.ContactFactory(customer=customer))
+    token = invitation_token(invitation)
+    by_name.update({name: {"token": token} for name in ("survey-form", "survey-thanks", "survey-unsubscribe")})
+    by_name["survey-resend"] = {"pk": invitation.pk}
     return {"default": {"pk": customer.pk, "customer_id": customer.pk}, **by_name}
 
 
