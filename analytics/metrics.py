@@ -16,7 +16,22 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -446,6 +461,33 @@ class TrendPoint:
         return asdict(self)
 
 
+class MonthStart(Func):
+    """First day of the month of a date column; native SQL on SQLite (Django's TruncMonth calls Python per row)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return TruncMonth(*self.source_expressions).as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, 'start of month')", params
+
+
+class WeekStart(Func):
+    """The Monday of the ISO week of a date column; native SQL on SQLite."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return TruncWeek(*self.source_expressions).as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # strftime('%w') is 0 for Sunday: step back (w + 6) % 7 days to Monday.
+        return f"date({sql}, '-' || ((CAST(strftime('%%w', {sql}) AS INTEGER) + 6) % 7) || ' days')", params * 2
+
+
 def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
     """First and last day of the day / ISO week / month containing `day`."""
     if period == "day":
@@ -471,7 +513,7 @@ def trend(scope: Scope, period: str = "month", *, source: str = "auto", fill: bo
     tz = local_tz()
     if _use_snapshots(scope, source):
         qs, sums = snapshot_rows(scope), SNAPSHOT_SUMS
-        trunc = {"day": F("date"), "week": TruncWeek("date"), "month": TruncMonth("date")}[period]
+        trunc = {"day": F("date"), "week": WeekStart("date"), "month": MonthStart("date")}[period]
     else:
         qs, sums = raw_records(scope), RAW_SUMS
         trunc = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scipy import stats as sps
 
@@ -180,7 +181,9 @@ def _pts(x: float) -> str:
     return f"{x * 100:+.1f}"
 
 
+@lru_cache(maxsize=32)
 def _z_crit(confidence: float) -> float:
+    # Cached: scipy's ppf costs far more than the rest of a Wilson interval, and dashboards draw dozens.
     return float(sps.norm.ppf(1 - (1 - confidence) / 2))
 
 
