@@ -48,3 +48,13 @@ app.conf.beat_schedule["surveys-run-campaigns"] = {
     "task": "satisfaction.tasks.surveys.run_survey_campaigns",
     "schedule": crontab(minute=10),
 }
+# Digests read analytics, so their tasks live in analytics/digests.py: import it so workers register them.
+app.conf.imports = (*tuple(app.conf.imports or ()), "analytics.digests")
+app.conf.beat_schedule["digests-weekly"] = {
+    "task": "analytics.digests.send_weekly_digest_emails",
+    "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+}
+app.conf.beat_schedule["digests-monthly"] = {
+    "task": "analytics.digests.send_monthly_review_emails",
+    "schedule": crontab(hour=8, minute=30, day_of_month="1"),
+}

@@ -1,0 +1,239 @@
+"""Scheduled digests for managers: a weekly email with KPIs, change, response rate, new alerts and overdue tasks,
+and a monthly HTML review with the charts inline and the service-quality bundle attached. Each user can opt out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import zipfile
+from dataclasses import dataclass
+from email.mime.image import MIMEImage
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Case, IntegerField, Value, When
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from analytics import metrics, report
+from analytics.responses import ResponseRate, response_rate
+from satisfaction.models import ImprovementTask, SatisfactionAlert
+from satisfaction.services.notifications import users_opted_in
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED = 10
+_SEVERITY_ORDER = Case(
+    *[When(severity=s, then=Value(i)) for i, s in enumerate(["critical", "high", "medium", "low"])],
+    default=Value(9),
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What a digest says about one period: KPIs against the period before, response, alerts and overdue tasks."""
+
+    kind: str  # "weekly" or "monthly"
+    start: dt.date
+    end: dt.date
+    comparison: metrics.PeriodComparison
+    response: ResponseRate
+    previous_response: ResponseRate
+    new_alert_count: int
+    new_alerts: list
+    overdue_task_count: int
+    overdue_tasks: list
+    by_service_type: list
+
+
+def _calendar_comparison(scope: metrics.Scope, previous: metrics.Scope) -> metrics.PeriodComparison:
+    """Like `compare_to_previous`, but against a given previous period (a calendar month is not equal-length)."""
+    current_kpis, previous_kpis = metrics.kpis(scope), metrics.kpis(previous)
+    labels, labels_zh = ("this period", "previous period"), ("本期", "上期")
+    return metrics.PeriodComparison(
+        current_scope=scope,
+        previous_scope=previous,
+        current=current_kpis,
+        previous=previous_kpis,
+        change=metrics.KpiChange.between(current_kpis, previous_kpis),
+        satisfaction_rate_test=metrics.stats.two_proportion_z(
+            current_kpis.satisfied,
+            current_kpis.count,
+            previous_kpis.satisfied,
+            previous_kpis.count,
+            labels=labels,
+            labels_zh=labels_zh,
+        ),
+        avg_score_test=metrics.mean_test(current_kpis, previous_kpis, labels=labels, labels_zh=labels_zh),
+    )
+
+
+def _facts(kind: str, comparison: metrics.PeriodComparison, today: dt.date) -> Digest:
+    scope, previous = comparison.current_scope, comparison.previous_scope
+    alerts = SatisfactionAlert.objects.filter(
+        created_at__gte=metrics.day_start(scope.start),
+        created_at__lt=metrics.day_start(scope.end + dt.timedelta(days=1)),
+    )
+    overdue = ImprovementTask.objects.filter(
+        due_date__lt=today, status__in=[ImprovementTask.Status.TODO, ImprovementTask.Status.IN_PROGRESS]
+    )
+    return Digest(
+        kind=kind,
+        start=scope.start,
+        end=scope.end,
+        comparison=comparison,
+        response=response_rate(scope),
+        previous_response=response_rate(previous),
+        new_alert_count=alerts.count(),
+        new_alerts=list(
+            alerts.select_related("customer", "service_type").order_by(_SEVERITY_ORDER, "-created_at")[:MAX_LISTED]
+        ),
+        overdue_task_count=overdue.count(),
+        overdue_tasks=list(overdue.select_related("measure", "assignee").order_by("due_date", "pk")[:MAX_LISTED]),
+        by_service_type=metrics.by_service_type(scope),
+    )
+
+
+def weekly_digest(*, today: dt.date | None = None) -> Digest:
+    """The last seven full local days (ending yesterday) against the seven before, as the dashboard compares them."""
+    today = today or metrics.local_today()
+    scope = metrics.Scope(start=today - dt.timedelta(days=7), end=today - dt.timedelta(days=1))
+    return _facts("weekly", metrics.compare_to_previous(scope), today)
+
+
+def monthly_review(*, today: dt.date | None = None) -> Digest:
+    """The last full calendar month against the month before it."""
+    today = today or metrics.local_today()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    prev_end = start - dt.timedelta(days=1)
+    previous = metrics.Scope(start=prev_end.replace(day=1), end=prev_end)
+    return _facts("monthly", _calendar_comparison(metrics.Scope(start=start, end=end), previous), today)
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def _pp(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:+.1f} pp"
+
+
+def _score(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def _signed_score(x: float | None) -> str:
+    return "—" if x is None else f"{x:+.2f}"
+
+
+def kpi_rows(digest: Digest) -> list[dict]:
+    """The digest's KPI table: label, this period, previous period and change, formatted as the dashboard shows them."""
+    cur, prev, change = digest.comparison.current, digest.comparison.previous, digest.comparison.change
+    return [
+        {"key": "count", "label": _("Responses"), "current": str(cur.count), "previous": str(prev.count),
+         "change": f"{change.count:+d}"},
+        {"key": "avg_score", "label": _("Average score"), "current": _score(cur.avg_score),
+         "previous": _score(prev.avg_score), "change": _signed_score(change.avg_score)},
+        {"key": "satisfaction_rate", "label": _("Satisfied (≥ 4)"), "current": _pct(cur.satisfaction_rate),
+         "previous": _pct(prev.satisfaction_rate), "change": _pp(change.satisfaction_rate)},
+        {"key": "high_satisfaction_rate", "label": _("Highly satisfied (≥ 4.5)"),
+         "current": _pct(cur.high_satisfaction_rate), "previous": _pct(prev.high_satisfaction_rate),
+         "change": _pp(change.high_satisfaction_rate)},
+        {"key": "dissatisfaction_rate", "label": _("Dissatisfied (< 3)"), "current": _pct(cur.dissatisfaction_rate),
+         "previous": _pct(prev.dissatisfaction_rate), "change": _pp(change.dissatisfaction_rate)},
+        {"key": "response_rate", "label": _("Survey response rate"), "current": _pct(digest.response.rate),
+         "previous": _pct(digest.previous_response.rate),
+         "change": _pp(None if digest.response.rate is None or digest.previous_response.rate is None
+                       else digest.response.rate - digest.previous_response.rate)},
+    ]  # fmt: skip
+
+
+def _context(digest: Digest) -> dict:
+    return {
+        "rows": kpi_rows(digest),
+        "rate_ci": (
+            _pct(digest.comparison.current.satisfaction_rate_ci.low),
+            _pct(digest.comparison.current.satisfaction_rate_ci.high),
+        ),
+        "response_ci": (_pct(digest.response.ci.low), _pct(digest.response.ci.high)),
+        "d": digest,
+        "cur": digest.comparison.current,
+        "prev": digest.comparison.previous,
+        "change": digest.comparison.change,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+
+
+def _render(name: str, context: dict) -> tuple[str, str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
+        return (
+            subject,
+            render_to_string(f"emails/{name}.txt", context),
+            render_to_string(f"emails/{name}.html", context),
+        )
+
+
+def send_weekly_digests(*, today: dt.date | None = None) -> int:
+    """Email the weekly digest to every manager who did not opt out; returns how many were sent."""
+    recipients = list(users_opted_in("weekly_digest"))
+    if not recipients:
+        return 0
+    subject, text, html = _render("weekly_digest", _context(weekly_digest(today=today)))
+    sent = 0
+    for user in recipients:
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        message.attach_alternative(html, "text/html")
+        sent += message.send()
+    return sent
+
+
+CHART_FILES = ("sat_distribution.png", "service_drivers.png", "tickets_metrics.png", "complaints_metrics.png")
+
+
+def send_monthly_reviews(*, today: dt.date | None = None) -> int:
+    """Email the monthly review (charts inline, report bundle attached) to every manager who did not opt out."""
+    recipients = list(users_opted_in("monthly_review"))
+    if not recipients:
+        return 0
+    digest = monthly_review(today=today)
+    lang = "zh-hans" if settings.LANGUAGE_CODE.startswith("zh") else "en"
+    # One bundle for everyone: the charts inside it are the ones shown inline.
+    bundle = report.bundle_zip(lang=lang, start=digest.start, end=digest.end)
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        charts = [(name, zf.read(name)) for name in CHART_FILES if name in zf.namelist()]
+    context = {**_context(digest), "charts": [name.removesuffix(".png") for name, _png in charts]}
+    subject, text, html = _render("monthly_review", context)
+    filename = f"service-quality-{digest.start:%Y-%m}.zip"
+    sent = 0
+    for user in recipients:
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        message.attach_alternative(html, "text/html")
+        for name, png in charts:
+            image = MIMEImage(png, "png")
+            image.add_header("Content-ID", f"<{name.removesuffix('.png')}>")
+            image.add_header("Content-Disposition", "inline", filename=name)
+            message.attach(image)
+        message.attach(filename, bundle, "application/zip")
+        sent += message.send()
+    return sent
+
+
+# The digest tasks live here because they read analytics (the satisfaction app's tasks may not import it);
+# the Celery app lists this module in its imports so a worker registers them.
+@shared_task(acks_late=True)
+def send_weekly_digest_emails() -> int:
+    """Weekly digest to managers (beat: Monday morning)."""
+    return send_weekly_digests()
+
+
+@shared_task(acks_late=True)
+def send_monthly_review_emails() -> int:
+    """Monthly review to managers (beat: first day of the month)."""
+    return send_monthly_reviews()
