@@ -13,6 +13,7 @@ from satisfaction.models import (
     Contact,
     Contract,
     Customer,
+    ImportJob,
     ImprovementMeasure,
     ImprovementSuggestion,
     ImprovementTask,
@@ -121,3 +122,8 @@ def measure_list() -> QuerySet[ImprovementMeasure]:
 def task_list() -> QuerySet[ImprovementTask]:
     """Improvement tasks with their measure and assignee."""
     return ImprovementTask.objects.select_related("measure", "assignee")
+
+
+def import_job_list() -> QuerySet[ImportJob]:
+    """Import jobs, newest first, with who started them and the mapping used."""
+    return ImportJob.objects.select_related("created_by", "mapping").order_by("-created_at", "-pk")

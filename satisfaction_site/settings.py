@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
         "SuggestionStatusEnum": "satisfaction.models.ImprovementSuggestion.Status",
         "MeasureStatusEnum": "satisfaction.models.ImprovementMeasure.Status",
         "TaskStatusEnum": "satisfaction.models.ImprovementTask.Status",
+        "ImportKindEnum": "satisfaction.models.ImportKind",
+        "AlertKindEnum": "satisfaction.models.SatisfactionAlert.Kind",
     },
 }
 

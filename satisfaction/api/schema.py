@@ -36,6 +36,7 @@ class ApiAutoSchema(AutoSchema):
         }
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             errors["409"] = OpenApiResponse(ERROR_DETAIL, description="Conflicts with existing data.")
+            errors["415"] = OpenApiResponse(ERROR_DETAIL, description="A body in a media type not accepted here.")
             errors["429"] = OpenApiResponse(ERROR_DETAIL, description="Too many writes: retry after the delay.")
         for code, response in errors.items():
             responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))

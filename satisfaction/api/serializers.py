@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from rest_framework import serializers
 
 from satisfaction.api.exceptions import to_drf_validation_error
@@ -15,6 +16,9 @@ from satisfaction.models import (
     Contact,
     Contract,
     Customer,
+    ImportJob,
+    ImportKind,
+    ImportMapping,
     ImprovementMeasure,
     ImprovementSuggestion,
     ImprovementTask,
@@ -276,8 +280,8 @@ class SatisfactionRecordInputSerializer(serializers.Serializer):
 
 
 class SatisfactionAlertSerializer(serializers.ModelSerializer):
-    service_type = ServiceTypeField(read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
+    service_type = ServiceTypeField(read_only=True, allow_null=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None, allow_null=True)
     acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
     resolved_by = UserSummarySerializer(read_only=True, allow_null=True)
 
@@ -433,7 +437,7 @@ class WatchlistEntrySerializer(serializers.ModelSerializer):
 
 
 class ImprovementSuggestionSerializer(serializers.ModelSerializer):
-    service_type = ServiceTypeField(read_only=True)
+    service_type = ServiceTypeField(read_only=True, allow_null=True)
     decided_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -466,7 +470,7 @@ class ImprovementSuggestionSerializer(serializers.ModelSerializer):
 
 
 class ImprovementMeasureSerializer(serializers.ModelSerializer):
-    service_type = ServiceTypeField(read_only=True)
+    service_type = ServiceTypeField(read_only=True, allow_null=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
     task_count = serializers.IntegerField(read_only=True)
     open_task_count = serializers.IntegerField(read_only=True)
@@ -532,3 +536,58 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    mapping = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    error_report_url = serializers.SerializerMethodField(help_text="Row errors as CSV (row, column, value, reason).")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "dry_run",
+            "original_name",
+            "mapping",
+            "rows_total",
+            "rows_done",
+            "created_count",
+            "skipped_count",
+            "error_count",
+            "errors_preview",
+            "unknown_columns",
+            "message",
+            "error_report_url",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_error_report_url(self, job) -> str:
+        return reverse("import-job-errors", kwargs={"job_id": job.pk})
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportKind.choices)
+    file = serializers.FileField(help_text="CSV (UTF-8 with or without BOM, or GB18030) or XLSX.")
+    dry_run = serializers.BooleanField(required=False, default=False, help_text="Validate only; write nothing.")
+    mapping = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=ImportMapping.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Name of a saved header mapping for other file layouts.",
+    )
+
+    def validate(self, attrs):
+        mapping = attrs.get("mapping")
+        if mapping is not None and mapping.kind != attrs["kind"]:
+            raise serializers.ValidationError(
+                {"mapping": [f"This mapping is for {mapping.kind}, not {attrs['kind']}."]}
+            )
+        return attrs

@@ -1,6 +1,6 @@
 """Routes of API v1, included at /api/v1/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -20,6 +20,7 @@ router.register("watchlist", views.WatchlistEntryViewSet, basename="watchlist")
 router.register("suggestions", views.ImprovementSuggestionViewSet, basename="suggestion")
 router.register("measures", views.ImprovementMeasureViewSet, basename="measure")
 router.register("tasks", views.ImprovementTaskViewSet, basename="task")
+router.register("imports", views.ImportJobViewSet, basename="import")
 
 enterprise_router = DefaultRouter(trailing_slash=False)
 enterprise_router.include_root_view = False
@@ -45,4 +46,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    re_path(r"^.*$", views.not_found, name="not-found"),
 ]

@@ -8,8 +8,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +26,7 @@ from satisfaction.api.throttling import TokenRateThrottle, WriteRateThrottle
 from satisfaction.roles import MANAGER, STAFF
 from satisfaction.services.alerts import acknowledge_alert, resolve_alert
 from satisfaction.services.feedback import record_satisfaction
+from satisfaction.services.imports.jobs import create_import_job
 from satisfaction.services.improvements import (
     measure_create,
     measure_set_status,
@@ -584,6 +587,80 @@ class ImproveView(ApiView):
     )
     def post(self, request):
         return improve(request)
+
+
+IMPORT_JOB = {
+    "id": 31,
+    "kind": "feedback",
+    "status": "succeeded",
+    "dry_run": False,
+    "original_name": "feedback-2026-11.csv",
+    "mapping": None,
+    "rows_total": 1200,
+    "rows_done": 1200,
+    "created_count": 1180,
+    "skipped_count": 20,
+    "error_count": 0,
+    "errors_preview": [],
+    "unknown_columns": [],
+    "message": "",
+    "error_report_url": "/imports/31/errors.csv",
+    "created_by": {"id": 5, "username": "crm-sync"},
+    "created_at": "2026-11-23T09:00:00+08:00",
+    "started_at": "2026-11-23T09:00:01+08:00",
+    "finished_at": "2026-11-23T09:00:04+08:00",
+}
+
+
+@_docs(
+    "import job",
+    "import jobs",
+    IMPORT_JOB,
+    create=extend_schema(
+        summary="Import a file",
+        description=(
+            "Uploads a CSV or XLSX file of customers, contacts, contracts, tickets, complaints or feedback "
+            "(multipart: `kind`, `file`, optional `dry_run` and `mapping`) and starts the same import the import "
+            "page runs (staff and managers). Answers 202 with the job; poll `GET /api/v1/imports/{id}/` for "
+            "`rows_done` / `rows_total` and the outcome. A file imports all-or-nothing: any row error rejects it, "
+            "and `error_report_url` lists every error (row, column, value, reason). Re-importing the same file "
+            "creates no duplicates (`external_id`)."
+        ),
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={202: s.ImportJobSerializer},
+        examples=[
+            OpenApiExample(
+                "Job",
+                value={**IMPORT_JOB, "status": "pending", "rows_done": 0},
+                response_only=True,
+                status_codes=["202"],
+            ),
+        ],
+    ),
+)
+class ImportJobViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
+    selector = staticmethod(selectors.import_job_list)
+    serializer_class = s.ImportJobSerializer
+    filterset_fields = ["kind", "status", "dry_run"]
+    ordering_fields = ["created_at", "finished_at"]
+    parser_classes = [MultiPartParser, FormParser]
+    action_roles = {"create": STAFF}
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.ImportUploadSerializer, request)
+        job = call_service(create_import_job, created_by=request.user, **data)
+        # With tasks run eagerly the job has already finished when the transaction committed; re-read it.
+        shown = self.get_queryset().get(pk=job.pk)
+        return Response(s.ImportJobSerializer(shown).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    """Any other path under the API: a JSON 404 like the rest of the API, not the HTML page of the site."""
+    raise NotFound("No such API endpoint.")
 
 
 class ObtainTokenView(APIView):
