@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db.models import (
     Case,
@@ -32,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from analytics import stats
@@ -485,7 +486,7 @@ class WeekStart(Func):
     def as_sqlite(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
         # strftime('%w') is 0 for Sunday: step back (w + 6) % 7 days to Monday.
-        return f"date({sql}, '-' || ((CAST(strftime('%%w', {sql}) AS INTEGER) + 6) % 7) || ' days')", params * 2
+        return f"date({sql}, '-' || ((CAST(strftime('%%w', {sql}) AS INTEGER) + 6) %% 7) || ' days')", params * 2
 
 
 def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
@@ -718,29 +719,30 @@ def drivers(scope: Scope) -> list[DriverGroup]:
         **{f"sum_{m}": Sum(m, output_field=_SQ_OUTPUT) for m, *_ in SUB_METRICS},
     }
     per_type = {row["service_type_id"]: row for row in qs.values("service_type_id").annotate(**sums)}
-    values: dict[int, list[tuple]] = {}
-    for row in qs.values_list("service_type_id", "score", *(m for m, *_ in SUB_METRICS)).iterator(chunk_size=20_000):
-        values.setdefault(row[0], []).append(row[1:])
+    # Floats, not Decimals: one array of (service type, score, sub-metrics…), NULL as NaN.
+    columns = ("service_type_id", "score_f", *(m for m, *_ in SUB_METRICS))
+    rows = qs.annotate(score_f=Cast("score", FloatField())).values_list(*columns)
+    table = np.array(list(rows.iterator(chunk_size=20_000)), dtype=float).reshape(-1, len(columns))
     types = ServiceType.objects.all()
     if scope.service_types:
         types = types.filter(code__in=scope.service_types)
     types = [st for st in types if st.is_active or st.pk in per_type]
     overall = {k: sum((row[k] or 0) for row in per_type.values()) for k in sums}
-    everything = [v for vs in values.values() for v in vs]
-    groups = [_driver_group("", "All service types", "全部服务类型", overall, everything)]
+    groups = [_driver_group("", "All service types", "全部服务类型", overall, table[:, 1:])]
     for st in types:
-        groups.append(_driver_group(st.code, st.name_en, st.name_zh, per_type.get(st.pk, {}), values.get(st.pk, [])))
+        part = table[table[:, 0] == st.pk, 1:]
+        groups.append(_driver_group(st.code, st.name_en, st.name_zh, per_type.get(st.pk, {}), part))
     return groups
 
 
-def _driver_group(key: str, label_en: str, label_zh: str, agg: dict, rows: list[tuple]) -> DriverGroup:
+def _driver_group(key: str, label_en: str, label_zh: str, agg: dict, values: np.ndarray) -> DriverGroup:
     count = agg.get("count") or 0
     avg = float(exact_decimal(agg.get("score_sum"), TENTH) / count) if count else None
     drivers_ = []
     for i, (metric, en, zh) in enumerate(SUB_METRICS, start=1):
-        pairs = [(float(row[i]), float(row[0])) for row in rows if row[i] is not None]
+        present = ~np.isnan(values[:, i])
         n = agg.get(f"n_{metric}") or 0
         mean = float(agg[f"sum_{metric}"]) / n if n else None
-        xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
-        drivers_.append(Driver(metric, en, zh, mean, n, stats.spearman(xs, ys, what=en, what_zh=zh)))
+        correlation = stats.spearman(values[present, i], values[present, 0], what=en, what_zh=zh)
+        drivers_.append(Driver(metric, en, zh, mean, n, correlation))
     return DriverGroup(key, label_en, label_zh, count, avg, tuple(drivers_))

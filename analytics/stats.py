@@ -534,6 +534,11 @@ class Correlation:
         return _significant(self.enough_data, self.p_value, alpha)
 
 
+def _constant(values: Sequence[float]) -> bool:
+    first = values[0]
+    return all(v == first for v in values)
+
+
 def _strength(rho: float) -> tuple[str, str]:
     a = abs(rho)
     if a < 0.1:
@@ -552,14 +557,14 @@ def spearman(
     if len(x) != len(y):
         raise ValueError("x and y must have the same length")
     n = len(x)
-    if n < MIN_N_CORRELATION or len(set(x)) < 2 or len(set(y)) < 2:
+    if n < MIN_N_CORRELATION or _constant(x) or _constant(y):
         return Correlation(
             n, None, None, False,
             f"Not enough data to relate {what} to the score (n = {n}; at least {MIN_N_CORRELATION} "
             "paired values with some variation are needed).",
             f"数据不足，无法分析{what_zh}与评分的关系（n = {n}；至少需要 {MIN_N_CORRELATION} 对且有变化的数据）。",
         )  # fmt: skip
-    res = sps.spearmanr(x, y)
+    res = sps.spearmanr(x, y)  # x, y may be lists or numpy arrays
     rho, p_value = float(res.statistic), float(res.pvalue)
     s_en, s_zh = _strength(rho)
     direction_en = "higher values go with higher scores" if rho > 0 else "higher values go with lower scores"

@@ -209,3 +209,10 @@ def test_insights_are_ordered_and_carry_test_readings(db):
     follow = next(i for i in insights if i.rule == "follow_up_with_lower_satisfaction" and i.kind == "finding")
     assert follow.tests[0][0] == c.tests.follow_up_rate.reading_en
     assert follow.evidence["follow_up_rate_segment"] == pytest.approx(0.6)
+
+
+def test_comparison_query_count_is_pinned(db, django_assert_max_num_queries):
+    make_group(1)
+    make_group(3)
+    with django_assert_max_num_queries(6):
+        segment_comparison(priority=1)
