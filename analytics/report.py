@@ -129,11 +129,22 @@ class ServiceQualityReport:
 
 
 def build_report(
-    *, priority: int = 1, start: dt.date | None = None, end: dt.date | None = None, service_types=()
+    *,
+    priority: int = 1,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    service_types=(),
+    include_drivers: bool = True,
 ) -> ServiceQualityReport:
-    """Compare segment `priority` with the rest, derive insights, and relate sub-metrics to scores."""
+    """Compare segment `priority` with the rest, derive insights, and relate sub-metrics to scores.
+
+    The drivers read every record's score and sub-metrics (seconds at a million records): a page that
+    does not show them passes `include_drivers=False`.
+    """
     comparison = segment_comparison(priority=priority, start=start, end=end, service_types=service_types)
-    drivers = metrics.drivers(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
+    drivers = ()
+    if include_drivers:
+        drivers = metrics.drivers(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
     return ServiceQualityReport(comparison, tuple(generate_insights(comparison)), tuple(drivers), timezone.now())
 
 
@@ -343,14 +354,6 @@ def draw_charts(report: ServiceQualityReport, out: Path, lang: str) -> list[Path
 
 
 # --- report.md ----------------------------------------------------------------------------------------------
-
-
-def _p(v, digits=2):
-    return "n/a" if v is None else f"{v:.{digits}f}"
-
-
-def _pc(v):
-    return "n/a" if v is None else f"{v * 100:.1f}%"
 
 
 def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
