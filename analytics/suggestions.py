@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, FloatField, Q, Sum
+from django.db.models import Avg, Count, F, FloatField, Q, Sum
 from django.db.models.functions import Coalesce
 
 from analytics import metrics, stats
@@ -38,7 +38,9 @@ DEFAULT_TARGET = 0.95
 MIN_N = stats.MIN_N_PROPORTION
 LOW_SUB_SCORE = 3.5  # mean accuracy/completeness (1–5) below this is low
 SLOW_RESPONSE_HOURS = 24.0
-REPEATED_LOW_SCORES = 3  # low scores (< 3) from one customer in the look-back window
+REPEATED_LOW_SCORES = 3  # low scores (< 3) from one customer in the look-back window …
+LOW_SHARE_MIN = 0.3  # … that are also at least this share of the customer's responses
+MAX_ACCOUNT_SUGGESTIONS = 25  # the most affected accounts per run; the rest wait until these are handled
 LOW_SCORE_BELOW = 3
 LOW_ESCALATION_RATE = 0.10
 LOW_COMPLAINT_SATISFACTION = 3.0
@@ -572,8 +574,8 @@ def rule_complaint_sla(ctx: Context) -> list[Candidate]:
 
 
 def rule_account_recovery(ctx: Context) -> list[Candidate]:
-    """A customer who gave `REPEATED_LOW_SCORES` or more low scores in the window: an account-recovery plan."""
-    rows = (
+    """A customer whose low scores in the window are both repeated and a large share: an account-recovery plan."""
+    rows = list(
         _window_records(ctx)
         .values("customer_id")
         .annotate(
@@ -581,9 +583,10 @@ def rule_account_recovery(ctx: Context) -> list[Candidate]:
             low=Count("id", filter=Q(score__lt=LOW_SCORE_BELOW)),
             sat=Count("id", filter=Q(score__gte=SATISFIED_MIN)),
         )
-        .filter(low__gte=REPEATED_LOW_SCORES)
+        # A share as well as a count: a large account gives a few low scores among many good ones.
+        .filter(Q(low__gte=REPEATED_LOW_SCORES), Q(low__gte=F("n") * LOW_SHARE_MIN))
+        .order_by("-low", "customer_id")[:MAX_ACCOUNT_SUGGESTIONS]
     )
-    rows = list(rows)
     customers = Customer.objects.in_bulk([r["customer_id"] for r in rows])
     out = []
     for row in rows:

@@ -205,6 +205,8 @@ def test_account_recovery_fires_on_repeated_low_scores(service_types):
 
 def test_account_recovery_silent_below_the_repeat_threshold(service_types):
     plant(service_types["data_analysis"], [2.0, 2.5, 4.5, 4.5])
+    # Three low scores among twenty: repeated, but only 15% of a large account's responses.
+    plant(service_types["data_analysis"], [2.0] * 3 + [4.5] * 17, customer=CustomerFactory())
     plant(service_types["data_analysis"], [1.0, 1.0, 1.0], days=(120, 130))  # outside the look-back window
     assert found("account_recovery") == []
 
