@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "auditlog",
     "satisfaction",
     "analytics",
@@ -181,6 +182,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customer satisfaction records, analytics, alerts and improvement measures.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name for the high/medium/low choice set shared by urgency, ticket priority and priorities.
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "satisfaction.models.base.Level",
