@@ -15,6 +15,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from .htmx import render_page_or_partial
 from .models import Customer, SurveyCampaign, SurveyInvitation, SurveySettings
 from .roles import ManagerRequiredMixin
 from .services import surveys
@@ -282,10 +283,14 @@ class CustomerSurveysView(ManagerRequiredMixin, TemplateView):
 
     template_name = "satisfaction/surveys/customer.html"
 
-    def get_context_data(self, pk, **kwargs):
+    partial_name = "satisfaction/surveys/partials/invitations_table.html"
+
+    def get(self, request, pk):
         customer = get_object_or_404(Customer, pk=pk)
         invitations = list(surveys.customer_invitations(customer_id=pk)[:200])
-        return {**super().get_context_data(**kwargs), "customer": customer, "invitations": invitations}
+        summary = surveys.customer_response_summary(customer_id=pk)
+        context = {"customer": customer, "invitations": invitations, "summary": summary}
+        return render_page_or_partial(request, self.template_name, self.partial_name, context)
 
 
 class InvitationResendView(ManagerRequiredMixin, View):

@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -508,6 +508,15 @@ def customer_invitations(*, customer_id: int):
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def customer_response_summary(*, customer_id: int) -> dict:
+    """Sent and answered invitations of one customer (the analytics module has the intervals and breakdowns)."""
+    row = SurveyInvitation.objects.filter(customer_id=customer_id, sent_at__isnull=False).aggregate(
+        sent=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False))
+    )
+    rate = row["answered"] / row["sent"] if row["sent"] else None
+    return {**row, "rate": rate, "rate_pct": None if rate is None else 100 * rate}
 
 
 def priority_contacts_count(priority: int) -> int:

@@ -6,7 +6,9 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -228,3 +230,26 @@ def test_manager_schedules_a_campaign(client, manager_user, service_types):
     assert campaign.created_by == manager_user
     bad = client.post(reverse("survey-campaigns"), {"name": "", "contact_priority": "7", "next_run_at": "x"})
     assert bad.status_code == 422 and SurveyCampaign.objects.count() == 1
+
+
+def test_customer_survey_page_queries_do_not_grow_with_invitations(client, manager_user, django_assert_num_queries):
+    contact = f.ContactFactory()
+    client.force_login(manager_user)
+    url = reverse("customer-surveys", kwargs={"pk": contact.customer_id})
+    f.SurveyInvitationFactory(contact=contact)
+    client.get(url)  # warm the session and role caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(15):
+        f.SurveyInvitationFactory(contact=f.ContactFactory(customer=contact.customer), answered_at=timezone.now())
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count('data-testid="invitation-row"') == 16
+    assert "15 of 16 sent invitations answered (94%)" in response.content.decode()
+
+
+def test_customer_survey_table_as_an_htmx_partial(client, manager_user, invitation):
+    client.force_login(manager_user)
+    response = client.get(reverse("customer-surveys", kwargs={"pk": invitation.customer_id}), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="customer-surveys"' in html and "<html" not in html
