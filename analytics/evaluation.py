@@ -16,7 +16,7 @@ Method (docs/improvements.md has the worked numbers):
   yet*. Otherwise *no detectable change*.
 - n needed (per window, 80% power, two-sided α = 0.05) for a rate change p₀ → p₁:
   n = [z₀.₉₇₅·√(2·p̄(1−p̄)) + z₀.₈·√(p₀(1−p₀) + p₁(1−p₁))]² / (p₁ − p₀)², p̄ = (p₀ + p₁)/2,
-  with p₁ = p₀ + the observed change (or + 5 points when the change is under 1 point or not yet measurable).
+  with p₁ = p₀ + the observed change (at least half a point), or p₀ + 5 points while there is not enough data.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from satisfaction.services.improvements import evaluation_record
 ALPHA = 0.05
 POWER = 0.80
 DEFAULT_DETECTABLE_CHANGE = 0.05
+MIN_DETECTABLE_CHANGE = 0.005
 N_NEEDED_CAP = 1_000_000
 BASELINE_DAYS = 90
 Verdict = MeasureEvaluation.Verdict
@@ -440,7 +441,8 @@ def evaluate_measure(measure: ImprovementMeasure, *, today: dt.date | None = Non
     p0 = tb.rate if tb.rate is not None else (measure.baseline or {}).get("satisfaction_rate")
     p0 = 0.85 if p0 is None else min(max(p0, 0.01), 0.99)
     observed = rate_test.diff if enough else None
-    detectable = abs(observed) if observed is not None and abs(observed) >= 0.01 else DEFAULT_DETECTABLE_CHANGE
+    # Before there is data, plan for a 5-point change; after, say what it takes to confirm the change seen.
+    detectable = DEFAULT_DETECTABLE_CHANGE if observed is None else max(abs(observed), MIN_DETECTABLE_CHANGE)
     # Aim the power calculation at a rise unless the rate is already too close to 100%.
     p1 = p0 + detectable if p0 + detectable < 1 else p0 - detectable
     if not enough:

@@ -193,3 +193,15 @@ def test_measures_not_started_are_not_evaluated(service_types):
     measure = svc.measure_create(title="Later", category="process", start_date=TODAY + dt.timedelta(days=3))
     assert ev.evaluate_measure(measure, today=TODAY) is None
     assert ev.run_all_evaluations(today=TODAY) == []
+
+
+def test_tiny_change_on_much_data_asks_for_more_than_it_has(service_types):
+    legal, data = service_types["legal_consultation"], service_types["data_analysis"]
+    plant(legal, [4.5] * 400 + [3.0] * 100, first_day=BEFORE)
+    plant(legal, [4.5] * 402 + [3.0] * 98, first_day=START)
+    plant(data, [4.5] * 40 + [3.0] * 10, first_day=BEFORE)
+    plant(data, [4.5] * 40 + [3.0] * 10, first_day=START)
+    result = ev.evaluate_measure(_measure(legal), today=TODAY)
+    assert result.verdict == MeasureEvaluation.Verdict.NO_CHANGE
+    # 0.4 points observed, below the half-point floor: the n for 80.0% → 80.5%, far more than the 500 we have.
+    assert result.n_needed == ev.n_needed_for_rate_change(0.80, 0.805) > 500
