@@ -245,3 +245,24 @@ def test_command_imports_and_reports(tmp_path, capsys):
     assert report[0] == "row,column,value,reason" and report[1].startswith('2,客户等级,金牌,"Unknown customer tier')
     with pytest.raises(CommandError, match="No saved mapping"):
         call_command("import_data", "customers", str(path), "--mapping", "nope")
+
+
+def test_the_documented_sample_files_import_in_order():
+    from django.conf import settings
+
+    samples = settings.BASE_DIR / "docs" / "samples"
+    order = [
+        ("customers", "customers.csv", 3), ("contacts", "contacts.csv", 4), ("contracts", "contracts.csv", 3),
+        ("tickets", "tickets_gb18030.csv", 4), ("complaints", "complaints.csv", 2), ("feedback", "feedback.csv", 4),
+        ("feedback", "feedback.xlsx", 4),
+    ]  # fmt: skip
+    for kind, name, created in order:
+        result = import_file(kind=kind, source=samples / name)
+        assert (result.created, result.error_count, result.unknown_columns) == (created, 0, []), name
+    assert SatisfactionRecord.objects.get(external_id="FB-001").ticket.external_id == "TK-001"
+    again = import_file(kind="feedback", source=samples / "feedback.csv")
+    assert (again.created, again.skipped) == (0, 4)
+
+    bad = import_file(kind="feedback", source=samples / "feedback_with_errors.csv")
+    assert bad.created == 0 and bad.unknown_columns == ["备注"]
+    assert [(e.row, e.column) for e in bad.errors] == [(3, "客户ID"), (4, "评分"), (4, "服务类型"), (5, "评分")]
