@@ -41,4 +41,5 @@ urlpatterns = [
     path("customers/<int:pk>/surveys/", views_surveys.CustomerSurveysView.as_view(), name="customer-surveys"),
     path("surveys/invitations/<int:pk>/resend/", views_surveys.InvitationResendView.as_view(), name="survey-resend"),
     path("surveys/campaigns/", views_surveys.CampaignListView.as_view(), name="survey-campaigns"),
+    path("surveys/settings/<slug:code>/", views_surveys.SurveySettingsView.as_view(), name="survey-settings"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from .htmx import render_page_or_partial
-from .models import Customer, SurveyCampaign, SurveyInvitation, SurveySettings
+from .models import Contact, Customer, ServiceType, SurveyCampaign, SurveyInvitation, SurveySettings
 from .roles import ManagerRequiredMixin
 from .services import surveys
 
@@ -309,6 +309,11 @@ class InvitationResendView(ManagerRequiredMixin, View):
         return redirect("customer-surveys", pk=invitation.customer_id)
 
 
+def _settings_or_defaults(service_type: ServiceType) -> SurveySettings:
+    """The saved settings, or unsaved defaults (a GET writes nothing)."""
+    return SurveySettings.objects.filter(service_type=service_type).first() or SurveySettings(service_type=service_type)
+
+
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = SurveyCampaign
@@ -326,7 +331,7 @@ class CampaignListView(ManagerRequiredMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "form": form or CampaignForm(),
             "campaigns": SurveyCampaign.objects.select_related("service_type").order_by("-is_active", "next_run_at"),
-            "settings_rows": SurveySettings.objects.select_related("service_type").order_by("service_type__sort_order"),
+            "settings_rows": [_settings_or_defaults(st) for st in ServiceType.objects.filter(is_active=True)],
         }
 
     def post(self, request):
@@ -335,4 +340,80 @@ class CampaignListView(ManagerRequiredMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=422)
         campaign = surveys.campaign_schedule(created_by=request.user, **form.cleaned_data)
         messages.success(request, _("Campaign “%(name)s” scheduled.") % {"name": campaign.name})
+        return redirect("survey-campaigns")
+
+
+def _ids(model, text: str, field: str) -> list[int]:
+    """Objects named one per line (or comma-separated) by id or external id; ValidationError lists the unknown."""
+    keys = [k.strip() for k in text.replace(",", "\n").splitlines() if k.strip()]
+    found, missing = [], []
+    for key in keys:
+        match = model.objects.filter(external_id=key).values_list("pk", flat=True).first()
+        if match is None and key.isdigit():
+            match = model.objects.filter(pk=int(key)).values_list("pk", flat=True).first()
+        (found if match is not None else missing).append(match if match is not None else key)
+    if missing:
+        raise forms.ValidationError(_("Unknown %(field)s: %(keys)s") % {"field": field, "keys": ", ".join(missing)})
+    return found
+
+
+class SurveySettingsForm(forms.ModelForm):
+    """Survey settings of one service type; exclusions typed as ids or external ids, one per line."""
+
+    excluded_customers_text = forms.CharField(
+        label=_("Excluded customers"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Customer ids or external ids, one per line."),
+    )  # fmt: skip
+    excluded_contacts_text = forms.CharField(
+        label=_("Excluded contacts"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Contact ids or external ids, one per line."),
+    )  # fmt: skip
+
+    class Meta:
+        model = SurveySettings
+        fields = list(surveys.SETTINGS_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["excluded_customers_text"].initial = "\n".join(
+                c.external_id or str(c.pk) for c in self.instance.excluded_customers.all()
+            )
+            self.fields["excluded_contacts_text"].initial = "\n".join(
+                c.external_id or str(c.pk) for c in self.instance.excluded_contacts.all()
+            )
+
+    def clean_excluded_customers_text(self):
+        return _ids(Customer, self.cleaned_data["excluded_customers_text"], _("customers"))
+
+    def clean_excluded_contacts_text(self):
+        return _ids(Contact, self.cleaned_data["excluded_contacts_text"], _("contacts"))
+
+
+class SurveySettingsView(ManagerRequiredMixin, TemplateView):
+    """A manager sets, per service type, whether and when customers are asked."""
+
+    template_name = "satisfaction/surveys/settings.html"
+
+    def _service_type(self, code):
+        return get_object_or_404(ServiceType, code=code)
+
+    def get(self, request, code):
+        service_type = self._service_type(code)
+        form = SurveySettingsForm(instance=_settings_or_defaults(service_type))
+        return self.render_to_response({"form": form, "service_type": service_type})
+
+    def post(self, request, code):
+        service_type = self._service_type(code)
+        form = SurveySettingsForm(request.POST, instance=_settings_or_defaults(service_type))
+        if not form.is_valid():
+            return self.render_to_response({"form": form, "service_type": service_type}, status=422)
+        data = form.cleaned_data
+        surveys.survey_settings_update(
+            service_type=service_type,
+            excluded_customer_ids=data["excluded_customers_text"],
+            excluded_contact_ids=data["excluded_contacts_text"],
+            **{name: data[name] for name in surveys.SETTINGS_FIELDS},
+        )
+        messages.success(request, _("Survey settings for %(service)s saved.") % {"service": service_type})
         return redirect("survey-campaigns")

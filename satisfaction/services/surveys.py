@@ -69,6 +69,36 @@ def survey_settings_for(*, service_type: ServiceType) -> SurveySettings:
     return found
 
 
+SETTINGS_FIELDS = (
+    "enabled", "sample_every", "delay_hours", "cooldown_days", "reminder_after_days", "valid_days", "exclude_internal",
+)  # fmt: skip
+
+
+@transaction.atomic
+def survey_settings_update(
+    *,
+    service_type: ServiceType,
+    excluded_customer_ids: list[int] | None = None,
+    excluded_contact_ids: list[int] | None = None,
+    **values,
+) -> SurveySettings:
+    """A manager changes who gets asked after a service type, and when; fields left out keep their value."""
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown survey settings: {sorted(unknown)}")
+    survey_settings = survey_settings_for(service_type=service_type)
+    survey_settings = SurveySettings.objects.select_for_update().get(pk=survey_settings.pk)
+    for name, value in values.items():
+        setattr(survey_settings, name, value)
+    survey_settings.full_clean()
+    survey_settings.save()
+    if excluded_customer_ids is not None:
+        survey_settings.excluded_customers.set(excluded_customer_ids)
+    if excluded_contact_ids is not None:
+        survey_settings.excluded_contacts.set(excluded_contact_ids)
+    return survey_settings
+
+
 def is_unsubscribed(contact: Contact | int) -> bool:
     return SurveyOptOut.objects.filter(contact=contact).exists()
 

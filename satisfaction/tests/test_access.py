@@ -81,6 +81,7 @@ def sample_kwargs(db):
     token = invitation_token(invitation)
     by_name.update({name: {"token": token} for name in ("survey-form", "survey-thanks", "survey-unsubscribe")})
     by_name["survey-resend"] = {"pk": invitation.pk}
+    by_name["survey-settings"] = {"code": "data_analysis"}
     return {"default": {"pk": customer.pk, "customer_id": customer.pk}, **by_name}
 
 

@@ -12,7 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from satisfaction.models import SatisfactionAlert, SatisfactionRecord, SurveyCampaign, SurveyInvitation, SurveyOptOut
+from satisfaction.models import (
+    SatisfactionAlert,
+    SatisfactionRecord,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyOptOut,
+    SurveySettings,
+)
 from satisfaction.services import surveys
 from satisfaction.tests import factories as f
 from satisfaction.views_surveys import RATE_LIMIT_PER_IP, RATE_LIMIT_POSTS_PER_TOKEN
@@ -253,3 +260,28 @@ def test_customer_survey_table_as_an_htmx_partial(client, manager_user, invitati
     response = client.get(reverse("customer-surveys", kwargs={"pk": invitation.customer_id}), HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and 'id="customer-surveys"' in html and "<html" not in html
+
+
+def test_manager_sets_survey_rules_for_a_service_type(client, manager_user, service_types):
+    excluded = f.CustomerFactory(external_id="C-9")
+    contact = f.ContactFactory()
+    client.force_login(manager_user)
+    url = reverse("survey-settings", kwargs={"code": "legal_consultation"})
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="cooldown_days" value="30"' in page.content.decode()
+    assert not SurveySettings.objects.exists()  # a GET writes nothing
+    data = {
+        "enabled": "on", "sample_every": "4", "delay_hours": "2", "cooldown_days": "45", "reminder_after_days": "0",
+        "valid_days": "7", "exclude_internal": "on", "excluded_customers_text": "C-9",
+        "excluded_contacts_text": str(contact.pk),
+    }  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    saved = SurveySettings.objects.get(service_type=service_types["legal_consultation"])
+    numbers = (saved.sample_every, saved.delay_hours, saved.cooldown_days, saved.reminder_after_days, saved.valid_days)
+    assert numbers == (4, 2, 45, 0, 7)
+    assert list(saved.excluded_customers.all()) == [excluded] and list(saved.excluded_contacts.all()) == [contact]
+    bad = client.post(url, {**data, "sample_every": "0", "excluded_customers_text": "C-9\nnope"})
+    html = bad.content.decode()
+    assert bad.status_code == 422 and 'data-testid="error-sample_every"' in html and "nope" in html
+    assert SurveySettings.objects.get().sample_every == 4
+    assert client.get(reverse("survey-campaigns")).content.decode().count("/surveys/settings/") == 3
