@@ -88,6 +88,24 @@ def target_card(scope: Scope) -> dict | None:
     }
 
 
+def response_card(scope: Scope, current: Kpis) -> dict:
+    """Answered / sent survey invitations with a Wilson interval, shown beside the satisfaction rate, and how
+    many self-rated records the KPIs leave out (a 95% rate on 10% response is not a 95% rate)."""
+    from .responses import response_rate
+
+    result = response_rate(scope)
+    excluded = 0
+    if not scope.include_self_rated:
+        excluded = metrics.kpis(dataclasses.replace(scope, include_self_rated=True)).count - current.count
+    return {
+        "result": result,
+        "rate_pct": _pct(result.rate),
+        "low_pct": _pct(result.ci.low) if result.sent else None,
+        "high_pct": _pct(result.ci.high) if result.sent else None,
+        "self_rated_excluded": excluded,
+    }
+
+
 def trend_chart(scope: Scope, period: str = "month") -> dict:
     """Satisfaction rate and mean score per month (12) or ISO week (26) up to the scope's end, same filters."""
     period = period if period in TREND_PERIODS else "month"
@@ -189,6 +207,7 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month") -> dict:
         "scope": scope,
         "kpis": cards,
         "target": target_card(scope),
+        "responses": response_card(scope, cards["comparison"].current),
         "trend": trend_chart(scope, trend_period),
         "services": service_breakdown(scope),
         "distribution": score_distribution(cards["comparison"].current, scope),

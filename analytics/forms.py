@@ -34,6 +34,10 @@ class ScopeFilterForm(forms.Form):
         required=False,
         label=_("Segment"),
     )
+    self_rated = forms.BooleanField(
+        required=False, label=_("Include self-rated"),
+        help_text=_("Ratings typed in by the person who handled the ticket are left out unless this is ticked."),
+    )  # fmt: skip
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data if data is not None else {}, **kwargs)
@@ -57,7 +61,11 @@ class ScopeFilterForm(forms.Form):
         data = self.cleaned_data if self.is_valid() else {}
         preset = data.get("preset") or DEFAULT_PRESET
         service = data.get("service_type") or ""
-        kwargs = {"service_types": (service,) if service else (), "segment_priority": data.get("segment")}
+        kwargs = {
+            "service_types": (service,) if service else (),
+            "segment_priority": data.get("segment"),
+            "include_self_rated": bool(data.get("self_rated")),
+        }
         if preset == "custom" and data.get("start") and data.get("end"):
             return Scope(start=data["start"], end=data["end"], **kwargs)
         return Scope.last_days(PRESET_DAYS.get(preset, PRESET_DAYS[DEFAULT_PRESET]), today=today, **kwargs)
@@ -73,6 +81,8 @@ def scope_query(scope: Scope, **extra) -> str:
         q["service_type"] = scope.service_types[0]
     if scope.segment_priority is not None:
         q["segment"] = str(scope.segment_priority)
+    if scope.include_self_rated:
+        q["self_rated"] = "on"
     for key, value in extra.items():
         if value not in (None, ""):
             q[key] = str(value)

@@ -88,6 +88,28 @@ def test_drilldown_lists_the_records_behind_a_kpi_and_exports_them_safely(client
     assert "'=HYPERLINK(evil)" in names and "=HYPERLINK(evil)" not in names
 
 
+def test_self_rated_records_are_left_out_unless_asked_for(
+    client, manager_user, records, staff_user, django_capture_on_commit_callbacks
+):
+    ticket = f.TicketFactory(
+        agent=staff_user, contract=f.ContractFactory(customer=SatisfactionRecord.objects.first().customer)
+    )
+    from satisfaction.services.feedback import record_satisfaction
+
+    with django_capture_on_commit_callbacks(execute=True):  # the snapshot refresh runs on commit
+        record, _ = record_satisfaction(customer=ticket.contract.customer, service_type="data_analysis", score=5,
+                                    ticket=ticket, recorded_by=staff_user)  # fmt: skip
+    assert record.self_rated
+    client.force_login(manager_user)
+    url = reverse("analytics:dashboard")
+    default = client.get(url, {"preset": "30d"})
+    assert {c["key"]: c["value"] for c in default.context["kpis"]["cards"]}["count"] == 5
+    assert default.context["responses"]["self_rated_excluded"] == 1
+    assert "1 self-rated record left out of the KPIs." in default.content.decode()
+    included = client.get(url, {"preset": "30d", "self_rated": "on"})
+    assert {c["key"]: c["value"] for c in included.context["kpis"]["cards"]}["count"] == 6
+
+
 def test_kpi_export_matches_the_dashboard(client, manager_user, records):
     client.force_login(manager_user)
     response = client.get(reverse("analytics:kpi-export"), {"preset": "30d", "format": "csv"})
