@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 TOKEN_SALT = "satisfaction.surveys.invitation"
 # Hard ceiling on any link's age, whatever the settings say; the invitation's own expiry is checked too.
 TOKEN_MAX_AGE = dt.timedelta(days=366)
-LANGUAGES = ("en", "zh-hans")
+# Closed cases older than this get no survey (e.g. a file import of last year's tickets).
+MAX_CASE_AGE = dt.timedelta(days=getattr(settings, "SURVEY_MAX_CASE_AGE_DAYS", 14))
 
 
 class SurveyLinkError(Exception):
@@ -220,23 +221,41 @@ def _case_contact(customer_id: int) -> Contact | None:
     return eligible_contacts(customer_id).first()
 
 
-def invite_for_closed_cases(*, ticket_ids: list[int], complaint_ids: list[int]) -> list[InviteOutcome]:
-    """Invite the most important reachable contact of each closed ticket / resolved complaint (import and services)."""
-    outcomes = []
+def invite_for_closed_cases(
+    *, ticket_ids: list[int], complaint_ids: list[int], now: dt.datetime | None = None
+) -> list[InviteOutcome]:
+    """Invite the most important reachable contact of each closed ticket / resolved complaint (import and services).
+
+    Cases closed more than MAX_CASE_AGE ago are skipped ("stale"): importing history must not survey customers
+    about last year's tickets. One case failing is logged and does not stop the others.
+    """
+    now = now or timezone.now()
+    cutoff = now - MAX_CASE_AGE
     tickets = ServiceTicket.objects.filter(pk__in=ticket_ids, closed_at__isnull=False).select_related(
         "contract__service_type"
     )
     complaints = Complaint.objects.filter(pk__in=complaint_ids, resolved_at__isnull=False).select_related(
         "contract__service_type"
     )
-    for case, kind in [(t, "ticket") for t in tickets.order_by("pk")] + [
-        (c, "complaint") for c in complaints.order_by("pk")
-    ]:
+    cases = [(t, "ticket", t.closed_at) for t in tickets.order_by("pk")]
+    cases += [(c, "complaint", c.resolved_at) for c in complaints.order_by("pk")]
+    outcomes = []
+    for case, kind, closed_at in cases:
+        if closed_at < cutoff:
+            outcomes.append(InviteOutcome(None, "stale"))
+            continue
         contact = _case_contact(case.contract.customer_id)
         if contact is None:
             outcomes.append(InviteOutcome(None, "no_contact"))
             continue
-        outcomes.append(invitation_create(contact=contact, service_type=case.contract.service_type, **{kind: case}))
+        try:
+            outcomes.append(
+                invitation_create(contact=contact, service_type=case.contract.service_type, now=now, **{kind: case})
+            )
+        except Exception:
+            # The case is closed already; a failed invitation is logged, never undoes or blocks the others.
+            logger.exception("Could not create a survey invitation for %s %s", kind, case.pk)
+            outcomes.append(InviteOutcome(None, "error"))
     return outcomes
 
 

@@ -314,3 +314,15 @@ def test_campaign_validation_names_the_field():
     with pytest.raises(ValidationError) as exc:
         surveys.campaign_schedule(name="Bad", next_run_at=timezone.now(), contact_priority=9)
     assert "contact_priority" in exc.value.message_dict
+
+
+def test_cases_closed_long_ago_are_not_surveyed(ticket):
+    now = timezone.now()
+    old = f.TicketFactory(
+        contract=ticket.contract, opened_at=now - dt.timedelta(days=400), closed_at=now - dt.timedelta(days=399)
+    )
+    recent = f.TicketFactory(
+        contract=ticket.contract, opened_at=now - dt.timedelta(days=14), closed_at=now - dt.timedelta(days=13)
+    )
+    outcomes = surveys.invite_for_closed_cases(ticket_ids=[old.pk, recent.pk], complaint_ids=[])
+    assert [o.reason for o in outcomes] == ["stale", "created"]
