@@ -463,11 +463,20 @@ def invitation_resend(*, invitation: SurveyInvitation, by=None) -> SurveyInvitat
     return invitation
 
 
+def _send_quietly(invitation_id: int, *, reminder: bool, now: dt.datetime) -> bool:
+    try:
+        return invitation_send(invitation_id=invitation_id, reminder=reminder, now=now)
+    except Exception:
+        # A mail server outage leaves the invitation unsent (the transaction rolled back); the next sweep retries.
+        logger.exception("Could not send survey invitation %s", invitation_id)
+        return False
+
+
 def send_due_invitations(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Send invitations whose delay has passed and the one reminder of unanswered ones; returns counts."""
     now = now or timezone.now()
     due = SurveyInvitation.objects.filter(sent_at__isnull=True, send_after__lte=now).values_list("pk", flat=True)
-    sent = sum(invitation_send(invitation_id=pk, now=now) for pk in list(due.order_by("pk")))
+    sent = sum(_send_quietly(pk, reminder=False, now=now) for pk in list(due.order_by("pk")))
     reminders = 0
     for survey_settings in SurveySettings.objects.filter(reminder_after_days__gt=0):
         candidates = SurveyInvitation.objects.filter(
@@ -477,7 +486,7 @@ def send_due_invitations(*, now: dt.datetime | None = None) -> dict[str, int]:
             sent_at__lte=now - dt.timedelta(days=survey_settings.reminder_after_days),
             expires_at__gt=now,
         ).values_list("pk", flat=True)
-        reminders += sum(invitation_send(invitation_id=pk, reminder=True, now=now) for pk in list(candidates))
+        reminders += sum(_send_quietly(pk, reminder=True, now=now) for pk in list(candidates.order_by("pk")))
     return {"sent": sent, "reminders": reminders}
 
 

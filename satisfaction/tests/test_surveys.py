@@ -326,3 +326,21 @@ def test_cases_closed_long_ago_are_not_surveyed(ticket):
     )
     outcomes = surveys.invite_for_closed_cases(ticket_ids=[old.pk, recent.pk], complaint_ids=[])
     assert [o.reason for o in outcomes] == ["stale", "created"]
+
+
+def test_a_mail_outage_leaves_the_invitation_unsent_for_the_next_sweep(ticket, monkeypatch):
+    SurveySettings.objects.create(service_type=ticket.contract.service_type, delay_hours=1)
+    contact = ticket.contract.customer.contacts.order_by("contact_priority").first()
+    surveys.invitation_create(contact=contact, service_type=ticket.contract.service_type, ticket=ticket)
+    later = timezone.now() + dt.timedelta(hours=2)
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    with monkeypatch.context() as m:
+        m.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+        assert surveys.send_due_invitations(now=later) == {"sent": 0, "reminders": 0}
+    invitation = SurveyInvitation.objects.get()
+    assert invitation.sent_at is None and invitation.send_count == 0
+    assert surveys.send_due_invitations(now=later) == {"sent": 1, "reminders": 0}
+    assert len(mail.outbox) == 1
