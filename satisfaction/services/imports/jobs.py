@@ -82,7 +82,7 @@ def import_file(
     """Validate a CSV/XLSX file of one kind and, if every row is valid and not `dry_run`, import it all.
 
     Returns a `BatchResult`; `message` is set when the file as a whole could not be imported (unreadable,
-    required columns missing). Row errors go to `errors` (an `ErrorSink`) when given.
+    required columns missing). Row errors go to `errors` (an `ErrorSink`) when given. The source is closed when done.
     """
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
@@ -98,9 +98,7 @@ def import_file(
         if headers.problems:
             for problem in headers.problems:
                 errors.add(1, "header", "", problem)
-            return _finish(
-                BatchResult(dry_run=dry_run, message=" ".join(headers.problems)), headers, errors, table.rows
-            )
+            return _finish(BatchResult(dry_run=dry_run, message=" ".join(headers.problems)), headers, errors, table)
         if on_total:
             on_total(table.estimated_rows)
         errors.labels.update(headers.labels)
@@ -121,7 +119,7 @@ def import_file(
                 )
         except UnreadableFile as exc:
             result = BatchResult(dry_run=dry_run, message=exc.reason, error_count=errors.count)
-        return _finish(result, headers, errors, table.rows)
+        return _finish(result, headers, errors, table)
     finally:
         if own_sink:
             errors.close()
@@ -134,8 +132,9 @@ def _records(rows: Iterator[tuple[int, list[Any]]], index: dict[str, int]):
         yield number, {name: cells[i] for name, i in items if i < width}
 
 
-def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, rows) -> BatchResult:
-    rows.close()  # releases the file when validation stopped early
+def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -> BatchResult:
+    table.rows.close()
+    table.close()  # releases the file also when no row was read
     result.unknown_columns = headers.unknown
     result.columns = {label: name for name, label in headers.labels.items()}
     result.error_count = errors.count

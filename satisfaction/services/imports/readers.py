@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -33,6 +33,8 @@ class Table:
     estimated_rows: int
     rows: Iterator[tuple[int, list[Any]]]
     encoding: str = ""
+    # Releases the file; also when the rows were never read (closing an unstarted generator runs no cleanup).
+    close: Callable[[], None] = lambda: None
 
 
 def open_table(source: str | os.PathLike | IO[bytes], *, filename: str = "") -> Table:
@@ -102,7 +104,9 @@ def _open_csv(stream: IO[bytes]) -> Table:
         finally:
             stream.close()
 
-    return Table(headers=headers, estimated_rows=max(0, newlines - 1), rows=rows(), encoding=encoding)
+    return Table(
+        headers=headers, estimated_rows=max(0, newlines - 1), rows=rows(), encoding=encoding, close=stream.close
+    )
 
 
 def _first_nonblank(reader) -> list[str]:
@@ -140,4 +144,8 @@ def _open_xlsx(stream: IO[bytes]) -> Table:
             workbook.close()
             stream.close()
 
-    return Table(headers=headers, estimated_rows=estimated, rows=rows(), encoding="xlsx")
+    def close() -> None:
+        workbook.close()
+        stream.close()
+
+    return Table(headers=headers, estimated_rows=estimated, rows=rows(), encoding="xlsx", close=close)
