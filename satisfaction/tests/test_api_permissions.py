@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from satisfaction.api.urls import router
-from satisfaction.models import SatisfactionAlert, ServiceType, WatchlistEntry
+from satisfaction.models import ImportJob, SatisfactionAlert, ServiceType, WatchlistEntry
 from satisfaction.roles import MANAGER, STAFF
 from satisfaction.tests import factories as f
 
@@ -48,6 +48,7 @@ def one_of_each(db):
         "suggestion": suggestion.pk,
         "measure": measure.pk,
         "task": task.pk,
+        "import": ImportJob.objects.create(kind="feedback", file="imports/feedback.csv").pk,
     }
 
 
@@ -70,6 +71,7 @@ EXPECTED_READ_ROLE = {
     "suggestion": MANAGER,
     "measure": MANAGER,
     "task": MANAGER,
+    "import": STAFF,
 }
 
 
