@@ -7,7 +7,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("satisfaction.api.urls")),
+    path("api/v1/", include("satisfaction_site.api_urls")),
     path("", include("satisfaction.urls")),
     path("analytics/", include("analytics.urls")),
 ]

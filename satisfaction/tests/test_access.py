@@ -13,7 +13,7 @@ from satisfaction.tests import factories as f
 OWN_APPS = ("satisfaction", "analytics")
 # The REST API answers 401/403 instead of redirecting to the login page; its role checks are walked by
 # satisfaction/tests/test_api_permissions.py.
-API_URLCONFS = ("satisfaction.api.urls",)
+API_URLCONFS = ("satisfaction_site.api_urls",)
 PUBLIC = {"login", "set_language"}
 # Views that are not class-based role views: name → required role ("staff" / "manager" / "public").
 EXPLICIT_ROLES: dict[str, str] = {

@@ -8,10 +8,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from satisfaction.api.urls import router
 from satisfaction.models import ImportJob, SatisfactionAlert, ServiceType, WatchlistEntry
 from satisfaction.roles import MANAGER, STAFF
 from satisfaction.tests import factories as f
+from satisfaction_site.api_urls import router
 
 
 @pytest.fixture(autouse=True)

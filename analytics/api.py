@@ -1,7 +1,7 @@
 """The read-only analytics operations of the API: KPIs for a scope, a customer's trend, the dashboard in one response.
 
-The API is where the product is composed for other systems, so this one module reads `analytics.metrics`;
-only the URLconf imports it, and nothing else in `satisfaction` depends on `analytics`.
+They live in `analytics` (they read its metrics) and reuse the API plumbing of `satisfaction.api`; the project's
+API URLconf (satisfaction_site/api_urls.py) puts them under /api/v1/enterprise-satisfaction/.
 """
 
 from __future__ import annotations

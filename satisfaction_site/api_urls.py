@@ -1,10 +1,15 @@
-"""Routes of API v1, included at /api/v1/."""
+"""Routes of API v1, included at /api/v1/.
+
+Project-level, because it composes both apps: the domain resources (satisfaction.api) and the analytics
+operations (analytics.api); `satisfaction` itself never imports `analytics`.
+"""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from satisfaction.api import analytics_views, views
+from analytics import api as analytics_views
+from satisfaction.api import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
