@@ -24,6 +24,7 @@ from analytics.comparison import SegmentComparison, complaints_in_scope, segment
 from analytics.insights import Insight, generate_insights
 from analytics.stats import MIN_N_MEAN, MIN_N_PROPORTION
 from satisfaction.models import segment_customer_ids
+from satisfaction.spreadsheets import Echo, neutralise
 
 LANGS = ("en", "zh-hans")
 BUNDLE_FILES = (
@@ -38,7 +39,6 @@ BUNDLE_FILES = (
     "report.md",
     "report.json",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 TEXT = {
     "en": {
@@ -92,13 +92,6 @@ def _lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return lang
-
-
-def neutralise(value):
-    """A cell safe to open in a spreadsheet: text starting with = + - @ gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -252,14 +245,9 @@ def complaint_raw_rows(
                speed, neutralise(agent)]  # fmt: skip
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_lines(rows: Iterable[list]) -> Iterator[str]:
     """CSV text line by line (for a StreamingHttpResponse), with a BOM so spreadsheets read UTF-8 Chinese."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff"
     for row in rows:
         yield writer.writerow(row)

@@ -18,14 +18,16 @@ def neutralise(value):
     return value
 
 
-class _Echo:
+class Echo:
+    """A file-like object whose write() returns the line, so csv.writer can feed a streaming response."""
+
     def write(self, value):
         return value
 
 
 def csv_rows(header: Sequence, rows: Iterable[Sequence]) -> Iterable[str]:
     """Lines of a UTF-8 (with BOM, so Excel detects it) CSV, produced lazily."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow([neutralise(str(h)) for h in header])
     for row in rows:
         yield writer.writerow(["" if v is None else neutralise(v) for v in row])

@@ -15,9 +15,10 @@ from django.views.generic import TemplateView
 from .htmx import render_page_or_partial
 from .models import ImportJob, ImportKind, ImportMapping
 from .roles import StaffRequiredMixin
-from .services.imports.engine import ErrorSink, neutralise
+from .services.imports.engine import ErrorSink
 from .services.imports.jobs import IGNORE, create_import_job, save_import_mapping
 from .services.imports.kinds import COLUMNS
+from .spreadsheets import neutralise
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from satisfaction.spreadsheets import neutralise
+
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
@@ -29,7 +31,6 @@ ERROR_PREVIEW = 200
 MAX_PARAMS_PER_STATEMENT = 30000
 LOOKUP_CHUNK = 2000
 SQLITE_CACHE_KIB = -65536  # negative: size in KiB
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,6 @@ class ErrorSink:
 
     def close(self) -> None:
         self._file.close()
-
-
-def neutralise(cell: str) -> str:
-    """Prefix a quote to cells starting with = + - @ so spreadsheets do not evaluate them."""
-    return "'" + cell if cell and cell.startswith(FORMULA_PREFIXES) else cell
 
 
 def _short(value: Any) -> str:
