@@ -150,6 +150,9 @@ def header_aliases(kind: str) -> dict[str, str]:
 
 def after_cases_closed(*, ticket_ids: list[int], complaint_ids: list[int]) -> None:
     """Call point after imported tickets closed / complaints resolved commit: survey invitations hook in here."""
+    from satisfaction.services.surveys import invite_for_closed_cases  # imported here: surveys imports the importers
+
+    invite_for_closed_cases(ticket_ids=ticket_ids, complaint_ids=complaint_ids)
 
 
 class ModelBatch(BatchSpec):
