@@ -63,9 +63,15 @@ def _reference_data(request):
         return
     transactional = "live_server" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
     request.getfixturevalue("transactional_db" if transactional else "db")
+    from auditlog.context import disable_auditlog
+    from django.contrib.contenttypes.models import ContentType
+
     from satisfaction.reference_data import ensure_reference_data
 
-    ensure_reference_data()
+    # A flush re-creates content types with new ids; a stale cache would point new rows at deleted ones.
+    ContentType.objects.clear_cache()
+    with disable_auditlog():  # reference data is set-up, not a change anybody made
+        ensure_reference_data()
 
 
 @pytest.fixture
