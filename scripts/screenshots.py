@@ -21,7 +21,8 @@ PAGES = {
     "suggestions": "/suggestions/",
     "measures": "/measures/",
     "my-tasks": "/tasks/mine/",
-    "import": "/imports/new/",
+    "import": "/imports/",
+    "measure-detail": "/measures/1/",
 }
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
