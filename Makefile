@@ -61,6 +61,13 @@ css:
 	npm ci --no-audit --no-fund
 	npx tailwindcss -i static/src/app.css -o static/css/app.css --minify
 
+## bench: analytics and web benchmarks on BENCH_DATABASE_URL (create it once with
+##   DATABASE_URL=$(BENCH_DATABASE_URL) .venv/bin/python manage.py migrate && ... seed_demo --scale large)
+BENCH_DATABASE_URL ?= sqlite:///var/bench_large.sqlite3
+bench: install-dev
+	$(BIN)/python bench/analytics.py --database-url "$(BENCH_DATABASE_URL)" --runs 5
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/web.py --runs 7
+
 ci:
 	bash .ci/run
 
