@@ -58,7 +58,7 @@ class SuggestionAcceptView(ManagerRequiredMixin, View):
     def get(self, request, pk):
         suggestion = get_object_or_404(ImprovementSuggestion, pk=pk)
         form = MeasureForm(initial=self._initial(suggestion))
-        page = "satisfaction/improvements/accept_page.html"
+        page = "satisfaction/improvements/measure_form.html"
         return render(request, self.template if is_partial(request) else page, {"form": form, "suggestion": suggestion})
 
     def post(self, request, pk):
@@ -82,7 +82,7 @@ class SuggestionAcceptView(ManagerRequiredMixin, View):
                     request, _("Suggestion accepted: measure “%(title)s” created.") % {"title": measure.title}
                 )
                 return _hx_redirect(request, reverse("measure-detail", args=[measure.pk]))
-        page = "satisfaction/improvements/accept_page.html"
+        page = "satisfaction/improvements/measure_form.html"
         template = self.template if is_partial(request) else page
         return render(request, template, {"form": form, "suggestion": suggestion}, status=422)
 
