@@ -33,6 +33,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ({scale}, seed {seed}) created in {report.seconds:.1f} s."))
         # Dashboards read the daily snapshots: build them now (by name, so this app does not import analytics).
         call_command("rebuild_snapshots", stdout=self.stdout)
+        # A new user should find the loop alive: open alerts, risk scores and suggestions from the demo data.
+        call_command("evaluate_alerts", "--window-rules", stdout=self.stdout)
+        call_command("generate_suggestions", stdout=self.stdout)
         if report.users:
             self.stdout.write(self.style.WARNING("Demo logins (shown once; change with `manage.py changepassword`):"))
             for username, password in report.users.items():
