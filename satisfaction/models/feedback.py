@@ -29,11 +29,21 @@ class SatisfactionRecord(models.Model):
         SURVEY = "survey", _("Survey")
 
     external_id = external_id_field()
+    # Foreign keys without their own index where a composite or partial index in Meta covers the lookups:
+    # every index is maintained on each insert, and imports write hundreds of thousands of rows.
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="satisfaction_records", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="satisfaction_records",
+        verbose_name=_("customer"),
+        db_index=False,
     )
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.PROTECT, related_name="satisfaction_records", verbose_name=_("service type")
+        ServiceType,
+        on_delete=models.PROTECT,
+        related_name="satisfaction_records",
+        verbose_name=_("service type"),
+        db_index=False,
     )
     score = models.DecimalField(
         _("score"),
@@ -59,6 +69,7 @@ class SatisfactionRecord(models.Model):
         blank=True,
         related_name="satisfaction_records",
         verbose_name=_("ticket"),
+        db_index=False,
     )
     complaint = models.ForeignKey(
         Complaint,
@@ -67,6 +78,7 @@ class SatisfactionRecord(models.Model):
         blank=True,
         related_name="satisfaction_records",
         verbose_name=_("complaint"),
+        db_index=False,
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -75,6 +87,7 @@ class SatisfactionRecord(models.Model):
         blank=True,
         related_name="recorded_satisfaction",
         verbose_name=_("recorded by"),
+        db_index=False,
     )
     self_rated = models.BooleanField(
         _("self-rated"), default=False, help_text=_("Entered by the person who handled the linked ticket/complaint.")
@@ -106,10 +119,13 @@ class SatisfactionRecord(models.Model):
             models.Index(fields=["created_at"], name="record_created_idx"),
             models.Index(fields=["service_type", "created_at"], name="record_service_created_idx"),
             models.Index(fields=["customer", "created_at"], name="record_customer_created_idx"),
-            # The alert sweep looks for records never evaluated; keep that index small.
-            models.Index(
-                fields=["created_at"], name="record_unevaluated_idx", condition=Q(alerts_evaluated_at__isnull=True)
-            ),
+            # The alert sweep looks for records never evaluated, in arrival order. Partial, so it stays small, and on
+            # the id, so new rows append to it instead of landing all over a date index.
+            models.Index(fields=["id"], name="record_unevaluated_idx", condition=Q(alerts_evaluated_at__isnull=True)),
+            # Most records link no ticket or complaint and imported ones have no recorder: index only the links.
+            models.Index(fields=["ticket"], name="record_ticket_idx", condition=Q(ticket__isnull=False)),
+            models.Index(fields=["complaint"], name="record_complaint_idx", condition=Q(complaint__isnull=False)),
+            models.Index(fields=["recorded_by"], name="record_recorded_by_idx", condition=Q(recorded_by__isnull=False)),
         ]
 
     def __str__(self):

@@ -478,12 +478,12 @@ def evaluate_records(*, record_ids: list[int]) -> int:
 
 
 def sweep_unevaluated(*, limit: int = 5000, time_budget_seconds: float | None = None) -> int:
-    """Evaluate records never evaluated (broker down, worker died), oldest first; returns how many.
+    """Evaluate records never evaluated (broker down, worker died), in the order they arrived; returns how many.
 
     With a time budget the sweep stops early, so a backlog is worked off over several periodic runs."""
     ids = list(
         SatisfactionRecord.objects.filter(alerts_evaluated_at__isnull=True)
-        .order_by("created_at", "id")
+        .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
     deadline = time.monotonic() + time_budget_seconds if time_budget_seconds else None

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -20,7 +20,7 @@ from django.utils import timezone
 from satisfaction.models import ImportJob, ImportKind, ImportMapping, SatisfactionRecord
 from satisfaction.services.feedback import record_satisfaction_batch
 
-from .engine import BatchResult, ErrorSink, run_batch
+from .engine import BatchResult, ErrorSink, RawChunk, chunked, run_batch
 from .kinds import COLUMNS, ModelBatch, header_aliases, normalise_header
 from .readers import UnreadableFile, open_table
 
@@ -102,11 +102,11 @@ def import_file(
         if on_total:
             on_total(table.estimated_rows)
         errors.labels.update(headers.labels)
-        rows = _records(table.rows, headers.index)
+        chunks = chunked(table.rows, lambda part: RawChunk.from_cells(part, headers.index))
         try:
             if kind == ImportKind.FEEDBACK:
                 result = record_satisfaction_batch(
-                    rows=rows,
+                    chunks=chunks,
                     channel=SatisfactionRecord.Channel.IMPORT,
                     recorded_by=user,
                     dry_run=dry_run,
@@ -115,7 +115,7 @@ def import_file(
                 )
             else:
                 result = run_batch(
-                    spec=ModelBatch(kind), rows=rows, dry_run=dry_run, errors=errors, on_progress=on_progress
+                    spec=ModelBatch(kind), chunks=chunks, dry_run=dry_run, errors=errors, on_progress=on_progress
                 )
         except UnreadableFile as exc:
             result = BatchResult(dry_run=dry_run, message=exc.reason, error_count=errors.count)
@@ -123,13 +123,6 @@ def import_file(
     finally:
         if own_sink:
             errors.close()
-
-
-def _records(rows: Iterator[tuple[int, list[Any]]], index: dict[str, int]):
-    items = list(index.items())
-    for number, cells in rows:
-        width = len(cells)
-        yield number, {name: cells[i] for name, i in items if i < width}
 
 
 def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -> BatchResult:

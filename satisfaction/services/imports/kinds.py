@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from satisfaction.models import Complaint, Contact, Contract, Customer, ImportKind, ServiceTicket, ServiceType
 
 from . import vocab
-from .engine import BatchSpec, CleanRow, ErrorSink, RowInvalid
+from .engine import BatchSpec, CleanChunk, CleanRow, ErrorSink, RawChunk, RowInvalid
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,9 @@ class ModelBatch(BatchSpec):
         self._cache: dict[tuple[str, str], Any] = {}
         self._closed_ids: list[int] = []
 
-    def clean_chunk(self, chunk, errors: ErrorSink) -> list[CleanRow]:
+    def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
         parsed = []
-        for row_no, raw in chunk:
+        for row_no, raw in chunk.rows():
             values: dict[str, Any] = {}
             bad: dict[str, str] = {}
             for column in self.columns:
@@ -211,7 +211,7 @@ class ModelBatch(BatchSpec):
                     errors.add(row_no, name, raw.get(name), reason)
                 continue
             cleaned.append(CleanRow(row=row_no, external_id=values["external_id"], values=row_values))
-        return cleaned
+        return CleanChunk.from_rows(cleaned, marked=[self.mark(row) for row in cleaned])
 
     def _resolve_references(self, rows: list[dict[str, Any]]) -> dict[str, tuple[dict, str]]:
         refs = {}

@@ -97,7 +97,8 @@ def _open_csv(stream: IO[bytes]) -> Table:
             number = 1
             for cells in reader:
                 number += 1
-                if any(c.strip() for c in cells):
+                # The first cell decides for almost every row; only rows starting blank are looked at whole.
+                if cells and (cells[0].strip() or any(c.strip() for c in cells)):
                     yield number, cells
         except (UnicodeDecodeError, csv.Error) as exc:
             raise UnreadableFile(f"Row {number + 1} could not be read ({exc}).") from None
