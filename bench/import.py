@@ -7,6 +7,12 @@ Each run is a fresh process importing the whole file through `import_file` (the 
 the task use) into an empty records table, so peak RSS is that of one import. The databases are the bench's own:
 a SQLite file under the temp dir and PostgreSQL database `imports_bench` (override with --pg-url). The
 after-batch hooks (alert evaluation, snapshots) are switched off: with a broker they run in workers, not here.
+
+After the imports, two floors put the figures in proportion, each the median of --runs fresh processes:
+- "write floor": the same rows, already validated and converted, written back into the records table by the
+  import's own insert (one transaction, constraints and indexes as in production, no file, no validation);
+- "bare floor": the same rows into a temporary table without indexes or constraints (COPY on PostgreSQL,
+  executemany on SQLite): what a plain bulk load costs on this machine.
 """
 
 from __future__ import annotations
@@ -141,6 +147,44 @@ def child(database_url: str, path: str) -> None:
     )
 
 
+def floor_child(database_url: str) -> None:
+    """Time writing the rows of the last import again: into the records table, then into a bare table."""
+    setup_django(database_url)
+    from django.db import connection, transaction
+
+    from satisfaction.models import SatisfactionRecord
+    from satisfaction.services.imports.engine import WRITE_ROWS, BulkInserter, _raw_execute
+
+    inserter = BulkInserter(SatisfactionRecord)
+    table = SatisfactionRecord._meta.db_table
+    columns = ", ".join(inserter.columns)
+    rows = [tuple(row) for row in _raw_execute(f"SELECT {columns} FROM {table} ORDER BY id", [])]
+    assert rows, "run an import first"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    start = time.perf_counter()
+    with transaction.atomic():
+        for i in range(0, len(rows), WRITE_ROWS):
+            inserter.insert(rows[i : i + WRITE_ROWS])
+    write = time.perf_counter() - start
+    connection.ensure_connection()
+    raw = connection.connection
+    start = time.perf_counter()
+    with transaction.atomic():
+        _raw_execute(f"CREATE TEMPORARY TABLE bare AS SELECT {columns} FROM {table} WHERE 1 = 0", [])
+        if connection.vendor == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(f"COPY bare ({columns}) FROM STDIN") as stream:
+                for row in rows:
+                    stream.write_row(row)
+        else:
+            marks = ", ".join("?" * len(inserter.columns))
+            raw.executemany(f"INSERT INTO bare ({columns}) VALUES ({marks})", rows)
+    bare = time.perf_counter() - start
+    print(json.dumps({"rows": len(rows), "write_floor_s": write, "bare_floor_s": bare}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
@@ -150,9 +194,12 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
     parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--prepare", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-child", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
+    if args.floor_child:
+        return floor_child(args.floor_child)
     if args.prepare:
         return prepare(args.prepare)
 
@@ -182,11 +229,22 @@ def main() -> None:
                 print(f"# {db} {fmt}: {runs[-1]}", flush=True)
             rates = [r["rows_per_s"] for r in runs]
             rss = [r["peak_rss_mb"] for r in runs]
-            summary.append((db, fmt, args.rows, statistics.median(rates), min(rates), max(rates), max(rss)))
+            summary.append((db, fmt, args.rows, statistics.median(rates), min(rates), max(rates), f"{max(rss):.0f}"))
+        floors = []
+        for _ in range(args.runs):
+            out = subprocess.run(
+                [sys.executable, __file__, "--floor-child", urls[db]], check=True, capture_output=True, text=True
+            )
+            floors.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"# {db} floors: {floors[-1]}", flush=True)
+        for name in ("write_floor", "bare_floor"):
+            rates = [f["rows"] / f[f"{name}_s"] for f in floors]
+            label = name.replace("_", " ")
+            summary.append((db, label, args.rows, statistics.median(rates), min(rates), max(rates), ""))
     print("\n| database | format | rows | rows/s (median) | min–max | peak RSS MB (max) |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for db, fmt, rows, median, low, high, rss in summary:
-        print(f"| {db} | {fmt} | {rows:,} | {median:,.0f} | {low:,.0f}–{high:,.0f} | {rss:.0f} |")
+        print(f"| {db} | {fmt} | {rows:,} | {median:,.0f} | {low:,.0f}–{high:,.0f} | {rss} |")
 
 
 if __name__ == "__main__":

@@ -311,7 +311,7 @@ class _FeedbackBatch(BatchSpec):
         recorded_by_id = getattr(self.recorded_by, "pk", None)
         columns["recorded_by_id"] = [recorded_by_id] * n
         columns["self_rated"] = (
-            [recorded_by_id in handlers for handlers in handler_ids] if recorded_by_id is not None else [False] * n
+            [recorded_by_id in handler_ids.get(i, ()) for i in range(n)] if recorded_by_id is not None else [False] * n
         )
         columns["external_id"] = keys["external_id"]
         for i, reasons in sorted(bad.items()):
@@ -328,11 +328,11 @@ class _FeedbackBatch(BatchSpec):
         except KeyError:
             raise RowInvalid(f"Unknown service type {key!r}.") from None
 
-    def _link_columns(self, keys, columns, reject) -> list[set[int]]:
-        """Ticket and complaint ids per row (must belong to the row's customer); returns each row's handlers."""
-        handlers: list[set[int]] = [set() for _ in keys["external_id"]]
+    def _link_columns(self, keys, columns, reject) -> dict[int, set[int]]:
+        """Ticket and complaint ids per row (must belong to the row's customer); returns {row index: handlers}."""
+        handlers: dict[int, set[int]] = {}
         for name, model in (("ticket", ServiceTicket), ("complaint", Complaint)):
-            column = columns[f"{name}_id"] = [None] * len(handlers)
+            column = columns[f"{name}_id"] = [None] * len(keys[name])
             wanted = {k for k in keys[name] if k}
             if not wanted:
                 continue
@@ -349,7 +349,7 @@ class _FeedbackBatch(BatchSpec):
                 else:
                     column[i] = link[0]
                     if link[2]:
-                        handlers[i].add(link[2])
+                        handlers.setdefault(i, set()).add(link[2])
         return handlers
 
     def _resolve_customers(self, keys: set[str]) -> dict[str, int]:

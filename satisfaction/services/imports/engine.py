@@ -28,6 +28,7 @@ from satisfaction.spreadsheets import neutralise
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
+WRITE_ROWS = 20_000  # rows per write batch; bounded memory, few round trips
 ERROR_PREVIEW = 200
 # Leave headroom under the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
 MAX_PARAMS_PER_STATEMENT = 30000
@@ -120,17 +121,43 @@ def _short(value: Any) -> str:
 
 
 class SeenKeys:
-    """External ids seen earlier in the same file, kept in a temporary on-disk SQLite table (bounded memory)."""
+    """External ids seen earlier in the same file: in a dict up to MEMORY_KEYS, then in an on-disk SQLite table.
+
+    The dict keeps the common file cheap to check; past the limit the keys move to disk so memory stays bounded
+    whatever the file size.
+    """
+
+    MEMORY_KEYS = 250_000  # about 30 MB of short ids
 
     def __init__(self):
+        self._memory: dict[str, int] | None = {}
+        self._db: sqlite3.Connection | None = None
+        self._tmp = None
+
+    def add(self, pairs: list[tuple[str, int]]) -> dict[int, int]:
+        """Record `(key, row)` pairs; returns {row: earlier row with the same key} for the repeats."""
+        if self._memory is not None and len(self._memory) + len(pairs) > self.MEMORY_KEYS:
+            self._spill()
+        if self._memory is None:
+            return self._add_on_disk(pairs)
+        repeats: dict[int, int] = {}
+        remember = self._memory.setdefault
+        for key, row in pairs:
+            first = remember(key, row)
+            if first != row:
+                repeats[row] = first
+        return repeats
+
+    def _spill(self) -> None:
         self._tmp = tempfile.NamedTemporaryFile(suffix=".sqlite3")  # noqa: SIM115 - closed in close()
         self._db = sqlite3.connect(self._tmp.name)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+        self._db.executemany("INSERT INTO seen (key, row) VALUES (?, ?)", self._memory.items())
+        self._memory = None
 
-    def add(self, pairs: list[tuple[str, int]]) -> dict[int, int]:
-        """Record `(key, row)` pairs; returns {row: earlier row with the same key} for the repeats."""
+    def _add_on_disk(self, pairs: list[tuple[str, int]]) -> dict[int, int]:
         repeats: dict[int, int] = {}
         first_in_chunk: dict[str, int] = {}
         for key, row in pairs:
@@ -154,8 +181,10 @@ class SeenKeys:
         return repeats
 
     def close(self) -> None:
-        self._db.close()
-        self._tmp.close()
+        if self._db is not None:
+            self._db.close()
+            self._tmp.close()
+        self._memory = None
 
 
 class Spool:
@@ -213,7 +242,9 @@ class RawChunk:
     def from_cells(cls, numbered: list[tuple[int, list[Any]]], index: Mapping[str, int]) -> RawChunk:
         """From `(row number, cells)` pairs and the field → position map of the header row."""
         width = max(index.values(), default=-1) + 1
-        rows = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for _, cells in numbered]
+        rows = [cells for _, cells in numbered]
+        if rows and min(map(len, rows)) < width:  # short lines: pad them, as zip() stops at the shortest
+            rows = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for cells in rows]
         by_position = list(zip(*rows, strict=False)) if rows else [()] * width
         return cls([number for number, _ in numbered], {name: by_position[i] for name, i in index.items()})
 
@@ -477,7 +508,7 @@ def _raw_execute(sql: str, params: list) -> list[tuple]:
 def _write(*, spec: BatchSpec, spool: Spool, inserter: BulkInserter) -> list[int]:
     """Insert the spooled rows in one transaction; returns the new ids. A row raced in meanwhile is skipped."""
     created_ids: list[int] = []
-    for params, marked in spool:
+    for params, marked in _batches(spool, WRITE_ROWS):
         created = inserter.insert(params)
         created_ids.extend(pk for pk, _ in created)
         spec.after_write(created, marked)
@@ -485,11 +516,28 @@ def _write(*, spec: BatchSpec, spool: Spool, inserter: BulkInserter) -> list[int
     return created_ids
 
 
+def _batches(spool: Spool, size: int) -> Iterator[tuple[list[tuple], set[str]]]:
+    """The spool's chunks joined into batches of at least `size` rows: fewer, larger round trips when writing."""
+    params: list[tuple] = []
+    marked: set[str] = set()
+    for chunk_params, chunk_marked in spool:
+        params.extend(chunk_params)
+        marked |= chunk_marked
+        if len(params) >= size:
+            yield params, marked
+            params, marked = [], set()
+    if params:
+        yield params, marked
+
+
 class BulkInserter:
-    """Multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id, external_id` built from the model's fields.
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id, external_id` of many rows, built from the model's fields.
 
     Plain SQL rather than `bulk_create`: no model instance per row, and conflicts on external_id are skipped
     with the ids of the rows actually inserted still returned (bulk_create gives no ids with ignore_conflicts).
+    SQLite takes multi-row VALUES statements. PostgreSQL gets the rows by COPY into a temporary stage table
+    and inserts them from there: COPY sends them in one stream, encoded in C, where bound parameters would
+    be adapted one by one in Python (three times slower, measured at 200,000 rows).
     """
 
     def __init__(self, model):
@@ -505,9 +553,15 @@ class BulkInserter:
         self._tail = f" ON CONFLICT DO NOTHING RETURNING {qn(model._meta.pk.column)}, {qn('external_id')}"
         self._row_marks = "(" + ", ".join([_placeholder()] * len(fields)) + ")"
         self.rows_per_statement = max(1, MAX_PARAMS_PER_STATEMENT // len(fields))
-        # PostgreSQL: one array parameter per column, unnested; the statement stays tiny however many rows.
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        self._unnest = f"{self._head.removesuffix(' VALUES ')} SELECT * FROM unnest({arrays}){self._tail}"
+        names = ", ".join(qn(f.column) for f in fields)
+        stage = qn(f"import_stage_{model._meta.db_table}")
+        self._stage_sql = (
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {qn(model._meta.db_table)} WITH NO DATA",
+            f"TRUNCATE {stage}",
+            f"COPY {stage} ({names}) FROM STDIN",
+            f"{self._head.removesuffix(' VALUES ')} SELECT {names} FROM {stage}{self._tail}",
+        )
 
     def chunk_params(self, columns: Mapping[str, Sequence[Any]], keep: list[int], sparse: bool = False) -> list[tuple]:
         """The kept rows' parameters in column order, adapted for the database (plain values, cheap to pickle).
@@ -541,13 +595,27 @@ class BulkInserter:
         if not rows:
             return []
         if connection.vendor == "postgresql":
-            return _raw_execute(self._unnest, [list(column) for column in zip(*rows, strict=True)])
+            return self._insert_postgresql(rows)
         created: list[tuple[int, str]] = []
         for start in range(0, len(rows), self.rows_per_statement):
             part = rows[start : start + self.rows_per_statement]
             sql = self._head + ", ".join([self._row_marks] * len(part)) + self._tail
             created.extend(_raw_execute(sql, [value for row in part for value in row]))
         return created
+
+    def _insert_postgresql(self, rows: list[tuple]) -> list[tuple[int, str]]:
+        import psycopg
+
+        create, empty, copy, insert = self._stage_sql
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(create)  # once per transaction: dropped on commit
+            cursor.execute(empty)
+            with cursor.copy(copy) as stream:
+                for row in rows:
+                    stream.write_row(row)
+            cursor.execute(insert)
+            return cursor.fetchall()
 
 
 def _sqlite_datetime(value: dt.datetime) -> str:

@@ -171,7 +171,12 @@ def parse_date(value) -> dt.date:
 
 def parse_datetime(value) -> dt.datetime:
     """A date and time; naive values are in the site's time zone, a bare date means midnight."""
-    if isinstance(value, dt.datetime):
+    if type(value) is str:
+        try:
+            moment = dt.datetime.fromisoformat(value)  # the common cell, without the detours below
+        except ValueError:
+            moment = _parse_datetime_text(value.strip())
+    elif isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time())
