@@ -11,7 +11,6 @@ import datetime as dt
 import math
 from decimal import Decimal
 
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils.functional import Promise
 from drf_spectacular.types import OpenApiTypes
@@ -19,16 +18,15 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from analytics import metrics
+from analytics import dashboard, metrics
 from satisfaction import selectors
 from satisfaction.api import serializers as s
 from satisfaction.api.views import ApiView
-from satisfaction.models import Customer, SatisfactionAlert, SatisfactionTarget
+from satisfaction.models import Customer, SatisfactionTarget
 from satisfaction.roles import MANAGER, STAFF
 
 DEFAULT_DAYS = 30
 DEFAULT_TARGET = 0.95  # DESIGN §3: the satisfaction-rate target when none is configured
-DASHBOARD_TREND_MONTHS = 12
 # Bounds that keep every derived period (the previous one, trend buckets) inside the calendar and small.
 EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 MAX_SPAN_DAYS = 3660
@@ -124,10 +122,21 @@ def target_for(scope: metrics.Scope) -> SatisfactionTarget:
     return found or SatisfactionTarget(metric=SatisfactionTarget.Metric.SATISFACTION_RATE, target_value=DEFAULT_TARGET)
 
 
-def analytics_json(scope: metrics.Scope) -> dict:
-    """KPIs of a scope with the change against the period before, the target and the breakdowns."""
-    comparison = metrics.compare_to_previous(scope)
-    target = metrics.target_status(target_for(scope), scope=scope)
+def analytics_json(
+    scope: metrics.Scope,
+    *,
+    comparison: metrics.PeriodComparison | None = None,
+    target: metrics.TargetStatus | None = None,
+    service_rows: list[metrics.BreakdownRow] | None = None,
+) -> dict:
+    """KPIs of a scope with the change against the period before, the target and the breakdowns.
+
+    A caller that already computed the comparison, the status of `target_for(scope)` or the service-type rows
+    for the same scope passes them in, so they are neither read twice nor able to differ.
+    """
+    comparison = comparison or metrics.compare_to_previous(scope)
+    target = target or metrics.target_status(target_for(scope), scope=scope)
+    service_rows = metrics.by_service_type(scope) if service_rows is None else service_rows
     return {
         "scope": scope_json(scope),
         "kpis": to_json(comparison.current),
@@ -142,7 +151,7 @@ def analytics_json(scope: metrics.Scope) -> dict:
             "avg_score": to_json(comparison.avg_score_test),
         },
         "target": {k: v for k, v in to_json(target).items() if k != "kpis"},
-        "by_service_type": to_json([row.as_dict() for row in metrics.by_service_type(scope)]),
+        "by_service_type": to_json([row.as_dict() for row in service_rows]),
         "by_segment": to_json([row.as_dict() for row in metrics.by_segment(scope)]),
     }
 
@@ -284,6 +293,41 @@ def _ref(name: str):
     return {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}
 
 
+RESPONSE_RATE = {
+    "type": "object",
+    "description": "Survey invitations first sent in the scope and how many were answered; `rate` is answered / "
+    "sent (null when none were sent) with its Wilson 95% interval (0–1 when none were sent); `enough_data` false "
+    "below the minimum n.",
+    "properties": {
+        "key": {"type": "string", "description": "`all`, a service type code, a segment priority, or a channel."},
+        "label_en": {"type": "string"},
+        "label_zh": {"type": "string"},
+        "sent": {"type": "integer"},
+        "answered": {"type": "integer"},
+        "rate": NUMBER_OR_NULL,
+        "non_response_rate": NUMBER_OR_NULL,
+        "ci": INTERVAL,
+        "enough_data": {"type": "boolean"},
+    },
+    "required": ["key", "sent", "answered", "rate", "non_response_rate", "ci", "enough_data"],
+}
+RESPONSE_RATES = {"type": "array", "items": RESPONSE_RATE}
+RESPONSES = {
+    "type": "object",
+    "description": "Survey response rates over the scope: overall (one row, key `all`), by service type, by "
+    "segment priority of the customer (keys `1`–`5`, `0` = no contacts) and by channel (`ticket`, `complaint`, "
+    "`campaign`); groups without invitations are left out. `self_rated_excluded`: self-rated records the KPIs "
+    "leave out (0 with `include_self_rated`).",
+    "properties": {
+        "overall": RESPONSE_RATES,
+        "by_service_type": RESPONSE_RATES,
+        "by_segment": RESPONSE_RATES,
+        "by_channel": RESPONSE_RATES,
+        "self_rated_excluded": {"type": "integer"},
+    },
+    "required": ["overall", "by_service_type", "by_segment", "by_channel", "self_rated_excluded"],
+}
+
 DASHBOARD = {
     "type": "object",
     "properties": {
@@ -313,7 +357,20 @@ DASHBOARD = {
         "watchlist": _ref("WatchlistEntry"),
         "open_measures": _ref("ImprovementMeasure"),
         "new_suggestions": _ref("ImprovementSuggestion"),
+        "responses": RESPONSES,
     },
+    "required": [
+        *ANALYTICS["required"],
+        "trend",
+        "segment_split",
+        "distribution",
+        "alert_counts",
+        "open_alerts",
+        "watchlist",
+        "open_measures",
+        "new_suggestions",
+        "responses",
+    ],
 }
 
 EXAMPLE_KPIS = {
@@ -370,6 +427,27 @@ EXAMPLE_ANALYTICS = {
         {"key": "data_analysis", "label_en": "Data analysis", "label_zh": "数据分析", **EXAMPLE_KPIS},
     ],
     "by_segment": [{"key": 1, "label_en": "Priority 1", "label_zh": "优先级 1", **EXAMPLE_KPIS}],
+}
+
+EXAMPLE_RESPONSE_RATE = {
+    "key": "all",
+    "label_en": "All",
+    "label_zh": "全部",
+    "sent": 200,
+    "answered": 120,
+    "rate": 0.6,
+    "non_response_rate": 0.4,
+    "ci": {"low": 0.5308, "high": 0.6654, "confidence": 0.95},
+    "enough_data": True,
+}
+EXAMPLE_RESPONSES = {
+    "overall": [EXAMPLE_RESPONSE_RATE],
+    "by_service_type": [
+        {**EXAMPLE_RESPONSE_RATE, "key": "data_analysis", "label_en": "Data analysis", "label_zh": "数据分析"}
+    ],
+    "by_segment": [{**EXAMPLE_RESPONSE_RATE, "key": "1", "label_en": "Priority 1", "label_zh": "优先级 1"}],
+    "by_channel": [{**EXAMPLE_RESPONSE_RATE, "key": "ticket", "label_en": "Ticket closed", "label_zh": "工单关闭"}],
+    "self_rated_excluded": 0,
 }
 
 SCOPE_PARAMETERS = [
@@ -472,37 +550,41 @@ class CustomerTrendView(ApiView):
         )
 
 
-def dashboard_json(scope: metrics.Scope) -> dict:
-    """Everything the manager dashboard shows for a scope, as JSON."""
-    data = analytics_json(scope)
-    first, _ = metrics.period_bounds(scope.end, "month")
-    for _i in range(DASHBOARD_TREND_MONTHS - 1):
-        first, _ = metrics.period_bounds(first - dt.timedelta(days=1), "month")
-    k = metrics.kpis(scope)
-    unresolved = ~Q(status=SatisfactionAlert.Status.RESOLVED)
-    counts = SatisfactionAlert.objects.filter(unresolved).aggregate(
-        total=Count("id"),
-        **{sev: Count("id", filter=Q(severity=sev)) for sev in SatisfactionAlert.Severity.values},
-        open=Count("id", filter=Q(status=SatisfactionAlert.Status.OPEN)),
-    )
-    open_measures = selectors.measure_list().filter(status__in=["planned", "in_progress"]).order_by("target_date", "pk")
+def _as_listed(queryset, listed: list) -> list:
+    """The rows of `listed` read again through `queryset` (the annotations its API serializer expects), in the
+    dashboard's order."""
+    by_pk = queryset.in_bulk([row.pk for row in listed]) if listed else {}
+    return [by_pk[row.pk] for row in listed if row.pk in by_pk]
+
+
+def dashboard_json(scope: metrics.Scope, *, user) -> dict:
+    """What the manager dashboard shows for a scope (`analytics.dashboard.dashboard`), as JSON, with the analytics
+    of the same scope (`analytics_json`) around it."""
+    page = dashboard.dashboard(scope, user=user, response_breakdowns=True)
+    target = target_for(scope)
+    shown = page["target"]
+    same_target = shown is not None and target.pk is not None and shown["status"].target_id == target.pk
+    responses = page["responses"]
     return {
-        **data,
-        "trend": {"period": "month", "points": trend_json(scope.with_dates(first, scope.end), "month")},
-        "segment_split": to_json(metrics.segment_split(dataclasses.replace(scope, segment_priority=None), 1)),
-        "distribution": {
-            "dissatisfied": k.dissatisfied,
-            "neutral": k.count - k.satisfied - k.dissatisfied,
-            "satisfied_low": k.satisfied - k.high_satisfied,
-            "high": k.high_satisfied,
-        },
-        "alert_counts": counts,
-        "open_alerts": s.SatisfactionAlertSerializer(selectors.open_alert_list()[:5], many=True).data,
-        "watchlist": s.WatchlistEntrySerializer(selectors.watchlist_list(active_only=True)[:5], many=True).data,
-        "open_measures": s.ImprovementMeasureSerializer(open_measures[:5], many=True).data,
-        "new_suggestions": s.ImprovementSuggestionSerializer(
-            selectors.suggestion_list().filter(status="new").order_by("-created_at")[:3], many=True
+        **analytics_json(
+            scope,
+            comparison=page["kpis"]["comparison"],
+            target=shown["status"] if same_target else None,
+            service_rows=page["services"]["rows"],
+        ),
+        "trend": {"period": page["trend"]["period"], "points": to_json(page["trend"]["points"])},
+        "segment_split": to_json(page["segment"]["split"]),
+        "distribution": {key: n for key, _label, n in page["distribution"]["bands"]},
+        "alert_counts": page["alert_counts"],
+        "open_alerts": s.SatisfactionAlertSerializer(page["alerts"], many=True).data,
+        "watchlist": s.WatchlistEntrySerializer(
+            _as_listed(selectors.watchlist_list(), page["watchlist"]), many=True
         ).data,
+        "open_measures": s.ImprovementMeasureSerializer(
+            _as_listed(selectors.measure_list(), page["measures"]), many=True
+        ).data,
+        "new_suggestions": s.ImprovementSuggestionSerializer(page["suggestions"], many=True).data,
+        "responses": {**to_json(responses["breakdowns"]), "self_rated_excluded": responses["self_rated_excluded"]},
     }
 
 
@@ -516,10 +598,12 @@ class DashboardView(ApiView):
         tags=["enterprise-satisfaction"],
         summary="The dashboard in one response (enterprise operation)",
         description=(
-            "Everything the manager dashboard shows for a scope: the analytics of `satisfaction/analytics`, a "
-            "12-month trend up to the scope's end, segment 1 against the rest with tests, the score distribution, "
-            "open alerts by severity with the five latest, the watch list, open measures and new suggestions "
-            "(managers)."
+            "Everything the manager dashboard shows for a scope, computed as for the page: the analytics of "
+            "`satisfaction/analytics`, a 12-month trend up to the scope's end, segment 1 against the rest with "
+            "tests, the score distribution, survey response rates (overall and by service type, segment and "
+            "channel, with Wilson intervals), unresolved alerts by severity with the five most severe, the five "
+            "watched customers at highest risk, the five open measures due first and the three top new "
+            "suggestions (managers)."
         ),
         parameters=SCOPE_PARAMETERS,
         responses={200: DASHBOARD},
@@ -529,16 +613,36 @@ class DashboardView(ApiView):
                 value={
                     **EXAMPLE_ANALYTICS,
                     "trend": {"period": "month", "points": []},
+                    "segment_split": {
+                        "priority": 1,
+                        "segment": {
+                            "count": 24,
+                            "avg_score": 4.0,
+                            "satisfaction_rate": 0.75,
+                            "high_satisfaction_rate": 0.4583,
+                            "dissatisfaction_rate": 0.0833,
+                        },
+                        "rest": {
+                            "count": 96,
+                            "avg_score": 4.18,
+                            "satisfaction_rate": 0.8333,
+                            "high_satisfaction_rate": 0.5208,
+                            "dissatisfaction_rate": 0.0417,
+                        },
+                        "satisfaction_rate_test": {"p_value": 0.41, "enough_data": True, "reading_en": "No …"},
+                        "avg_score_test": {"p_value": 0.37, "enough_data": True, "reading_en": "No …"},
+                    },
                     "distribution": {"dissatisfied": 6, "neutral": 16, "satisfied_low": 37, "high": 61},
                     "alert_counts": {"total": 3, "medium": 1, "high": 1, "critical": 1, "open": 2},
                     "open_alerts": [],
                     "watchlist": [],
                     "open_measures": [],
                     "new_suggestions": [],
+                    "responses": EXAMPLE_RESPONSES,
                 },
                 response_only=True,
             )
         ],
     )
     def get(self, request):
-        return Response(dashboard_json(parse_scope(request)["scope"]))
+        return Response(dashboard_json(parse_scope(request)["scope"], user=request.user))

@@ -88,10 +88,13 @@ def target_card(scope: Scope) -> dict | None:
     }
 
 
-def response_card(scope: Scope, current: Kpis) -> dict:
+def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> dict:
     """Answered / sent survey invitations with a Wilson interval, shown beside the satisfaction rate, and how
-    many self-rated records the KPIs leave out (a 95% rate on 10% response is not a 95% rate)."""
-    from .responses import response_rate
+    many self-rated records the KPIs leave out (a 95% rate on 10% response is not a 95% rate).
+
+    With `breakdowns`, also the response rate by service type, segment and channel (`response_breakdowns`).
+    """
+    from .responses import response_breakdowns, response_rate
 
     result = response_rate(scope)
     excluded = 0
@@ -103,6 +106,7 @@ def response_card(scope: Scope, current: Kpis) -> dict:
         "low_pct": _pct(result.ci.low) if result.sent else None,
         "high_pct": _pct(result.ci.high) if result.sent else None,
         "self_rated_excluded": excluded,
+        "breakdowns": response_breakdowns(scope, overall=result) if breakdowns else None,
     }
 
 
@@ -200,14 +204,15 @@ def operations_summary(user) -> dict:
     }
 
 
-def dashboard(scope: Scope, *, user, trend_period: str = "month") -> dict:
-    """Everything the dashboard shows for one scope."""
+def dashboard(scope: Scope, *, user, trend_period: str = "month", response_breakdowns: bool = False) -> dict:
+    """Everything the dashboard shows for one scope; the page and the API's `satisfaction/dashboard` both render
+    this. `response_breakdowns` adds the response rate by service type, segment and channel to `responses`."""
     cards = kpi_cards(scope)
     return {
         "scope": scope,
         "kpis": cards,
         "target": target_card(scope),
-        "responses": response_card(scope, cards["comparison"].current),
+        "responses": response_card(scope, cards["comparison"].current, breakdowns=response_breakdowns),
         "trend": trend_chart(scope, trend_period),
         "services": service_breakdown(scope),
         "distribution": score_distribution(cards["comparison"].current, scope),

@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from django.db.models import Count, Q, QuerySet, StdDev, Sum
+from django.utils import translation
 from scipy import stats as sps
 
 from analytics import stats
@@ -105,17 +106,22 @@ def response_rate_by_channel(scope: Scope) -> list[ResponseRate]:
     """Response rate per channel the invitation came from: closed ticket, resolved complaint or campaign."""
     found = {r["source"]: r for r in sent_invitations(scope).values("source").annotate(**_COUNTS)}
     zh = {"ticket": "工单关闭", "complaint": "投诉解决", "campaign": "定期调查"}
+    with translation.override("en"):  # `label_en` stays English whatever language the request speaks
+        en = {value: str(label) for value, label in SurveyInvitation.Source.choices}
     return [
-        ResponseRate.of(found[value]["sent"], found[value]["answered"], value, str(label_en), zh[value])
-        for value, label_en in SurveyInvitation.Source.choices
+        ResponseRate.of(found[value]["sent"], found[value]["answered"], value, en[value], zh[value])
+        for value in SurveyInvitation.Source.values
         if value in found
     ]
 
 
-def response_breakdowns(scope: Scope) -> dict[str, list[dict]]:
-    """Everything the dashboard and API show about response: overall, by service type, segment and channel."""
+def response_breakdowns(scope: Scope, *, overall: ResponseRate | None = None) -> dict[str, list[dict]]:
+    """Everything the dashboard and API show about response: overall, by service type, segment and channel.
+
+    `overall` is the scope's `response_rate` when the caller already has it (it saves the one query).
+    """
     return {
-        "overall": [response_rate(scope).as_dict()],
+        "overall": [(overall or response_rate(scope)).as_dict()],
         "by_service_type": [r.as_dict() for r in response_rate_by_service_type(scope)],
         "by_segment": [r.as_dict() for r in response_rate_by_segment(scope)],
         "by_channel": [r.as_dict() for r in response_rate_by_channel(scope)],
