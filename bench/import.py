@@ -153,8 +153,9 @@ def floor_child(database_url: str) -> None:
     from django.db import connection, transaction
 
     from satisfaction.models import SatisfactionRecord
-    from satisfaction.services.imports.engine import WRITE_ROWS, BulkInserter, _raw_execute
+    from satisfaction.services.imports.engine import WRITE_ROWS, BulkInserter, _grow_sqlite_cache, _raw_execute
 
+    _grow_sqlite_cache()  # the import's own setting for its connection
     inserter = BulkInserter(SatisfactionRecord)
     table = SatisfactionRecord._meta.db_table
     columns = ", ".join(inserter.columns)
@@ -173,12 +174,15 @@ def floor_child(database_url: str) -> None:
     raw = connection.connection
     start = time.perf_counter()
     with transaction.atomic():
-        _raw_execute(f"CREATE TEMPORARY TABLE bare AS SELECT {columns} FROM {table} WHERE 1 = 0", [])
+        create = f"CREATE TEMPORARY TABLE bare AS SELECT {columns} FROM {table} WHERE 1 = 0"
         if connection.vendor == "postgresql":
-            with raw.cursor() as cursor, cursor.copy(f"COPY bare ({columns}) FROM STDIN") as stream:
-                for row in rows:
-                    stream.write_row(row)
+            with raw.cursor() as cursor:
+                cursor.execute(create)
+                with cursor.copy(f"COPY bare ({columns}) FROM STDIN") as stream:
+                    for row in rows:
+                        stream.write_row(row)
         else:
+            raw.execute(create)
             marks = ", ".join("?" * len(inserter.columns))
             raw.executemany(f"INSERT INTO bare ({columns}) VALUES ({marks})", rows)
     bare = time.perf_counter() - start
