@@ -16,6 +16,12 @@ class AnalyticsConfig(AppConfig):
         if hasattr(feedback, "register_after_batch_hook"):
             feedback.register_after_batch_hook(refresh_snapshots_after_batch)
 
+        # A contact added, removed, moved or reprioritised can move its customer to another segment.
+        from analytics.tasks.snapshots import refresh_snapshots_after_segment_change
+        from satisfaction.services import contacts
+
+        contacts.register_segment_change_hook(refresh_snapshots_after_segment_change)
+
         # A measure's baseline KPIs come from analytics; satisfaction only knows the hook (DESIGN §6).
         from analytics.evaluation import baseline_for_measure
         from satisfaction.services.improvements import register_baseline_provider

@@ -5,8 +5,10 @@ Rows are upserted on the bucket key and buckets that no longer have records are 
 recomputing the same bucket at once cannot collide on the unique key.
 
 A customer's segment is its lowest contact priority *now*. When a contact's priority changes (or a contact
-is added or removed), the customer's past records belong to another segment: `recompute_customer` moves
-them (the `recompute_customer_snapshots` task), and the nightly full rebuild repairs anything missed.
+is added, removed or moved to another customer), the customer's past records belong to another segment:
+`recompute_customer` moves them (the `recompute_customer_snapshots` task, sent on commit by every contact
+write path through the segment-change hook of `satisfaction.services.contacts`), and the nightly full rebuild
+repairs anything missed.
 """
 
 from __future__ import annotations

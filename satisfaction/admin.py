@@ -1,13 +1,48 @@
 """Django admin for every domain model: the admin's home for data, thresholds and targets."""
 
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from .services.contacts import CONTACT_FIELDS, contact_bulk_delete, contact_create, contact_delete, contact_update
+
+# Contacts are written through the contact service, here and in the customer's inline, because it announces
+# on commit a change that can move the customer to another segment.
+
+
+def _save_contact(obj: m.Contact, form, change: bool) -> m.Contact:
+    """Save a contact from an admin form through the service; `obj` is the form's instance."""
+    values = {name: form.cleaned_data[name] for name in CONTACT_FIELDS if name in form.cleaned_data}
+    if change:
+        return contact_update(contact=obj, data=values)
+    contact = contact_create(**values)
+    # The admin goes on with `obj` (history entry, redirect): give it the saved row's identity.
+    obj.pk, obj._state = contact.pk, contact._state
+    return obj
+
+
+class ContactInlineFormSet(BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        if not commit:
+            return super().save_new(form, commit=commit)
+        setattr(form.instance, self.fk.name, self.instance)
+        form.cleaned_data[self.fk.name] = self.instance
+        return _save_contact(form.instance, form, change=False)
+
+    def save_existing(self, form, obj, commit=True):
+        if not commit:
+            return super().save_existing(form, obj, commit=commit)
+        return _save_contact(obj, form, change=True)
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            contact_delete(contact=obj)
 
 
 class ContactInline(admin.TabularInline):
     model = m.Contact
+    formset = ContactInlineFormSet
     extra = 0
     fields = ["name", "contact_priority", "email", "phone", "language", "external_id"]
 
@@ -61,6 +96,15 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "external_id", "customer__name"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
+
+    def save_model(self, request, obj, form, change):
+        _save_contact(obj, form, change)
+
+    def delete_model(self, request, obj):
+        contact_delete(contact=obj)
+
+    def delete_queryset(self, request, queryset):
+        contact_bulk_delete(contacts=queryset)
 
 
 @admin.register(m.Contract)

@@ -16,6 +16,7 @@ __all__ = [
     "recompute_snapshots_for_records",
     "refresh_snapshots_after_batch",
     "refresh_snapshots_after_record",
+    "refresh_snapshots_after_segment_change",
 ]
 
 # Transient database trouble is retried with backoff; a recompute reads committed rows, so repeating it is safe.
@@ -70,6 +71,11 @@ def refresh_snapshots_after_batch(record_ids: list[int]) -> None:
     """After-batch hook: recompute the buckets of an imported batch in one task; never raises."""
     if record_ids:
         _send_safely(recompute_snapshots_for_records, list(record_ids))
+
+
+def refresh_snapshots_after_segment_change(customer_id: int) -> None:
+    """Segment-change hook: move the customer's records to its current segment; never raises (nightly repairs)."""
+    _send_safely(recompute_customer_snapshots, customer_id)
 
 
 def _send_safely(task, *args) -> None:

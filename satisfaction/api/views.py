@@ -25,6 +25,7 @@ from satisfaction.api.schema import ApiAutoSchema, ApiPagination
 from satisfaction.api.throttling import TokenRateThrottle, WriteRateThrottle
 from satisfaction.roles import MANAGER, STAFF
 from satisfaction.services.alerts import acknowledge_alert, resolve_alert
+from satisfaction.services.contacts import contact_create, contact_update
 from satisfaction.services.feedback import record_satisfaction
 from satisfaction.services.imports.jobs import create_import_job
 from satisfaction.services.improvements import (
@@ -138,6 +139,21 @@ class ContactViewSet(WritableResourceViewSet):
     serializer_class = s.ContactSerializer
     filterset_class = filtersets.ContactFilterSet
     ordering_fields = ["name", "contact_priority", "customer"]
+
+    # Through the contact service, so a change that can move the customer to another segment is announced.
+    def perform_create(self, serializer):
+        try:
+            contact = contact_create(**serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise to_drf_validation_error(exc) from None
+        serializer.instance = self.get_queryset().get(pk=contact.pk)
+
+    def perform_update(self, serializer):
+        try:
+            contact = contact_update(contact=serializer.instance, data=serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise to_drf_validation_error(exc) from None
+        serializer.instance = self.get_queryset().get(pk=contact.pk)
 
 
 @_docs("contract", "contracts", examples.CONTRACT, examples.CONTRACT_INPUT)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from satisfaction.models import Complaint, Contact, Contract, Customer, ImportKind, ServiceTicket, ServiceType
+from satisfaction.services.contacts import segment_may_have_changed
 
 from . import vocab
 from .engine import BatchSpec, CleanChunk, CleanRow, ErrorSink, RawChunk, RowInvalid
@@ -155,6 +156,15 @@ def after_cases_closed(*, ticket_ids: list[int], complaint_ids: list[int]) -> No
     invite_for_closed_cases(ticket_ids=ticket_ids, complaint_ids=complaint_ids)
 
 
+def _customers_of_contacts(contact_ids: list[int]) -> set[int]:
+    """Distinct customer ids of some contacts, a bounded number of ids per query."""
+    found: set[int] = set()
+    for start in range(0, len(contact_ids), 900):
+        part = contact_ids[start : start + 900]
+        found.update(Contact.objects.filter(pk__in=part).order_by().values_list("customer_id", flat=True).distinct())
+    return found
+
+
 class ModelBatch(BatchSpec):
     """Batch rules for one of the helpdesk/CRM kinds: parse each cell, resolve references in bulk, check rules."""
 
@@ -165,6 +175,8 @@ class ModelBatch(BatchSpec):
         self._service_types = None
         self._cache: dict[tuple[str, str], Any] = {}
         self._closed_ids: list[int] = []
+        # Customers that got new contacts: their segment may have changed.
+        self._contact_customer_ids: set[int] = set()
 
     def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
         parsed = []
@@ -261,8 +273,12 @@ class ModelBatch(BatchSpec):
 
     def after_write(self, created, marked) -> None:
         self._closed_ids.extend(pk for pk, external_id in created if external_id in marked)
+        if self.kind == ImportKind.CONTACTS:
+            self._contact_customer_ids |= _customers_of_contacts([pk for pk, _ in created])
 
     def on_commit(self, created_ids: list[int]) -> None:
+        if self._contact_customer_ids:
+            segment_may_have_changed(customer_ids=self._contact_customer_ids)
         if self._closed_ids:
             tickets = self._closed_ids if self.kind == ImportKind.TICKETS else []
             complaints = self._closed_ids if self.kind == ImportKind.COMPLAINTS else []
