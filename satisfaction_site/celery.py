@@ -48,6 +48,11 @@ app.conf.beat_schedule["surveys-run-campaigns"] = {
     "task": "satisfaction.tasks.surveys.run_survey_campaigns",
     "schedule": crontab(minute=10),
 }
+# Imports: nightly, delete uploaded files and error reports older than IMPORT_FILE_RETENTION_DAYS.
+app.conf.beat_schedule["imports-purge-files"] = {
+    "task": "satisfaction.tasks.imports.purge_old_import_files",
+    "schedule": crontab(hour=1, minute=45),
+}
 # Digests read analytics, so their tasks live in analytics/digests.py: import it so workers register them.
 app.conf.imports = (*tuple(app.conf.imports or ()), "analytics.digests")
 app.conf.beat_schedule["digests-weekly"] = {

@@ -128,6 +128,10 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
+# Uploaded import files and their error reports hold customer data: deleted this many days after the job finished.
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
+if IMPORT_FILE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("IMPORT_FILE_RETENTION_DAYS must be a whole number of days, at least 1.")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

@@ -541,7 +541,12 @@ class TokenResponseSerializer(serializers.Serializer):
 class ImportJobSerializer(serializers.ModelSerializer):
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     mapping = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
-    error_report_url = serializers.SerializerMethodField(help_text="Row errors as CSV (row, column, value, reason).")
+    error_report_url = serializers.SerializerMethodField(
+        help_text="Row errors as CSV (row, column, value, reason); null once the files were removed."
+    )
+    files_removed = serializers.SerializerMethodField(
+        help_text="True once the uploaded file and its error report were deleted under the retention policy."
+    )
 
     class Meta:
         model = ImportJob
@@ -561,6 +566,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "unknown_columns",
             "message",
             "error_report_url",
+            "files_removed",
+            "files_purged_at",
             "created_by",
             "created_at",
             "started_at",
@@ -568,8 +575,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_error_report_url(self, job) -> str:
+    def get_error_report_url(self, job) -> str | None:
+        if job.files_purged_at is not None:
+            return None
         return reverse("import-job-errors", kwargs={"job_id": job.pk})
+
+    def get_files_removed(self, job) -> bool:
+        return job.files_purged_at is not None
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -89,6 +89,12 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    files_purged_at = models.DateTimeField(
+        _("files removed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the uploaded file and its error report were deleted under the retention policy."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -102,6 +108,13 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def files_kept_days(self) -> int | None:
+        """Whole days between the end of the job and the removal of its files; None while they are kept."""
+        if self.files_purged_at is None or self.finished_at is None:
+            return None
+        return max(0, (self.files_purged_at - self.finished_at).days)
 
     @property
     def percent(self) -> int:

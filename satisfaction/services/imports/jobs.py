@@ -1,4 +1,4 @@
-"""Import entry points: import a file, create and run import jobs, save header mappings by name.
+"""Import entry points: import a file, create and run import jobs, save header mappings by name, purge old files.
 
 The web page, the `import_data` command, the API upload and the Celery task all come through here.
 """
@@ -10,11 +10,14 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from satisfaction.models import ImportJob, ImportKind, ImportMapping, SatisfactionRecord
@@ -265,3 +268,60 @@ def _save_error_report(job: ImportJob, errors: ErrorSink) -> str:
         return field_file.storage.save(
             field_file.field.generate_filename(job, f"import-{job.pk}-errors.csv"), File(out.buffer)
         )
+
+
+PURGE_CHUNK = 500
+
+
+def import_jobs_due_for_purge(*, older_than_days: int | None = None, now: datetime | None = None) -> QuerySet:
+    """Finished jobs whose files are still kept and that finished more than `older_than_days` days before `now`."""
+    days = settings.IMPORT_FILE_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days < 0:
+        raise ValidationError({"older_than_days": "The retention must be zero days or more."})
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return ImportJob.objects.filter(
+        status__in=ImportJob.FINISHED, finished_at__lt=cutoff, files_purged_at__isnull=True
+    ).order_by("pk")
+
+
+def purge_import_files(*, older_than_days: int | None = None, now: datetime | None = None) -> int:
+    """Delete the upload and error report of jobs finished more than N days ago; returns how many jobs were purged.
+
+    N defaults to `IMPORT_FILE_RETENTION_DAYS`. The job row stays (who imported what, counts, first errors) and gets
+    `files_purged_at`. A file already missing counts as deleted; a job whose file cannot be deleted stays due and is
+    tried again on the next run. Running jobs are never touched.
+    """
+    now = now or timezone.now()
+    due = list(import_jobs_due_for_purge(older_than_days=older_than_days, now=now).values_list("pk", flat=True))
+    purged = 0
+    # No transaction around the loop: storage deletes cannot be rolled back, so each chunk is marked as soon as its
+    # files are gone, and a crash in between only leaves jobs to be purged again (deleting is idempotent). The ids are
+    # read up front because SQLite gives no isolation between a running SELECT and updates to the same table.
+    for start in range(0, len(due), PURGE_CHUNK):
+        chunk = ImportJob.objects.filter(pk__in=due[start : start + PURGE_CHUNK], files_purged_at__isnull=True)
+        removed = [job.pk for job in chunk.only("pk", "file", "error_report") if _delete_job_files(job)]
+        purged += _mark_purged(removed, now)
+    if purged:
+        logger.info("Removed the files of %s finished import job(s)", purged)
+    return purged
+
+
+def _delete_job_files(job: ImportJob) -> bool:
+    """Delete the job's stored files; False (logged) when one could not be deleted, a missing file aside."""
+    removed = True
+    for field_file in (job.file, job.error_report):
+        if not field_file.name:
+            continue
+        try:
+            field_file.storage.delete(field_file.name)
+        except FileNotFoundError:
+            pass
+        except Exception:
+            logger.exception("Could not delete %s of import job %s", field_file.name, job.pk)
+            removed = False
+    return removed
+
+
+def _mark_purged(job_ids: list[int], now: datetime) -> int:
+    # A queryset update: a concurrent run marks each job once, and retention is not a change anybody made to audit.
+    return ImportJob.objects.filter(pk__in=job_ids, files_purged_at__isnull=True).update(files_purged_at=now)
