@@ -245,6 +245,11 @@ def main() -> None:
             rates = [f["rows"] / f[f"{name}_s"] for f in floors]
             label = name.replace("_", " ")
             summary.append((db, label, args.rows, statistics.median(rates), min(rates), max(rates), ""))
+    out_file = ROOT / "bench" / "results" / "import.json"
+    out_file.parent.mkdir(exist_ok=True)
+    keys = ("database", "format", "rows", "rows_per_s_median", "rows_per_s_min", "rows_per_s_max", "peak_rss_mb")
+    out_file.write_text(json.dumps([dict(zip(keys, row, strict=True)) for row in summary], indent=2))
+    print(f"\n# written to {out_file.relative_to(ROOT)}")
     print("\n| database | format | rows | rows/s (median) | min–max | peak RSS MB (max) |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for db, fmt, rows, median, low, high, rss in summary:
