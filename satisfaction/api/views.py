@@ -104,12 +104,24 @@ class WritableResourceViewSet(
     """List, retrieve, create and update; no delete (history of helpdesk data is kept)."""
 
     def perform_create(self, serializer):
-        # Re-read through the selector so the response carries the same annotations as the list.
-        instance = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=instance.pk)
+        self._write(serializer, self.create_instance)
 
     def perform_update(self, serializer):
-        instance = serializer.save()
+        self._write(serializer, self.update_instance)
+
+    def create_instance(self, serializer):
+        """Save a new object; a resource whose writes go through a service overrides this."""
+        return serializer.save()
+
+    def update_instance(self, serializer):
+        return serializer.save()
+
+    def _write(self, serializer, write) -> None:
+        try:
+            instance = write(serializer)
+        except DjangoValidationError as exc:
+            raise to_drf_validation_error(exc) from None
+        # Re-read through the selector so the response carries the same annotations as the list.
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
 
@@ -141,19 +153,11 @@ class ContactViewSet(WritableResourceViewSet):
     ordering_fields = ["name", "contact_priority", "customer"]
 
     # Through the contact service, so a change that can move the customer to another segment is announced.
-    def perform_create(self, serializer):
-        try:
-            contact = contact_create(**serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise to_drf_validation_error(exc) from None
-        serializer.instance = self.get_queryset().get(pk=contact.pk)
+    def create_instance(self, serializer):
+        return contact_create(**serializer.validated_data)
 
-    def perform_update(self, serializer):
-        try:
-            contact = contact_update(contact=serializer.instance, data=serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise to_drf_validation_error(exc) from None
-        serializer.instance = self.get_queryset().get(pk=contact.pk)
+    def update_instance(self, serializer):
+        return contact_update(contact=serializer.instance, data=serializer.validated_data)
 
 
 @_docs("contract", "contracts", examples.CONTRACT, examples.CONTRACT_INPUT)
@@ -621,6 +625,8 @@ IMPORT_JOB = {
     "unknown_columns": [],
     "message": "",
     "error_report_url": "/imports/31/errors.csv",
+    "files_removed": False,
+    "files_purged_at": None,
     "created_by": {"id": 5, "username": "crm-sync"},
     "created_at": "2026-11-23T09:00:00+08:00",
     "started_at": "2026-11-23T09:00:01+08:00",
