@@ -77,7 +77,7 @@ def _reference_data(request):
 @pytest.fixture
 def service_types(db):
     """The three service types created by the data migration, by code."""
-    from satisfaction.models import ServiceType
+    from satisfaction.crm.models import ServiceType
 
     return {st.code: st for st in ServiceType.objects.all()}
 

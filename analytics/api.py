@@ -18,12 +18,17 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from analytics import dashboard, metrics
-from satisfaction import selectors
-from satisfaction.api import serializers as s
-from satisfaction.api.views import ApiView
-from satisfaction.models import Customer, SatisfactionTarget
-from satisfaction.roles import MANAGER, STAFF
+from analytics import dashboard
+from analytics.lib import metrics
+from core.api.views import ApiView
+from core.roles import MANAGER, STAFF
+from satisfaction.alerts.api.serializers import SatisfactionAlertSerializer, WatchlistEntrySerializer
+from satisfaction.alerts.selectors import watchlist_list
+from satisfaction.crm.api.serializers import ServiceTypeField
+from satisfaction.crm.models import Customer
+from satisfaction.feedback.models import SatisfactionTarget
+from satisfaction.improvements.api.serializers import ImprovementMeasureSerializer, ImprovementSuggestionSerializer
+from satisfaction.improvements.selectors import measure_list
 
 DEFAULT_DAYS = 30
 DEFAULT_TARGET = 0.95  # DESIGN §3: the satisfaction-rate target when none is configured
@@ -62,7 +67,7 @@ class ScopeSerializer(serializers.Serializer):
         max_value=3660,
         help_text=f"Length when `start` is not given (default {DEFAULT_DAYS}).",
     )
-    service_type = s.ServiceTypeField(required=False, help_text="Service type code.")
+    service_type = ServiceTypeField(required=False, help_text="Service type code.")
     segment_priority = serializers.IntegerField(
         required=False,
         min_value=0,
@@ -576,14 +581,10 @@ def dashboard_json(scope: metrics.Scope, *, user) -> dict:
         "segment_split": to_json(page["segment"]["split"]),
         "distribution": {key: n for key, _label, n in page["distribution"]["bands"]},
         "alert_counts": page["alert_counts"],
-        "open_alerts": s.SatisfactionAlertSerializer(page["alerts"], many=True).data,
-        "watchlist": s.WatchlistEntrySerializer(
-            _as_listed(selectors.watchlist_list(), page["watchlist"]), many=True
-        ).data,
-        "open_measures": s.ImprovementMeasureSerializer(
-            _as_listed(selectors.measure_list(), page["measures"]), many=True
-        ).data,
-        "new_suggestions": s.ImprovementSuggestionSerializer(page["suggestions"], many=True).data,
+        "open_alerts": SatisfactionAlertSerializer(page["alerts"], many=True).data,
+        "watchlist": WatchlistEntrySerializer(_as_listed(watchlist_list(), page["watchlist"]), many=True).data,
+        "open_measures": ImprovementMeasureSerializer(_as_listed(measure_list(), page["measures"]), many=True).data,
+        "new_suggestions": ImprovementSuggestionSerializer(page["suggestions"], many=True).data,
         "responses": {**to_json(responses["breakdowns"]), "self_rated_excluded": responses["self_rated_excluded"]},
     }
 

@@ -9,21 +9,21 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self):
         # Snapshot buckets follow every saved record; the feedback service does not import analytics.
-        from analytics.tasks.snapshots import refresh_snapshots_after_batch, refresh_snapshots_after_record
-        from satisfaction.services import feedback
+        from analytics.tasks import refresh_snapshots_after_batch, refresh_snapshots_after_record
+        from satisfaction.feedback import services as feedback
 
         feedback.register_after_record_hook(refresh_snapshots_after_record)
         if hasattr(feedback, "register_after_batch_hook"):
             feedback.register_after_batch_hook(refresh_snapshots_after_batch)
 
         # A contact added, removed, moved or reprioritised can move its customer to another segment.
-        from analytics.tasks.snapshots import refresh_snapshots_after_segment_change
-        from satisfaction.services import contacts
+        from analytics.tasks import refresh_snapshots_after_segment_change
+        from satisfaction.crm import services as contacts
 
         contacts.register_segment_change_hook(refresh_snapshots_after_segment_change)
 
         # A measure's baseline KPIs come from analytics; satisfaction only knows the hook (DESIGN §6).
-        from analytics.evaluation import baseline_for_measure
-        from satisfaction.services.improvements import register_baseline_provider
+        from analytics.rules.evaluation import baseline_for_measure
+        from satisfaction.improvements.services import register_baseline_provider
 
         register_baseline_provider(baseline_for_measure)

@@ -15,14 +15,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from satisfaction.chartjs import chart, dataset, score_and_rate_scales
-from satisfaction.models import SatisfactionTarget
-from satisfaction.selectors_alerts import alert_counts, open_alerts, watchlist
-from satisfaction.selectors_improvements import measure_list, suggestion_list
-
-from . import metrics
-from .forms import scope_query
-from .metrics import Kpis, Scope
+from analytics.forms import scope_query
+from analytics.lib import metrics
+from analytics.lib.metrics import Kpis, Scope
+from core.chartjs import chart, dataset, score_and_rate_scales
+from satisfaction.alerts.selectors import alert_counts, open_alerts, watchlist_list
+from satisfaction.feedback.models import SatisfactionTarget
+from satisfaction.improvements.models import ImprovementSuggestion
+from satisfaction.improvements.selectors import measure_list, suggestion_list
 
 DRIVERS_CACHE_SECONDS = 600
 TREND_PERIODS = {"month": 12, "week": 26}
@@ -94,7 +94,7 @@ def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> d
 
     With `breakdowns`, also the response rate by service type, segment and channel (`response_breakdowns`).
     """
-    from .responses import response_breakdowns, response_rate
+    from analytics.lib.responses import response_breakdowns, response_rate
 
     result = response_rate(scope)
     excluded = 0
@@ -198,9 +198,9 @@ def operations_summary(user) -> dict:
     return {
         "alert_counts": alert_counts(),
         "alerts": list(open_alerts()[:5]),
-        "watchlist": list(watchlist()[:5]),
+        "watchlist": list(watchlist_list()[:5]),
         "measures": list(measures[:5]),
-        "suggestions": list(suggestion_list()[:3]),
+        "suggestions": list(suggestion_list(status=ImprovementSuggestion.Status.NEW)[:3]),
     }
 
 

@@ -19,10 +19,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from analytics import metrics, report
-from analytics.responses import ResponseRate, response_rate
-from satisfaction.models import ImprovementTask, SatisfactionAlert
-from satisfaction.services.notifications import users_opted_in
+from analytics.lib import metrics
+from analytics.lib.responses import ResponseRate, response_rate
+from analytics.quality import report
+from satisfaction.alerts.models import SatisfactionAlert
+from satisfaction.alerts.notifications import users_opted_in
+from satisfaction.improvements.models import ImprovementTask
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from satisfaction.models import ServiceType
-
-from .metrics import Scope, local_today
+from analytics.lib.metrics import Scope, local_today
+from satisfaction.crm.models import ServiceType
 
 PRESETS = [
     ("7d", _("Last 7 days")),

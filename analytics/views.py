@@ -8,14 +8,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from satisfaction.htmx import render_page_or_partial
-from satisfaction.models import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN
-from satisfaction.roles import ManagerRequiredMixin
-from satisfaction.spreadsheets import table_response
-
-from . import dashboard as widgets
-from .forms import PRESETS, ScopeFilterForm, scope_query
-from .metrics import raw_records
+from analytics import dashboard as widgets
+from analytics.forms import PRESETS, ScopeFilterForm, scope_query
+from analytics.lib.metrics import raw_records
+from core.htmx import render_page_or_partial
+from core.roles import ManagerRequiredMixin
+from core.spreadsheets import table_response
+from satisfaction.feedback.models import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN
 
 BANDS = {
     "satisfied": Q(score__gte=SATISFIED_MIN),
@@ -119,7 +118,7 @@ class KpiExportView(ManagerRequiredMixin, ScopeMixin, TemplateView):
     """The KPI table of the current filters (overall, per service type, per segment) as CSV or XLSX."""
 
     def get(self, request, *args, **kwargs):
-        from . import metrics
+        from analytics.lib import metrics
 
         scope = self.get_scope()
         rows = [("overall", metrics.kpis(scope))]
@@ -140,9 +139,8 @@ class PathToTargetView(ManagerRequiredMixin, TemplateView):
     template_name = "analytics/path.html"
 
     def get_context_data(self, **kwargs):
-        from satisfaction.chartjs import chart, dataset
-
-        from .path_to_target import path_to_target
+        from analytics.rules.path_to_target import path_to_target
+        from core.chartjs import chart, dataset
 
         path = path_to_target()
         proj = path.projection
@@ -198,10 +196,9 @@ class ReportView(ManagerRequiredMixin, TemplateView):
     template_name = "analytics/report.html"
 
     def get_context_data(self, **kwargs):
-        from satisfaction.chartjs import chart, dataset
-
-        from .comparison import segment_comparison
-        from .insights import generate_insights
+        from analytics.quality.comparison import segment_comparison
+        from analytics.quality.insights import generate_insights
+        from core.chartjs import chart, dataset
 
         priority = _segment_param(self.request)
         comparison = segment_comparison(priority=priority)
@@ -240,7 +237,7 @@ class ReportBundleView(ManagerRequiredMixin, View):
     """The service-quality report bundle (CSVs, charts, report.md, report.json) as one zip."""
 
     def get(self, request):
-        from .report import bundle_zip
+        from analytics.quality.report import bundle_zip
 
         priority = _segment_param(request)
         lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"

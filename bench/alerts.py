@@ -98,8 +98,10 @@ class Worker:
 def run_once(n: int, low_share: float, timeout: float, rate: float = 0.0, before_wait=None) -> dict:
     from decimal import Decimal
 
-    from satisfaction.models import Customer, SatisfactionAlert, SatisfactionRecord
-    from satisfaction.services.feedback import record_satisfaction
+    from satisfaction.alerts.models import SatisfactionAlert
+    from satisfaction.crm.models import Customer
+    from satisfaction.feedback.models import SatisfactionRecord
+    from satisfaction.feedback.services import record_satisfaction
 
     tag = uuid.uuid4().hex[:8]
     n_low = round(n * low_share)

@@ -67,7 +67,7 @@ def raw_sql_dashboard(scope) -> dict:
     """(b): the dashboard numbers straight from the records table, one hand-written query each."""
     from django.db import connection
 
-    from analytics.metrics import day_start, local_tz
+    from analytics.lib.metrics import day_start, local_tz
 
     lo, hi = day_start(scope.start), day_start(scope.end + dt.timedelta(days=1))
     sums = (
@@ -136,10 +136,10 @@ def main() -> int:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from analytics import metrics, snapshots
-    from analytics.comparison import segment_comparison
-    from analytics.insights import generate_insights
-    from satisfaction.models import SatisfactionRecord
+    from analytics.lib import metrics, snapshots
+    from analytics.quality.comparison import segment_comparison
+    from analytics.quality.insights import generate_insights
+    from satisfaction.feedback.models import SatisfactionRecord
 
     vendor = connection.vendor
     records = SatisfactionRecord.objects.count()

@@ -99,7 +99,7 @@ def prepare(database_url: str) -> None:
     setup_django(database_url)
     from django.core.management import call_command
 
-    from satisfaction.models import Customer
+    from satisfaction.crm.models import Customer
 
     call_command("migrate", verbosity=0)
     Customer.objects.bulk_create(
@@ -114,9 +114,9 @@ def child(database_url: str, path: str) -> None:
     setup_django(database_url)
     from django.db import connection
 
-    from satisfaction.models import SatisfactionRecord
-    from satisfaction.services import feedback
-    from satisfaction.services.imports.jobs import import_file
+    from satisfaction.feedback import services as feedback
+    from satisfaction.feedback.models import SatisfactionRecord
+    from satisfaction.imports.services import import_file
 
     feedback._after_batch_hooks.clear()
     table = SatisfactionRecord._meta.db_table
@@ -152,8 +152,8 @@ def floor_child(database_url: str) -> None:
     setup_django(database_url)
     from django.db import connection, transaction
 
-    from satisfaction.models import SatisfactionRecord
-    from satisfaction.services.imports.engine import WRITE_ROWS, BulkInserter, _grow_sqlite_cache, _raw_execute
+    from core.batch import WRITE_ROWS, BulkInserter, _grow_sqlite_cache, _raw_execute
+    from satisfaction.feedback.models import SatisfactionRecord
 
     _grow_sqlite_cache()  # the import's own setting for its connection
     inserter = BulkInserter(SatisfactionRecord)

@@ -147,7 +147,7 @@ def main():
     django.setup()
     from django.db import connection
 
-    from satisfaction.models import SatisfactionRecord
+    from satisfaction.feedback.models import SatisfactionRecord
 
     records = SatisfactionRecord.objects.count()
     print(f"Database: {connection.vendor}, {records:,} satisfaction records")

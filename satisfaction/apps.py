@@ -16,8 +16,8 @@ class SatisfactionConfig(AppConfig):
                 auditlog.register(model)
 
         # Alert evaluation follows every saved record; the feedback service does not import the alert pipeline.
-        from satisfaction.services import feedback
-        from satisfaction.tasks.alerts import enqueue_batch_evaluation, enqueue_record_evaluation
+        from satisfaction.alerts.tasks import enqueue_batch_evaluation, enqueue_record_evaluation
+        from satisfaction.feedback import services as feedback
 
         feedback.register_after_record_hook(enqueue_record_evaluation)
         if hasattr(feedback, "register_after_batch_hook"):

@@ -15,7 +15,7 @@ def ensure_reference_data(apps=None) -> None:
     """Create what is missing; never changes rows an admin edited."""
     if apps is None:
         from django.apps import apps
-    from satisfaction.roles import sync_role_groups
+    from core.roles import sync_role_groups
 
     ServiceType = apps.get_model("satisfaction", "ServiceType")
     SatisfactionTarget = apps.get_model("satisfaction", "SatisfactionTarget")

@@ -9,31 +9,42 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from analytics import api as analytics_views
-from satisfaction.api import views
+from core.api.views import ObtainTokenView, not_found
+from satisfaction.alerts.api.views import EnterpriseAlertViewSet, SatisfactionAlertViewSet, WatchlistEntryViewSet
+from satisfaction.crm.api.views import ContactViewSet, ContractViewSet, CustomerViewSet, ServiceTypeViewSet
+from satisfaction.feedback.api.views import RecordSatisfactionView, SatisfactionRecordViewSet
+from satisfaction.helpdesk.api.views import ComplaintViewSet, ServiceTicketViewSet
+from satisfaction.imports.api.views import ImportJobViewSet
+from satisfaction.improvements.api.views import (
+    ImprovementMeasureViewSet,
+    ImprovementSuggestionViewSet,
+    ImprovementTaskViewSet,
+    ImproveView,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("service-types", views.ServiceTypeViewSet, basename="service-type")
-router.register("customers", views.CustomerViewSet, basename="customer")
-router.register("contacts", views.ContactViewSet, basename="contact")
-router.register("contracts", views.ContractViewSet, basename="contract")
-router.register("tickets", views.ServiceTicketViewSet, basename="ticket")
-router.register("complaints", views.ComplaintViewSet, basename="complaint")
-router.register("records", views.SatisfactionRecordViewSet, basename="record")
-router.register("alerts", views.SatisfactionAlertViewSet, basename="alert")
-router.register("watchlist", views.WatchlistEntryViewSet, basename="watchlist")
-router.register("suggestions", views.ImprovementSuggestionViewSet, basename="suggestion")
-router.register("measures", views.ImprovementMeasureViewSet, basename="measure")
-router.register("tasks", views.ImprovementTaskViewSet, basename="task")
-router.register("imports", views.ImportJobViewSet, basename="import")
+router.register("service-types", ServiceTypeViewSet, basename="service-type")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("tickets", ServiceTicketViewSet, basename="ticket")
+router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("records", SatisfactionRecordViewSet, basename="record")
+router.register("alerts", SatisfactionAlertViewSet, basename="alert")
+router.register("watchlist", WatchlistEntryViewSet, basename="watchlist")
+router.register("suggestions", ImprovementSuggestionViewSet, basename="suggestion")
+router.register("measures", ImprovementMeasureViewSet, basename="measure")
+router.register("tasks", ImprovementTaskViewSet, basename="task")
+router.register("imports", ImportJobViewSet, basename="import")
 
 enterprise_router = DefaultRouter(trailing_slash=False)
 enterprise_router.include_root_view = False
-enterprise_router.register("satisfaction/alerts", views.EnterpriseAlertViewSet, basename="satisfaction-alert")
+enterprise_router.register("satisfaction/alerts", EnterpriseAlertViewSet, basename="satisfaction-alert")
 
 enterprise = [
-    path("satisfaction/record", views.RecordSatisfactionView.as_view(), name="satisfaction-record"),
-    path("satisfaction/improve", views.ImproveView.as_view(), name="satisfaction-improve"),
+    path("satisfaction/record", RecordSatisfactionView.as_view(), name="satisfaction-record"),
+    path("satisfaction/improve", ImproveView.as_view(), name="satisfaction-improve"),
     path("satisfaction/analytics", analytics_views.AnalyticsView.as_view(), name="satisfaction-analytics"),
     path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),
     path(
@@ -46,10 +57,10 @@ enterprise = [
 
 app_name = "api"
 urlpatterns = [
-    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("enterprise-satisfaction/", include(enterprise)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
-    re_path(r"^.*$", views.not_found, name="not-found"),
+    re_path(r"^.*$", not_found, name="not-found"),
 ]

@@ -1,4 +1,4 @@
-"""The Celery app. Tasks are autodiscovered in each installed app's tasks.py.
+"""The Celery app. Tasks are discovered in the `tasks.py` of each package that has them.
 
 Periodic schedules are declared in one place: CELERY_BEAT_SCHEDULE below.
 """
@@ -12,45 +12,47 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction_site.settings")
 
 app = Celery("satisfaction")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# The domain packages are not installed apps of their own, so they are named here.
+TASK_PACKAGES = ["satisfaction.alerts", "satisfaction.surveys", "satisfaction.imports", "analytics"]
+app.autodiscover_tasks(lambda: TASK_PACKAGES)
 
 # Beat schedule: filled in by the apps that own the periodic work.
 app.conf.beat_schedule = {}
 # Alerts: catch up records never evaluated (broker down, worker died), and the window rules with risk scores.
 app.conf.beat_schedule["alerts-sweep-unevaluated"] = {
-    "task": "satisfaction.tasks.alerts.sweep_unevaluated_alerts",
+    "task": "satisfaction.alerts.tasks.sweep_unevaluated_alerts",
     "schedule": 60.0,
 }
 app.conf.beat_schedule["alerts-window-rules"] = {
-    "task": "satisfaction.tasks.alerts.run_window_rules",
+    "task": "satisfaction.alerts.tasks.run_window_rules",
     "schedule": 15 * 60.0,
 }
 # Analytics: rebuild the daily snapshot table every night (repairs buckets a segment change or a lost task left stale).
 app.conf.beat_schedule["analytics-rebuild-snapshots"] = {
-    "task": "analytics.tasks.snapshots.rebuild_snapshots",
+    "task": "analytics.tasks.rebuild_snapshots",
     "schedule": crontab(hour=2, minute=15),
 }
 # Improvement loop: nightly suggestions, then measure evaluations (after the snapshot rebuild, off-peak).
 app.conf.beat_schedule["improvements-generate-suggestions"] = {
-    "task": "analytics.tasks.improvements.generate_improvement_suggestions",
+    "task": "analytics.tasks.generate_improvement_suggestions",
     "schedule": crontab(hour=3, minute=0),
 }
 app.conf.beat_schedule["improvements-evaluate-measures"] = {
-    "task": "analytics.tasks.improvements.evaluate_all_measures",
+    "task": "analytics.tasks.evaluate_all_measures",
     "schedule": crontab(hour=3, minute=30),
 }
 # Surveys: send delayed invitations and reminders, and run the campaigns managers scheduled.
 app.conf.beat_schedule["surveys-send-due"] = {
-    "task": "satisfaction.tasks.surveys.send_due_surveys",
+    "task": "satisfaction.surveys.tasks.send_due_surveys",
     "schedule": 5 * 60.0,
 }
 app.conf.beat_schedule["surveys-run-campaigns"] = {
-    "task": "satisfaction.tasks.surveys.run_survey_campaigns",
+    "task": "satisfaction.surveys.tasks.run_survey_campaigns",
     "schedule": crontab(minute=10),
 }
 # Imports: nightly, delete uploaded files and error reports older than IMPORT_FILE_RETENTION_DAYS.
 app.conf.beat_schedule["imports-purge-files"] = {
-    "task": "satisfaction.tasks.imports.purge_old_import_files",
+    "task": "satisfaction.imports.tasks.purge_old_import_files",
     "schedule": crontab(hour=1, minute=45),
 }
 # Digests read analytics, so their tasks live in analytics/digests.py: import it so workers register them.

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "auditlog",
+    "core",
     "satisfaction",
     "analytics",
 ]
@@ -81,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "satisfaction.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     },
@@ -174,7 +175,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A service's ValidationError answers 400 naming each field; a lost race on a unique key answers 409.
-    "EXCEPTION_HANDLER": "satisfaction.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     # Writes are throttled per user, token requests per client address (satisfaction/api/throttling.py).
     "DEFAULT_THROTTLE_RATES": {
         "writes": env.str("API_WRITE_RATE", default="600/minute"),
@@ -190,13 +191,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # One name for the high/medium/low choice set shared by urgency, ticket priority and priorities.
     "ENUM_NAME_OVERRIDES": {
-        "LevelEnum": "satisfaction.models.base.Level",
-        "AlertStatusEnum": "satisfaction.models.SatisfactionAlert.Status",
-        "SuggestionStatusEnum": "satisfaction.models.ImprovementSuggestion.Status",
-        "MeasureStatusEnum": "satisfaction.models.ImprovementMeasure.Status",
-        "TaskStatusEnum": "satisfaction.models.ImprovementTask.Status",
-        "ImportKindEnum": "satisfaction.models.ImportKind",
-        "AlertKindEnum": "satisfaction.models.SatisfactionAlert.Kind",
+        "LevelEnum": "core.db.Level",
+        "AlertStatusEnum": "satisfaction.alerts.models.SatisfactionAlert.Status",
+        "SuggestionStatusEnum": "satisfaction.improvements.models.ImprovementSuggestion.Status",
+        "MeasureStatusEnum": "satisfaction.improvements.models.ImprovementMeasure.Status",
+        "TaskStatusEnum": "satisfaction.improvements.models.ImprovementTask.Status",
+        "ImportKindEnum": "satisfaction.imports.models.ImportKind",
+        "AlertKindEnum": "satisfaction.alerts.models.SatisfactionAlert.Kind",
     },
 }
 

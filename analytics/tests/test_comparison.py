@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from scipy import stats as sps
 
-from analytics.comparison import segment_comparison
-from analytics.insights import RULES, generate_insights
-from satisfaction.models import Complaint, ServiceTicket
+from analytics.quality.comparison import segment_comparison
+from analytics.quality.insights import RULES, generate_insights
+from satisfaction.helpdesk.models import Complaint, ServiceTicket
 from satisfaction.tests.factories import ContactFactory, ContractFactory, CustomerFactory
 
 NEUTRAL = {

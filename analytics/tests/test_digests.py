@@ -7,10 +7,11 @@ import pytest
 from django.core import mail
 
 from analytics import dashboard, digests
-from analytics.metrics import Scope, day_start, local_today
-from analytics.snapshots import rebuild_all
-from satisfaction.models import ImprovementTask, SatisfactionAlert
-from satisfaction.services.notifications import notification_preferences_update
+from analytics.lib.metrics import Scope, day_start, local_today
+from analytics.lib.snapshots import rebuild_all
+from satisfaction.alerts.models import SatisfactionAlert
+from satisfaction.alerts.notifications import notification_preferences_update
+from satisfaction.improvements.models import ImprovementTask
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db

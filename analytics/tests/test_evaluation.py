@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 from scipy import stats as sps
 
-from analytics import evaluation as ev
-from satisfaction.models import ImprovementMeasure, MeasureEvaluation, SatisfactionRecord
-from satisfaction.selectors_improvements import measure_evaluations
-from satisfaction.services import improvements as svc
+from analytics.rules import evaluation as ev
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.improvements import services as svc
+from satisfaction.improvements.models import ImprovementMeasure, MeasureEvaluation
+from satisfaction.improvements.selectors import measure_evaluations
 from satisfaction.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from analytics.tasks import improvements as tasks
-from satisfaction.models import ImprovementMeasure, ImprovementSuggestion, MeasureEvaluation, SatisfactionRecord
-from satisfaction.services import improvements as svc
+from analytics import tasks
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.improvements import services as svc
+from satisfaction.improvements.models import ImprovementMeasure, ImprovementSuggestion, MeasureEvaluation
 from satisfaction.tests.factories import CustomerFactory
 from satisfaction_site.celery import app
 
@@ -37,8 +38,8 @@ def _started_measure(service_type, days_ago=10):
 
 def test_beat_schedule_runs_suggestions_and_evaluations_nightly():
     schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert "analytics.tasks.improvements.generate_improvement_suggestions" in schedule
-    assert "analytics.tasks.improvements.evaluate_all_measures" in schedule
+    assert "analytics.tasks.generate_improvement_suggestions" in schedule
+    assert "analytics.tasks.evaluate_all_measures" in schedule
 
 
 def test_evaluate_tasks_keep_the_verdict_with_the_measure(service_types):
@@ -76,5 +77,5 @@ def test_on_demand_request_survives_a_broker_outage(service_types, django_captur
             tasks.request_measure_evaluation(measure.pk)
     finally:
         app.conf.task_always_eager, app.conf.broker_url = eager, broker
-    assert "nightly run will catch up" in caplog.text
+    assert "periodic jobs will catch up" in caplog.text
     assert not measure.evaluations.exists()

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics import metrics, snapshots
-from analytics.metrics import Scope
+from analytics.lib import metrics, snapshots
+from analytics.lib.metrics import Scope
 from analytics.models import NO_SEGMENT
-from satisfaction.models import SatisfactionRecord, SatisfactionTarget
+from satisfaction.feedback.models import SatisfactionRecord, SatisfactionTarget
 from satisfaction.tests.factories import ContactFactory, CustomerFactory, RecordFactory
 
 TZ = ZoneInfo("Asia/Shanghai")

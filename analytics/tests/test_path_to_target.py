@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 from scipy import stats as sps
 
-from analytics import path_to_target as ptt
-from satisfaction.models import ImprovementMeasure, SatisfactionRecord
-from satisfaction.services import improvements as svc
+from analytics.rules import path_to_target as ptt
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.improvements import services as svc
+from satisfaction.improvements.models import ImprovementMeasure
 from satisfaction.tests.factories import ContactFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db

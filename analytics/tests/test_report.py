@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
-from analytics import charts, report
-from analytics.comparison import segment_comparison
+from analytics.quality import charts, report
+from analytics.quality.comparison import segment_comparison
 from analytics.tests.test_comparison import make_group
-from satisfaction.models import Customer
+from satisfaction.crm.models import Customer
 
 
 @pytest.fixture

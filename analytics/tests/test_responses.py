@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from scipy import stats as sps
 
-from analytics import responses
-from analytics.metrics import Scope, local_today
-from satisfaction.models import SurveyCampaign
+from analytics.lib import responses
+from analytics.lib.metrics import Scope, local_today
+from satisfaction.surveys.models import SurveyCampaign
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db

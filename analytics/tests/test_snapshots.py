@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from analytics import metrics, snapshots
-from analytics.metrics import Scope
+from analytics import tasks as snapshot_tasks
+from analytics.lib import metrics, snapshots
+from analytics.lib.metrics import Scope
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
-from analytics.tasks import snapshots as snapshot_tasks
-from satisfaction.models import Contact, SatisfactionRecord
-from satisfaction.services.feedback import record_satisfaction
+from satisfaction.crm.models import Contact
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.feedback.services import record_satisfaction
 from satisfaction.tests.factories import ContactFactory, CustomerFactory, RecordFactory
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -59,7 +60,7 @@ def test_feedback_is_saved_when_the_broker_is_down(p1_customer, service_types, m
     record, created = record_satisfaction(customer=p1_customer, service_type="data_analysis", score="3.0")
     snapshot_tasks.refresh_snapshots_after_record(record.pk)  # what the on-commit hook runs
     assert created and SatisfactionRecord.objects.filter(pk=record.pk).exists()
-    assert "nightly snapshot rebuild will catch up" in caplog.text
+    assert "periodic jobs will catch up" in caplog.text
     snapshot_tasks.refresh_snapshots_after_batch([record.pk])
     assert DailySatisfactionStat.objects.count() == 0
     call_command("rebuild_snapshots", stdout=open("/dev/null", "w"))  # noqa: SIM115

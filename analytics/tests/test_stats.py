@@ -10,7 +10,7 @@ import pytest
 from scipy import special
 from scipy import stats as sps
 
-from analytics import stats
+from analytics.lib import stats
 
 # --- Wilson interval ------------------------------------------------------------------------------------------
 

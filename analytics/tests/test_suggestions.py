@@ -8,9 +8,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from scipy import stats as sps
 
-from analytics import suggestions as sg
-from satisfaction.models import Customer, ImprovementSuggestion, SatisfactionRecord
-from satisfaction.services.improvements import suggestion_accept, suggestion_dismiss
+from analytics.rules import suggestions as sg
+from satisfaction.crm.models import Customer
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.improvements.models import ImprovementSuggestion
+from satisfaction.improvements.services import suggestion_accept, suggestion_dismiss
 from satisfaction.tests.factories import (
     ComplaintFactory,
     ContactFactory,

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from analytics.metrics import local_today
-from satisfaction.models import SatisfactionRecord
+from analytics.lib.metrics import local_today
+from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def records(service_types):
     ]  # fmt: skip
     for customer, code, score, days in data:
         f.RecordFactory(customer=customer, service_type=service_types[code], score=Decimal(score), created_at=_at(days))
-    from analytics.snapshots import rebuild_all
+    from analytics.lib.snapshots import rebuild_all
 
     rebuild_all()
     return data
@@ -94,7 +94,7 @@ def test_self_rated_records_are_left_out_unless_asked_for(
     ticket = f.TicketFactory(
         agent=staff_user, contract=f.ContractFactory(customer=SatisfactionRecord.objects.first().customer)
     )
-    from satisfaction.services.feedback import record_satisfaction
+    from satisfaction.feedback.services import record_satisfaction
 
     with django_capture_on_commit_callbacks(execute=True):  # the snapshot refresh runs on commit
         record, _ = record_satisfaction(customer=ticket.contract.customer, service_type="data_analysis", score=5,

@@ -8,7 +8,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import satisfaction.models.improvements
+import satisfaction.improvements.models
 
 
 class Migration(migrations.Migration):
@@ -328,7 +328,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "improvement suggestions",
                 "ordering": ["status", "-created_at"],
             },
-            bases=(satisfaction.models.improvements.BilingualMixin, models.Model),
+            bases=(satisfaction.improvements.models.BilingualMixin, models.Model),
         ),
         migrations.CreateModel(
             name="ImprovementMeasure",
@@ -431,7 +431,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "improvement measures",
                 "ordering": ["status", "target_date", "-created_at"],
             },
-            bases=(satisfaction.models.improvements.BilingualMixin, models.Model),
+            bases=(satisfaction.improvements.models.BilingualMixin, models.Model),
         ),
         migrations.CreateModel(
             name="ImprovementTask",

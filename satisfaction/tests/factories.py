@@ -8,7 +8,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from satisfaction import models as m
+from satisfaction.alerts.models import WebhookEndpoint
+from satisfaction.crm import models as crm_models
+from satisfaction.crm.models import Contract, ServiceType
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.helpdesk.models import Complaint, ServiceTicket
+from satisfaction.imports.models import ImportJob, ImportKind
+from satisfaction.improvements.models import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask
+from satisfaction.surveys.models import SurveyInvitation
 
 PASSWORD = "correct-horse-battery"
 
@@ -30,12 +37,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def service_type(code="data_analysis"):
-    return m.ServiceType.objects.get(code=code)
+    return ServiceType.objects.get(code=code)
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.Customer
+        model = crm_models.Customer
 
     name = factory.Sequence(lambda n: f"Customer {n}")
     industry = "Finance"
@@ -43,7 +50,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.Contact
+        model = crm_models.Contact
 
     customer = factory.SubFactory(CustomerFactory)
     name = factory.Sequence(lambda n: f"Contact {n}")
@@ -53,7 +60,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
 class ContractFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.Contract
+        model = Contract
 
     customer = factory.SubFactory(CustomerFactory)
     service_type = factory.LazyFunction(service_type)
@@ -63,7 +70,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
 class TicketFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.ServiceTicket
+        model = ServiceTicket
 
     contract = factory.SubFactory(ContractFactory)
     opened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
@@ -74,7 +81,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
 class ComplaintFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.Complaint
+        model = Complaint
 
     contract = factory.SubFactory(ContractFactory)
     filed_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
@@ -87,7 +94,7 @@ class RecordFactory(factory.django.DjangoModelFactory):
     """A satisfaction record saved directly (tests of the write path use the service instead)."""
 
     class Meta:
-        model = m.SatisfactionRecord
+        model = SatisfactionRecord
 
     customer = factory.SubFactory(CustomerFactory)
     service_type = factory.LazyFunction(service_type)
@@ -97,24 +104,24 @@ class RecordFactory(factory.django.DjangoModelFactory):
 
 class MeasureFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.ImprovementMeasure
+        model = ImprovementMeasure
 
     title = factory.Sequence(lambda n: f"Measure {n}")
-    category = m.Category.TRAINING
+    category = Category.TRAINING
 
 
 class SuggestionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.ImprovementSuggestion
+        model = ImprovementSuggestion
 
     rule_code = "service_below_target"
-    category = m.Category.PROCESS
+    category = Category.PROCESS
     title_en = factory.Sequence(lambda n: f"Suggestion {n}")
 
 
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = m.WebhookEndpoint
+        model = WebhookEndpoint
 
     name = factory.Sequence(lambda n: f"Endpoint {n}")
     url = "http://127.0.0.1:9/hook"
@@ -125,9 +132,9 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     """An import job row as the import page shows it; the file name points nowhere (tests of runs upload files)."""
 
     class Meta:
-        model = m.ImportJob
+        model = ImportJob
 
-    kind = m.ImportKind.FEEDBACK
+    kind = ImportKind.FEEDBACK
     file = "imports/sample.csv"
     original_name = "sample.csv"
 
@@ -136,7 +143,7 @@ class TaskFactory(factory.django.DjangoModelFactory):
     """An improvement task saved directly (tests of progress use the service instead)."""
 
     class Meta:
-        model = m.ImprovementTask
+        model = ImprovementTask
 
     measure = factory.SubFactory(MeasureFactory)
     title = factory.Sequence(lambda n: f"Task {n}")
@@ -146,12 +153,12 @@ class SurveyInvitationFactory(factory.django.DjangoModelFactory):
     """A sent survey invitation to a contact, valid for 14 days (tests of the rules use the survey services)."""
 
     class Meta:
-        model = m.SurveyInvitation
+        model = SurveyInvitation
 
     contact = factory.SubFactory(ContactFactory)
     customer = factory.LazyAttribute(lambda i: i.contact.customer)
     service_type = factory.LazyFunction(service_type)
-    source = m.SurveyInvitation.Source.TICKET
+    source = SurveyInvitation.Source.TICKET
     nonce = factory.Sequence(lambda n: f"{n:032x}")
     sent_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))

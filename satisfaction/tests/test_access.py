@@ -7,7 +7,7 @@ Pages that take arguments get them from SAMPLE_KWARGS (add an entry when a new a
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from satisfaction.roles import is_manager, is_staff_member
+from core.roles import is_manager, is_staff_member
 from satisfaction.tests import factories as f
 
 OWN_APPS = ("satisfaction", "analytics")
@@ -52,7 +52,8 @@ def _required_role(name, pattern):
 @pytest.fixture
 def sample_kwargs(db):
     """URL arguments: `<url name>` → kwargs for pages about a specific object, else the customer's."""
-    from satisfaction.models import ImprovementTask, SatisfactionAlert, WatchlistEntry
+    from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+    from satisfaction.improvements.models import ImprovementTask
 
     customer = f.CustomerFactory()
     alert = SatisfactionAlert.objects.create(kind="low_score", dedupe_key="sample", customer=customer)
@@ -75,7 +76,7 @@ def sample_kwargs(db):
     })  # fmt: skip
     import_job = f.ImportJobFactory()
     by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
-    from satisfaction.services.surveys import invitation_token
+    from satisfaction.surveys.services import invitation_token
 
     invitation = f.SurveyInvitationFactory(contact=f.ContactFactory(customer=customer))
     token = invitation_token(invitation)

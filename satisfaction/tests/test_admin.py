@@ -6,8 +6,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from satisfaction.models import Customer
-from satisfaction.services.demo import seed_demo
+from satisfaction.crm.models import Customer
+from satisfaction.demo import seed_demo
 
 
 @pytest.fixture

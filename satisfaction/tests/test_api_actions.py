@@ -4,13 +4,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from satisfaction.models import (
-    ImprovementMeasure,
-    ImprovementSuggestion,
-    ImprovementTask,
-    SatisfactionAlert,
-    WatchlistEntry,
-)
+from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+from satisfaction.improvements.models import ImprovementMeasure, ImprovementSuggestion, ImprovementTask
 from satisfaction.tests import factories as f
 
 

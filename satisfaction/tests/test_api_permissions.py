@@ -8,8 +8,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from satisfaction.models import ImportJob, SatisfactionAlert, ServiceType, WatchlistEntry
-from satisfaction.roles import MANAGER, STAFF
+from core.roles import MANAGER, STAFF
+from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+from satisfaction.crm.models import ServiceType
+from satisfaction.imports.models import ImportJob
 from satisfaction.tests import factories as f
 from satisfaction_site.api_urls import router
 

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from satisfaction.models import Contract, Customer, WatchlistEntry
+from satisfaction.alerts.models import WatchlistEntry
+from satisfaction.crm.models import Contract, Customer
 from satisfaction.tests import factories as f
 
 

@@ -7,22 +7,26 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from satisfaction import models as m
+from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+from satisfaction.crm.models import Contact, Contract
+from satisfaction.feedback.models import SatisfactionRecord, SatisfactionTarget
+from satisfaction.helpdesk.models import Complaint, ServiceTicket
+from satisfaction.improvements.models import ImprovementMeasure, ImprovementTask
 from satisfaction.tests import factories as f
 
 NOW = timezone.now()
 
 
 def _record(score=Decimal("4.0"), **kw):
-    return m.SatisfactionRecord(customer=f.CustomerFactory(), service_type=f.service_type(), score=score, **kw)
+    return SatisfactionRecord(customer=f.CustomerFactory(), service_type=f.service_type(), score=score, **kw)
 
 
 def _ticket(**kw):
-    return m.ServiceTicket(contract=f.ContractFactory(), opened_at=NOW, **kw)
+    return ServiceTicket(contract=f.ContractFactory(), opened_at=NOW, **kw)
 
 
 def _complaint(**kw):
-    return m.Complaint(contract=f.ContractFactory(), filed_at=NOW, **kw)
+    return Complaint(contract=f.ContractFactory(), filed_at=NOW, **kw)
 
 
 BAD_ROWS = {
@@ -44,19 +48,19 @@ BAD_ROWS = {
         responded_at=NOW + dt.timedelta(hours=5), resolved_at=NOW + dt.timedelta(hours=2)
     ),
     "complaint resolved before filed": lambda: _complaint(resolved_at=NOW - dt.timedelta(hours=2)),
-    "contact priority 0": lambda: m.Contact(customer=f.CustomerFactory(), name="x", contact_priority=0),
-    "contact priority 6": lambda: m.Contact(customer=f.CustomerFactory(), name="x", contact_priority=6),
-    "contract ends before start": lambda: m.Contract(
+    "contact priority 0": lambda: Contact(customer=f.CustomerFactory(), name="x", contact_priority=0),
+    "contact priority 6": lambda: Contact(customer=f.CustomerFactory(), name="x", contact_priority=6),
+    "contract ends before start": lambda: Contract(
         customer=f.CustomerFactory(),
         service_type=f.service_type(),
         start_date=dt.date(2026, 5, 1),
         end_date=dt.date(2026, 4, 1),
     ),
-    "task progress 101": lambda: m.ImprovementTask(measure=f.MeasureFactory(), title="t", progress=101),
-    "measure target before start": lambda: m.ImprovementMeasure(
+    "task progress 101": lambda: ImprovementTask(measure=f.MeasureFactory(), title="t", progress=101),
+    "measure target before start": lambda: ImprovementMeasure(
         title="x", category="training", start_date=dt.date(2026, 5, 1), target_date=dt.date(2026, 4, 1)
     ),
-    "rate target above 1": lambda: m.SatisfactionTarget(metric="satisfaction_rate", target_value=1.5),
+    "rate target above 1": lambda: SatisfactionTarget(metric="satisfaction_rate", target_value=1.5),
 }
 
 
@@ -91,17 +95,17 @@ def test_external_id_unique_when_given(factory):
 
 @pytest.mark.django_db
 def test_one_unresolved_alert_per_dedupe_key():
-    m.SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="resolved")
-    m.SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="resolved")  # history is fine
-    m.SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="open")
+    SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="resolved")
+    SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="resolved")  # history is fine
+    SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="open")
     with pytest.raises(IntegrityError), transaction.atomic():
-        m.SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="acknowledged")
+        SatisfactionAlert.objects.create(kind="low_score", dedupe_key="k", status="acknowledged")
 
 
 @pytest.mark.django_db
 def test_one_active_watchlist_entry_per_customer():
     customer = f.CustomerFactory()
-    m.WatchlistEntry.objects.create(customer=customer, removed_at=NOW)
-    m.WatchlistEntry.objects.create(customer=customer)
+    WatchlistEntry.objects.create(customer=customer, removed_at=NOW)
+    WatchlistEntry.objects.create(customer=customer)
     with pytest.raises(IntegrityError), transaction.atomic():
-        m.WatchlistEntry.objects.create(customer=customer)
+        WatchlistEntry.objects.create(customer=customer)

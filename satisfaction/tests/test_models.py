@@ -4,7 +4,8 @@ import pytest
 from django.db.models import Count
 from django.utils import translation
 
-from satisfaction.models import Customer, SatisfactionRecord, ServiceType, segment_priority_subquery
+from satisfaction.crm.models import Customer, ServiceType, segment_priority_subquery
+from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.tests import factories as f
 
 
@@ -43,7 +44,7 @@ def test_service_type_name_follows_language():
 def test_reference_data_from_migrations():
     from django.contrib.auth.models import Group
 
-    from satisfaction.models import SatisfactionTarget
+    from satisfaction.feedback.models import SatisfactionTarget
 
     assert set(ServiceType.objects.values_list("code", flat=True)) == {
         "data_analysis",

@@ -5,8 +5,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from scipy import stats
 
-from satisfaction.models import Customer, SatisfactionRecord, ServiceTicket, segment_customer_ids
-from satisfaction.services.demo import seed_demo
+from satisfaction.crm.models import Customer, segment_customer_ids
+from satisfaction.demo import seed_demo
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.helpdesk.models import ServiceTicket
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from satisfaction.models import SatisfactionRecord
+from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from satisfaction.models import ImprovementMeasure
-from satisfaction.services.feedback import record_satisfaction
+from satisfaction.feedback.services import record_satisfaction
+from satisfaction.improvements.models import ImprovementMeasure
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,7 @@ def feedback(service_types):
     for days, score, code in rows:
         f.RecordFactory(customer=customer, service_type=service_types[code], score=Decimal(score),
                         created_at=timezone.now() - dt.timedelta(days=days))  # fmt: skip
-    from analytics.snapshots import rebuild_all
+    from analytics.lib.snapshots import rebuild_all
 
     rebuild_all()
     return customer

@@ -8,10 +8,12 @@ from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from analytics import responses
-from analytics.metrics import Scope
-from satisfaction.models import SatisfactionAlert, SatisfactionRecord, SurveyInvitation
-from satisfaction.services.helpdesk import close_ticket
+from analytics.lib import responses
+from analytics.lib.metrics import Scope
+from satisfaction.alerts.models import SatisfactionAlert
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.helpdesk.services import close_ticket
+from satisfaction.surveys.models import SurveyInvitation
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)

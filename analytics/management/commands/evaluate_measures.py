@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from analytics.evaluation import run_all_evaluations
+from analytics.rules.evaluation import run_all_evaluations
 
 
 class Command(BaseCommand):

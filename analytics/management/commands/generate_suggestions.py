@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from analytics.suggestions import generate_suggestions
+from analytics.rules.suggestions import generate_suggestions
 
 
 class Command(BaseCommand):

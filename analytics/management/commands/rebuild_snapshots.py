@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from analytics import snapshots
+from analytics.lib import snapshots
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from analytics.report import LANGS, write_bundle
+from analytics.quality.report import LANGS, write_bundle
 
 
 class Command(BaseCommand):

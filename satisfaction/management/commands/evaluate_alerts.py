@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from satisfaction.services.alerts import evaluate_window_rules, sweep_unevaluated
+from satisfaction.alerts.services import evaluate_window_rules, sweep_unevaluated
 
 
 class Command(BaseCommand):

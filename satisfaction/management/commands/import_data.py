@@ -5,9 +5,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from satisfaction.models import ImportKind, ImportMapping
-from satisfaction.services.imports.engine import ErrorSink
-from satisfaction.services.imports.jobs import import_file
+from core.batch import ErrorSink
+from satisfaction.imports.models import ImportKind, ImportMapping
+from satisfaction.imports.services import import_file
 
 
 class Command(BaseCommand):

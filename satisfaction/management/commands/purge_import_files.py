@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from satisfaction.services.imports.jobs import import_jobs_due_for_purge, purge_import_files
+from satisfaction.imports.services import import_jobs_due_for_purge, purge_import_files
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from satisfaction.models import Customer
-from satisfaction.services.demo import SCALES, DemoDataExists, seed_demo
+from satisfaction.crm.models import Customer
+from satisfaction.demo import SCALES, DemoDataExists, seed_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,746 @@
+"""Satisfaction KPIs (DESIGN §3) for any scope, aggregated in the database.
+
+Every function reads the daily snapshot table when the scope allows it (no customer filter) and the raw
+records otherwise; `source="raw"` or `"snapshots"` forces one path. Both give identical numbers: sums are
+carried as exact decimals (scores have one decimal place) and every ratio is formed from the same sums.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from analytics.lib import stats
+from analytics.models import NO_SEGMENT, DailySatisfactionStat
+from satisfaction.crm.models import Contact, ServiceType, segment_customer_ids
+from satisfaction.feedback.models import (
+    DISSATISFIED_BELOW,
+    HIGH_SATISFIED_MIN,
+    SATISFIED_MIN,
+    SatisfactionRecord,
+    SatisfactionTarget,
+)
+
+SOURCES = ("auto", "snapshots", "raw")
+PERIODS = ("day", "week", "month")
+TENTH = Decimal("0.1")
+HUNDREDTH = Decimal("0.01")
+
+
+def local_tz() -> ZoneInfo:
+    """The configured TIME_ZONE: days, weeks and months are counted in it."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_today() -> dt.date:
+    """Today in TIME_ZONE."""
+    return timezone.now().astimezone(local_tz()).date()
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The aware datetime at which `day` begins in TIME_ZONE."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records a KPI covers: local dates inclusive, service type codes, segment, customer."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    service_types: tuple[str, ...] = ()
+    segment_priority: int | None = None  # 1–5, or NO_SEGMENT (0) for customers without contacts
+    customer_id: int | None = None
+    include_self_rated: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.service_types, str):
+            object.__setattr__(self, "service_types", (self.service_types,))
+        else:
+            object.__setattr__(self, "service_types", tuple(self.service_types or ()))
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+
+    @classmethod
+    def last_days(cls, days: int, *, today: dt.date | None = None, **kwargs) -> Scope:
+        """The `days` local days ending today (inclusive)."""
+        today = today or local_today()
+        return cls(start=today - dt.timedelta(days=days - 1), end=today, **kwargs)
+
+    @property
+    def days(self) -> int | None:
+        """Length in days, None when open-ended."""
+        if self.start is None or self.end is None:
+            return None
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Scope:
+        """The period of equal length right before this one, same filters."""
+        if self.days is None:
+            raise ValueError("an open-ended scope has no previous period")
+        return replace(self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1))
+
+    def with_dates(self, start: dt.date | None, end: dt.date | None) -> Scope:
+        """The same filters over other dates."""
+        return replace(self, start=start, end=end)
+
+    @property
+    def snapshot_ok(self) -> bool:
+        """Daily snapshots can answer this scope (they have no customer dimension)."""
+        return self.customer_id is None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The metrics of DESIGN §3 over one scope; rates are fractions 0–1, None without records."""
+
+    count: int
+    satisfied: int
+    high_satisfied: int
+    dissatisfied: int
+    score_sum: Decimal
+    score_sq_sum: Decimal
+    avg_score: float | None
+    score_sd: float | None
+    satisfaction_rate: float | None
+    high_satisfaction_rate: float | None
+    dissatisfaction_rate: float | None
+    satisfaction_rate_ci: stats.Interval
+
+    @classmethod
+    def from_sums(cls, *, count, score_sum, score_sq_sum, satisfied, high_satisfied, dissatisfied) -> Kpis:
+        """Build the metrics from the sums a query (raw or snapshot) returned."""
+        count = int(count or 0)
+        score_sum = exact_decimal(score_sum, TENTH)
+        score_sq_sum = exact_decimal(score_sq_sum, HUNDREDTH)
+        satisfied, high, dissatisfied = int(satisfied or 0), int(high_satisfied or 0), int(dissatisfied or 0)
+        avg = float(score_sum / count) if count else None
+        sd = None
+        if count > 1:
+            # Exact decimal arithmetic, so the variance does not suffer from cancellation.
+            var = (score_sq_sum - score_sum * score_sum / count) / (count - 1)
+            sd = math.sqrt(max(float(var), 0.0))
+        return cls(
+            count=count,
+            satisfied=satisfied,
+            high_satisfied=high,
+            dissatisfied=dissatisfied,
+            score_sum=score_sum,
+            score_sq_sum=score_sq_sum,
+            avg_score=avg,
+            score_sd=sd,
+            satisfaction_rate=satisfied / count if count else None,
+            high_satisfaction_rate=high / count if count else None,
+            dissatisfaction_rate=dissatisfied / count if count else None,
+            satisfaction_rate_ci=stats.wilson_interval(satisfied, count),
+        )
+
+    def __add__(self, other: Kpis) -> Kpis:
+        return Kpis.from_sums(
+            count=self.count + other.count,
+            score_sum=self.score_sum + other.score_sum,
+            score_sq_sum=self.score_sq_sum + other.score_sq_sum,
+            satisfied=self.satisfied + other.satisfied,
+            high_satisfied=self.high_satisfied + other.high_satisfied,
+            dissatisfied=self.dissatisfied + other.dissatisfied,
+        )
+
+    def as_dict(self) -> dict:
+        """JSON-ready: decimals as floats, the interval as a dict."""
+        data = asdict(self)
+        data["score_sum"] = float(self.score_sum)
+        data["score_sq_sum"] = float(self.score_sq_sum)
+        return data
+
+
+def exact_decimal(value, quantum: Decimal) -> Decimal:
+    """A summed score as an exact decimal at `quantum` (0.1 for sums, 0.01 for sums of squares)."""
+    if value is None:
+        return Decimal(0).quantize(quantum)
+    # Backends return floats (SQLite) or decimals (PostgreSQL); scores have one decimal, so rounding is exact.
+    return Decimal(str(value)).quantize(quantum)
+
+
+EMPTY = Kpis.from_sums(count=0, score_sum=0, score_sq_sum=0, satisfied=0, high_satisfied=0, dissatisfied=0)
+
+
+# --- the two sources -------------------------------------------------------------------------------------------
+
+_SQ_OUTPUT = FloatField()
+RAW_SUMS = {
+    "count": Count("id"),
+    "score_sum": Sum("score", output_field=_SQ_OUTPUT),
+    "score_sq_sum": Sum(F("score") * F("score"), output_field=_SQ_OUTPUT),
+    "satisfied": Count("id", filter=Q(score__gte=SATISFIED_MIN)),
+    "high_satisfied": Count("id", filter=Q(score__gte=HIGH_SATISFIED_MIN)),
+    "dissatisfied": Count("id", filter=Q(score__lt=DISSATISFIED_BELOW)),
+}
+SNAPSHOT_SUMS = {
+    "count": Sum("count"),
+    "score_sum": Sum("score_sum", output_field=_SQ_OUTPUT),
+    "score_sq_sum": Sum("score_sq_sum", output_field=_SQ_OUTPUT),
+    "satisfied": Sum("satisfied"),
+    "high_satisfied": Sum("high_satisfied"),
+    "dissatisfied": Sum("dissatisfied"),
+}
+_SUM_KEYS = tuple(RAW_SUMS)
+
+
+def _use_snapshots(scope: Scope, source: str) -> bool:
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if source == "snapshots" and not scope.snapshot_ok:
+        raise ValueError("snapshots have no customer dimension: use source='raw' for a customer scope")
+    return source == "snapshots" or (source == "auto" and scope.snapshot_ok)
+
+
+def segment_filter(priority: int, customer_ref: str = "customer_id") -> Q:
+    """Records (or other rows) whose customer is in segment `priority`; NO_SEGMENT = customers without contacts."""
+    if priority == NO_SEGMENT:
+        return ~Q(Exists(Contact.objects.filter(customer=OuterRef(customer_ref))))
+    return Q(**{f"{customer_ref}__in": segment_customer_ids(priority)})
+
+
+SEGMENT_PRIORITIES = (1, 2, 3, 4, 5)  # contact_priority is constrained to 1–5
+
+
+def segment_expression(customer_ref: str = "customer_id") -> Case:
+    """The segment priority of the customer at `customer_ref` (NO_SEGMENT without contacts), for grouping.
+
+    One uncorrelated `IN (…)` per priority: the database evaluates each list once, which is faster on
+    large tables than a correlated MIN() subquery per row.
+    """
+    return Case(
+        *[When(Q(**{f"{customer_ref}__in": segment_customer_ids(p)}), then=Value(p)) for p in SEGMENT_PRIORITIES],
+        default=Value(NO_SEGMENT),
+        output_field=IntegerField(),
+    )
+
+
+def raw_records(scope: Scope) -> QuerySet:
+    """The satisfaction records in a scope, unordered (for aggregation)."""
+    qs = SatisfactionRecord.objects.order_by()
+    if scope.start:
+        qs = qs.filter(created_at__gte=day_start(scope.start))
+    if scope.end:
+        qs = qs.filter(created_at__lt=day_start(scope.end + dt.timedelta(days=1)))
+    if scope.service_types:
+        qs = qs.filter(service_type__code__in=scope.service_types)
+    if scope.customer_id is not None:
+        qs = qs.filter(customer_id=scope.customer_id)
+    if scope.segment_priority is not None:
+        qs = qs.filter(segment_filter(scope.segment_priority))
+    if not scope.include_self_rated:
+        qs = qs.filter(self_rated=False)
+    return qs
+
+
+def snapshot_rows(scope: Scope) -> QuerySet:
+    """The daily snapshot rows in a scope, unordered (for aggregation)."""
+    qs = DailySatisfactionStat.objects.order_by()
+    if scope.start:
+        qs = qs.filter(date__gte=scope.start)
+    if scope.end:
+        qs = qs.filter(date__lte=scope.end)
+    if scope.service_types:
+        qs = qs.filter(service_type__code__in=scope.service_types)
+    if scope.segment_priority is not None:
+        qs = qs.filter(segment_priority=scope.segment_priority)
+    if not scope.include_self_rated:
+        qs = qs.filter(self_rated=False)
+    return qs
+
+
+def _source(scope: Scope, source: str) -> tuple[QuerySet, dict]:
+    if _use_snapshots(scope, source):
+        return snapshot_rows(scope), SNAPSHOT_SUMS
+    return raw_records(scope), RAW_SUMS
+
+
+def _kpis_of(row: dict) -> Kpis:
+    return Kpis.from_sums(**{k: row.get(k) for k in _SUM_KEYS})
+
+
+# --- KPIs and breakdowns ---------------------------------------------------------------------------------------
+
+
+def kpis(scope: Scope, *, source: str = "auto") -> Kpis:
+    """Count, mean score and the three rates over a scope, in one query."""
+    qs, sums = _source(scope, source)
+    return _kpis_of(qs.aggregate(**sums))
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One group of a breakdown: its key, labels in both languages and its KPIs."""
+
+    key: str | int
+    label_en: str
+    label_zh: str
+    kpis: Kpis
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label_en": self.label_en, "label_zh": self.label_zh, **self.kpis.as_dict()}
+
+
+def by_service_type(scope: Scope, *, source: str = "auto") -> list[BreakdownRow]:
+    """KPIs per service type (every active service type in scope, empty ones included), two queries."""
+    qs, sums = _source(scope, source)
+    found = {row["service_type_id"]: _kpis_of(row) for row in qs.values("service_type_id").annotate(**sums)}
+    types = ServiceType.objects.all()
+    if scope.service_types:
+        types = types.filter(code__in=scope.service_types)
+    return [
+        BreakdownRow(st.code, st.name_en, st.name_zh, found.get(st.pk, EMPTY))
+        for st in types
+        if st.is_active or st.pk in found
+    ]
+
+
+def segment_label(priority: int) -> tuple[str, str]:
+    """The segment's name in English and Chinese."""
+    if priority == NO_SEGMENT:
+        return "No contacts", "无联系人"
+    return f"Priority {priority}", f"优先级 {priority}"
+
+
+def _segment_rows(scope: Scope, source: str) -> dict[int, Kpis]:
+    if _use_snapshots(scope, source):
+        qs = snapshot_rows(scope).values("segment_priority").annotate(**SNAPSHOT_SUMS)
+    else:
+        qs = raw_records(scope).annotate(segment=segment_expression()).values("segment").annotate(**RAW_SUMS)
+    return {row.get("segment_priority", row.get("segment")): _kpis_of(row) for row in qs}
+
+
+def by_segment(scope: Scope, *, source: str = "auto") -> list[BreakdownRow]:
+    """KPIs per segment priority (1 … 5, then customers without contacts), one query; empty segments left out."""
+    found = _segment_rows(scope, source)
+    order = sorted(found, key=lambda p: (p == NO_SEGMENT, p))
+    return [BreakdownRow(p, *segment_label(p), found[p]) for p in order]
+
+
+@dataclass(frozen=True)
+class SegmentSplit:
+    """One segment against all other customers, with the tests of the difference."""
+
+    priority: int
+    segment: Kpis
+    rest: Kpis
+    satisfaction_rate_test: stats.ProportionTest
+    avg_score_test: stats.MeanTest
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def mean_test(a: Kpis, b: Kpis, *, labels=None, labels_zh=None) -> stats.MeanTest:
+    """Welch's t-test of the mean score of two KPI sets, from their sums (no rows needed)."""
+    return stats.welch_t_from_stats(
+        mean1=a.avg_score, sd1=a.score_sd, n1=a.count, mean2=b.avg_score, sd2=b.score_sd, n2=b.count,
+        labels=labels, labels_zh=labels_zh,
+    )  # fmt: skip
+
+
+def segment_split(scope: Scope, priority: int = 1, *, source: str = "auto") -> SegmentSplit:
+    """KPIs of segment `priority` vs every other customer, with z and Welch tests; one query."""
+    found = _segment_rows(replace(scope, segment_priority=None), source)
+    segment = found.get(priority, EMPTY)
+    rest = sum((k for p, k in found.items() if p != priority), EMPTY)
+    label = segment_label(priority)
+    labels, labels_zh = (label[0], "other customers"), (label[1], "其他客户")
+    return SegmentSplit(
+        priority=priority,
+        segment=segment,
+        rest=rest,
+        satisfaction_rate_test=stats.two_proportion_z(
+            segment.satisfied, segment.count, rest.satisfied, rest.count, labels=labels, labels_zh=labels_zh
+        ),
+        avg_score_test=mean_test(segment, rest, labels=labels, labels_zh=labels_zh),
+    )
+
+
+# --- change over time ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiChange:
+    """Current minus previous: count, mean score, and rates in fractions (×100 = percentage points)."""
+
+    count: int
+    avg_score: float | None
+    satisfaction_rate: float | None
+    high_satisfaction_rate: float | None
+    dissatisfaction_rate: float | None
+
+    @classmethod
+    def between(cls, current: Kpis, previous: Kpis) -> KpiChange:
+        def delta(name):
+            a, b = getattr(current, name), getattr(previous, name)
+            return a - b if a is not None and b is not None else None
+
+        return cls(
+            count=current.count - previous.count,
+            avg_score=delta("avg_score"),
+            satisfaction_rate=delta("satisfaction_rate"),
+            high_satisfaction_rate=delta("high_satisfaction_rate"),
+            dissatisfaction_rate=delta("dissatisfaction_rate"),
+        )
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    """A scope against the period of equal length right before it."""
+
+    current_scope: Scope
+    previous_scope: Scope
+    current: Kpis
+    previous: Kpis
+    change: KpiChange
+    satisfaction_rate_test: stats.ProportionTest
+    avg_score_test: stats.MeanTest
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def compare_to_previous(scope: Scope, *, source: str = "auto") -> PeriodComparison:
+    """KPIs of a dated scope and of the equal-length period before it, with the change and its tests."""
+    prev_scope = scope.previous()
+    current, previous = kpis(scope, source=source), kpis(prev_scope, source=source)
+    labels, labels_zh = ("this period", "previous period"), ("本期", "上期")
+    return PeriodComparison(
+        current_scope=scope,
+        previous_scope=prev_scope,
+        current=current,
+        previous=previous,
+        change=KpiChange.between(current, previous),
+        satisfaction_rate_test=stats.two_proportion_z(
+            current.satisfied, current.count, previous.satisfied, previous.count, labels=labels, labels_zh=labels_zh
+        ),
+        avg_score_test=mean_test(current, previous, labels=labels, labels_zh=labels_zh),
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a trend: its first and last local day, KPIs and the change against the period before."""
+
+    start: dt.date
+    end: dt.date
+    kpis: Kpis
+    change: KpiChange | None = field(default=None)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class MonthStart(Func):
+    """First day of the month of a date column; native SQL on SQLite (Django's TruncMonth calls Python per row)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return TruncMonth(*self.source_expressions).as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, 'start of month')", params
+
+
+class WeekStart(Func):
+    """The Monday of the ISO week of a date column; native SQL on SQLite."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return TruncWeek(*self.source_expressions).as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # strftime('%w') is 0 for Sunday: step back (w + 6) % 7 days to Monday.
+        return f"date({sql}, '-' || ((CAST(strftime('%%w', {sql}) AS INTEGER) + 6) %% 7) || ' days')", params * 2
+
+
+def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of the day / ISO week / month containing `day`."""
+    if period == "day":
+        return day, day
+    if period == "week":
+        monday = day - dt.timedelta(days=day.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    if period == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def trend(scope: Scope, period: str = "month", *, source: str = "auto", fill: bool = True) -> list[TrendPoint]:
+    """KPIs per day, ISO week or month (local time), oldest first, each with its change vs the period before.
+
+    One query. With `fill`, periods without records inside a dated scope appear with empty KPIs.
+    """
+    period_bounds(dt.date.today(), period)  # validates `period`
+    tz = local_tz()
+    if _use_snapshots(scope, source):
+        qs, sums = snapshot_rows(scope), SNAPSHOT_SUMS
+        trunc = {"day": F("date"), "week": WeekStart("date"), "month": MonthStart("date")}[period]
+    else:
+        qs, sums = raw_records(scope), RAW_SUMS
+        trunc = {
+            "day": TruncDate("created_at", tzinfo=tz),
+            "week": TruncWeek("created_at", tzinfo=tz),
+            "month": TruncMonth("created_at", tzinfo=tz),
+        }[period]
+    rows = qs.annotate(bucket=trunc).values("bucket").annotate(**sums)
+    found = {_as_date(row["bucket"]): _kpis_of(row) for row in rows}
+    starts = sorted(found)
+    if fill and scope.start and scope.end:
+        starts, day = [], period_bounds(scope.start, period)[0]
+        while day <= scope.end:
+            starts.append(day)
+            day = period_bounds(day, period)[1] + dt.timedelta(days=1)
+    points, previous = [], None
+    for start in starts:
+        current = found.get(start, EMPTY)
+        points.append(
+            TrendPoint(
+                start=start,
+                end=period_bounds(start, period)[1],
+                kpis=current,
+                change=KpiChange.between(current, previous) if previous is not None else None,
+            )
+        )
+        previous = current
+    return points
+
+
+# --- targets ---------------------------------------------------------------------------------------------------
+
+
+def target_window(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The current month / quarter / year up to today."""
+    if period == SatisfactionTarget.Period.MONTH:
+        return today.replace(day=1), today
+    if period == SatisfactionTarget.Period.QUARTER:
+        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if period == SatisfactionTarget.Period.YEAR:
+        return dt.date(today.year, 1, 1), today
+    raise ValueError(f"unknown period {period!r}")
+
+
+def responses_needed(successes: int, n: int, target: float) -> int | None:
+    """Smallest k ≥ 0 with (successes + k)/(n + k) ≥ target; None when no k reaches it (target 1 with a miss)."""
+    goal = Fraction(str(target))
+    if goal <= 0 or (n and Fraction(successes, n) >= goal):
+        return 0
+    if goal >= 1:
+        return None if successes < n else 0
+    # (s + k) ≥ t (n + k)  ⇔  k ≥ (t n − s) / (1 − t); exact fractions avoid an off-by-one at the boundary.
+    return max(0, math.ceil((goal * n - successes) / (1 - goal)))
+
+
+def top_scores_needed(score_sum: Decimal, n: int, target: float, top: float = 5.0) -> int | None:
+    """Smallest k ≥ 0 of top scores with (sum + top·k)/(n + k) ≥ target (for an average-score target)."""
+    goal, top_f, total = Fraction(str(target)), Fraction(str(top)), Fraction(str(score_sum))
+    if n and total / n >= goal:
+        return 0
+    if goal >= top_f:
+        return None
+    return max(0, math.ceil((goal * n - total) / (top_f - goal)))
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """Where a target stands: current value, met or not, Wilson interval and responses still needed."""
+
+    target_id: int | None
+    metric: str
+    target_value: float
+    service_type: str | None
+    start: dt.date
+    end: dt.date
+    kpis: Kpis
+    current: float | None
+    met: bool | None
+    interval: stats.Interval | None
+    needed: int | None
+    reading_en: str
+    reading_zh: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def target_status(
+    target: SatisfactionTarget, *, today: dt.date | None = None, scope: Scope | None = None, source: str = "auto"
+) -> TargetStatus:
+    """Status of a target over its current period (or over `scope` when given)."""
+    code = target.service_type.code if target.service_type_id else None
+    if scope is None:
+        start, end = target_window(target.period, today or local_today())
+        scope = Scope(start=start, end=end, service_types=(code,) if code else ())
+    k = kpis(scope, source=source)
+    metric, goal = target.metric, target.target_value
+    Metric = SatisfactionTarget.Metric
+    if metric == Metric.AVG_SCORE:
+        current, interval = k.avg_score, None
+        needed = top_scores_needed(k.score_sum, k.count, goal)
+        unit_en, unit_zh, fmt = "more 5.0 ratings", "个 5.0 分评价", (lambda v: f"{v:.2f}")
+    else:
+        hits = k.satisfied if metric == Metric.SATISFACTION_RATE else k.high_satisfied
+        current = hits / k.count if k.count else None
+        interval = stats.wilson_interval(hits, k.count)
+        needed = responses_needed(hits, k.count, goal)
+        threshold = SATISFIED_MIN if metric == Metric.SATISFACTION_RATE else HIGH_SATISFIED_MIN
+        unit_en, unit_zh, fmt = (
+            f"more ratings of {threshold} or above",
+            f"个 {threshold} 分及以上的评价",
+            (lambda v: f"{v * 100:.1f}%"),
+        )
+    met = None if current is None else current >= goal
+    label = Metric(metric).label
+    if current is None:
+        reading_en = f"No feedback yet from {start_end(scope)}: the target {fmt(goal)} cannot be assessed."
+        reading_zh = f"{start_end(scope)}尚无反馈，无法评估目标 {fmt(goal)}。"
+    elif met:
+        reading_en = f"{label} is {fmt(current)} (n = {k.count}), meeting the target of {fmt(goal)}."
+        reading_zh = f"当前 {fmt(current)}（n = {k.count}），已达到目标 {fmt(goal)}。"
+    else:
+        more_en = f"{needed} {unit_en} would reach it" if needed is not None else "it cannot be reached any more"
+        more_zh = f"还需 {needed} {unit_zh}才能达到" if needed is not None else "已无法达到"
+        reading_en = f"{label} is {fmt(current)} (n = {k.count}), below the target of {fmt(goal)}: {more_en}."
+        reading_zh = f"当前 {fmt(current)}（n = {k.count}），低于目标 {fmt(goal)}：{more_zh}。"
+    return TargetStatus(
+        target_id=target.pk,
+        metric=metric,
+        target_value=goal,
+        service_type=code,
+        start=scope.start,
+        end=scope.end,
+        kpis=k,
+        current=current,
+        met=met,
+        interval=interval,
+        needed=needed,
+        reading_en=reading_en,
+        reading_zh=reading_zh,
+    )
+
+
+def start_end(scope: Scope) -> str:
+    """A scope's dates as text."""
+    return f"{scope.start or '…'} – {scope.end or '…'}"
+
+
+def active_target_statuses(*, today: dt.date | None = None, source: str = "auto") -> list[TargetStatus]:
+    """Status of every active target (one query for the targets, one per target)."""
+    targets = SatisfactionTarget.objects.filter(is_active=True).select_related("service_type")
+    return [target_status(t, today=today, source=source) for t in targets]
+
+
+# --- drivers ---------------------------------------------------------------------------------------------------
+
+SUB_METRICS = (
+    ("response_time_hours", "response time", "响应时间"),
+    ("accuracy_score", "accuracy", "准确性"),
+    ("completeness_score", "completeness", "完整性"),
+)
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One sub-metric of a group: its mean over the records that have it, and its Spearman relation to the score."""
+
+    metric: str
+    label_en: str
+    label_zh: str
+    mean: float | None
+    n: int
+    correlation: stats.Correlation
+
+
+@dataclass(frozen=True)
+class DriverGroup:
+    """The sub-metric view of one service type (or all, key '')."""
+
+    key: str
+    label_en: str
+    label_zh: str
+    count: int
+    avg_score: float | None
+    drivers: tuple[Driver, ...]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def drivers(scope: Scope) -> list[DriverGroup]:
+    """Sub-metric means and their Spearman correlation with the score, overall then per service type.
+
+    Means are aggregated in the database (one grouped query); ranks need the values themselves, so one
+    narrow query reads the score and the three sub-metrics of the records in scope.
+    """
+    qs = raw_records(scope)
+    sums = {
+        "count": Count("id"),
+        "score_sum": Sum("score", output_field=_SQ_OUTPUT),
+        **{f"n_{m}": Count(m) for m, *_ in SUB_METRICS},
+        **{f"sum_{m}": Sum(m, output_field=_SQ_OUTPUT) for m, *_ in SUB_METRICS},
+    }
+    per_type = {row["service_type_id"]: row for row in qs.values("service_type_id").annotate(**sums)}
+    # Floats, not Decimals: one array of (service type, score, sub-metrics…), NULL as NaN.
+    columns = ("service_type_id", "score_f", *(m for m, *_ in SUB_METRICS))
+    rows = qs.annotate(score_f=Cast("score", FloatField())).values_list(*columns)
+    table = np.array(list(rows.iterator(chunk_size=20_000)), dtype=float).reshape(-1, len(columns))
+    types = ServiceType.objects.all()
+    if scope.service_types:
+        types = types.filter(code__in=scope.service_types)
+    types = [st for st in types if st.is_active or st.pk in per_type]
+    overall = {k: sum((row[k] or 0) for row in per_type.values()) for k in sums}
+    groups = [_driver_group("", "All service types", "全部服务类型", overall, table[:, 1:])]
+    for st in types:
+        part = table[table[:, 0] == st.pk, 1:]
+        groups.append(_driver_group(st.code, st.name_en, st.name_zh, per_type.get(st.pk, {}), part))
+    return groups
+
+
+def _driver_group(key: str, label_en: str, label_zh: str, agg: dict, values: np.ndarray) -> DriverGroup:
+    count = agg.get("count") or 0
+    avg = float(exact_decimal(agg.get("score_sum"), TENTH) / count) if count else None
+    drivers_ = []
+    for i, (metric, en, zh) in enumerate(SUB_METRICS, start=1):
+        present = ~np.isnan(values[:, i])
+        n = agg.get(f"n_{metric}") or 0
+        mean = float(agg[f"sum_{metric}"]) / n if n else None
+        correlation = stats.spearman(values[present, i], values[present, 0], what=en, what_zh=zh)
+        drivers_.append(Driver(metric, en, zh, mean, n, correlation))
+    return DriverGroup(key, label_en, label_zh, count, avg, tuple(drivers_))

@@ -1,0 +1,110 @@
+"""Celery tasks of analytics: snapshot recomputes, suggestions and measure evaluations.
+
+Each takes ids or ISO dates, calls one function and is idempotent (see core.retry).
+"""
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+
+from analytics.lib import snapshots
+from analytics.rules import evaluation, suggestions
+from core.on_commit import send_on_commit, send_safely
+from core.retry import TASK_OPTIONS
+
+__all__ = [
+    "rebuild_snapshots",
+    "recompute_customer_snapshots",
+    "recompute_snapshot_bucket",
+    "recompute_snapshot_day",
+    "recompute_snapshots_for_records",
+    "refresh_snapshots_after_batch",
+    "refresh_snapshots_after_record",
+    "refresh_snapshots_after_segment_change",
+    "evaluate_all_measures",
+    "evaluate_measure",
+    "generate_improvement_suggestions",
+    "request_measure_evaluation",
+    "request_suggestion_generation",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(**TASK_OPTIONS)
+def rebuild_snapshots() -> int:
+    """Nightly: rebuild the whole daily snapshot table; returns the number of buckets."""
+    return snapshots.rebuild_all().buckets
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_snapshot_day(day: str) -> int:
+    """Recompute every bucket of one local day (ISO date)."""
+    return snapshots.recompute_day(day=dt.date.fromisoformat(day)).buckets
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_snapshot_bucket(day: str, service_type_id: int, segment_priority: int) -> int:
+    """Recompute one (day, service type, segment) bucket."""
+    return snapshots.recompute_bucket(
+        day=dt.date.fromisoformat(day), service_type_id=service_type_id, segment_priority=segment_priority
+    ).buckets
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_snapshots_for_records(record_ids: list[int]) -> int:
+    """Recompute the buckets some records fall in (after they were recorded or imported)."""
+    return snapshots.recompute_for_records(record_ids=record_ids).buckets
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_customer_snapshots(customer_id: int) -> int:
+    """Move a customer's records to its current segment (after a contact priority changed)."""
+    return snapshots.recompute_customer(customer_id=customer_id).buckets
+
+
+def refresh_snapshots_after_record(record_id: int) -> None:
+    """After-record hook: send the bucket recompute; never raises (the nightly rebuild catches up)."""
+    send_safely(recompute_snapshots_for_records, [record_id])
+
+
+def refresh_snapshots_after_batch(record_ids: list[int]) -> None:
+    """After-batch hook: recompute the buckets of an imported batch in one task; never raises."""
+    if record_ids:
+        send_safely(recompute_snapshots_for_records, list(record_ids))
+
+
+def refresh_snapshots_after_segment_change(customer_id: int) -> None:
+    """Segment-change hook: move the customer's records to its current segment; never raises (nightly repairs)."""
+    send_safely(recompute_customer_snapshots, customer_id)
+
+
+@shared_task(**TASK_OPTIONS)
+def generate_improvement_suggestions() -> dict:
+    """Nightly and on demand: run every suggestion rule and store the results, deduplicated."""
+    result = suggestions.generate_suggestions()
+    return {"found": result.found, "created": result.created, "existing": result.existing}
+
+
+@shared_task(**TASK_OPTIONS)
+def evaluate_measure(measure_id: int) -> str | None:
+    """Evaluate one measure's effect and keep the result with it; returns the verdict."""
+    stored = evaluation.run_measure_evaluation(measure_id)
+    return stored.verdict if stored else None
+
+
+@shared_task(**TASK_OPTIONS)
+def evaluate_all_measures() -> int:
+    """Nightly: evaluate every started measure; returns how many were evaluated."""
+    return len(evaluation.run_all_evaluations())
+
+
+def request_suggestion_generation() -> None:
+    """Ask for a suggestion run after the current transaction commits (the "refresh" button)."""
+    send_on_commit(generate_improvement_suggestions)
+
+
+def request_measure_evaluation(measure_id: int) -> None:
+    """Ask for one measure's evaluation after the current transaction commits."""
+    send_on_commit(evaluate_measure, measure_id)

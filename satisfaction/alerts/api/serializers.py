@@ -1,0 +1,92 @@
+"""API representations of alerts and watch-list entries, and their action inputs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.api.serializers import UserSummarySerializer, active_users
+from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+from satisfaction.crm.api.serializers import ServiceTypeField
+from satisfaction.crm.models import Customer
+
+
+class SatisfactionAlertSerializer(serializers.ModelSerializer):
+    service_type = ServiceTypeField(read_only=True, allow_null=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None, allow_null=True)
+    acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
+    resolved_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SatisfactionAlert
+        fields = [
+            "id",
+            "kind",
+            "severity",
+            "status",
+            "customer",
+            "customer_name",
+            "service_type",
+            "record",
+            "complaint",
+            "value",
+            "threshold",
+            "evidence",
+            "message_en",
+            "message_zh",
+            "occurrences",
+            "created_at",
+            "last_seen_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "resolution_note",
+        ]
+        read_only_fields = fields
+
+
+class AlertResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, help_text="What was done about it (required).")
+
+
+class WatchlistAddSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=active_users(), required=False, allow_null=True, help_text="Who follows up; default: you."
+    )
+
+
+class WatchlistRemoveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, help_text="Why the customer leaves the watch list (required).")
+
+
+class WatchlistOwnerSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_users(), allow_null=True)
+
+
+class WatchlistEntrySerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    segment_priority = serializers.IntegerField(read_only=True, allow_null=True)
+    added_by = UserSummarySerializer(read_only=True, allow_null=True)
+    owner = UserSummarySerializer(read_only=True, allow_null=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = WatchlistEntry
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "segment_priority",
+            "reason",
+            "note",
+            "alert",
+            "added_by",
+            "owner",
+            "since",
+            "removed_at",
+            "removal_note",
+            "is_active",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,191 @@
+"""The per-customer risk score: weighted signals no single alert shows, each with the reason it contributed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from satisfaction.alerts.models import AlertSettings, CustomerRiskScore, RiskFactor, RiskWeight, WatchlistEntry
+from satisfaction.alerts.rules import complaint_sla_breaches
+from satisfaction.alerts.watchlist import watchlist_add_by_rule
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.helpdesk.models import Complaint, ServiceTicket
+
+MAX_SCORE = 100.0
+
+# factor → (points per unit, units counted at most). Admins override any of them with a RiskWeight row.
+DEFAULT_WEIGHTS: dict[str, tuple[float, float]] = {
+    RiskFactor.LOW_SCORES: (10.0, 4.0),
+    RiskFactor.SCORE_TREND: (20.0, 2.0),
+    RiskFactor.OPEN_COMPLAINTS: (10.0, 3.0),
+    RiskFactor.ESCALATIONS: (10.0, 3.0),
+    RiskFactor.SLA_BREACHES: (8.0, 4.0),
+    RiskFactor.UNANSWERED_FOLLOW_UPS: (5.0, 4.0),
+}
+
+_REASONS = {
+    RiskFactor.LOW_SCORES: (
+        "{units:g} score(s) below {low} in the last {days} days",
+        "近 {days} 天 {units:g} 次评分低于 {low}",
+    ),
+    RiskFactor.SCORE_TREND: (
+        "mean of the last {w} scores {units:.2f} points below the {w} before",
+        "最近 {w} 次评分均值比之前 {w} 次低 {units:.2f} 分",
+    ),
+    RiskFactor.OPEN_COMPLAINTS: ("{units:g} complaint(s) not resolved", "{units:g} 个投诉尚未解决"),
+    RiskFactor.ESCALATIONS: (
+        "{units:g} escalated complaint(s) in the last {days} days",
+        "近 {days} 天 {units:g} 个投诉升级",
+    ),
+    RiskFactor.SLA_BREACHES: (
+        "{units:g} complaint SLA breach(es) in the last {days} days",
+        "近 {days} 天 {units:g} 次投诉超时",
+    ),
+    RiskFactor.UNANSWERED_FOLLOW_UPS: ("{units:g} ticket(s) awaiting a follow-up", "{units:g} 个工单待二次跟进"),
+}
+
+
+@dataclass(frozen=True)
+class RiskReason:
+    """One factor's contribution: units found, units counted (capped), weight and points."""
+
+    factor: str
+    units: float
+    counted: float
+    weight: float
+    points: float
+    reason_en: str
+    reason_zh: str
+
+
+def risk_weights() -> dict[str, tuple[float, float]]:
+    """The weights in force: the defaults, overridden by the admin's RiskWeight rows."""
+    weights = dict(DEFAULT_WEIGHTS)
+    for row in RiskWeight.objects.all():
+        weights[row.factor] = (row.weight, row.cap)
+    return weights
+
+
+def _score_trends(customer_ids, window: int) -> dict[int, float]:
+    """Mean of the previous `window` scores minus the mean of the last `window`, for customers with 2×window."""
+    rows = (
+        SatisfactionRecord.objects.filter(customer_id__in=customer_ids)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("customer_id")], order_by=[F("created_at").desc(), F("id").desc()])
+        )
+        .filter(rank__lte=2 * window)
+        .values_list("customer_id", "rank", "score")
+    )
+    recent, previous = defaultdict(list), defaultdict(list)
+    for customer_id, rank, score in rows:
+        (recent if rank <= window else previous)[customer_id].append(score)
+    return {
+        cid: float(sum(previous[cid], Decimal(0)) / window - sum(recent[cid], Decimal(0)) / window)
+        for cid in recent
+        if len(recent[cid]) == window and len(previous[cid]) == window
+    }
+
+
+def compute_risk(*, now=None, customer_ids=None) -> dict[int, tuple[float, list[RiskReason]]]:
+    """Risk score (0–100) and reasons for every customer with any signal (or only `customer_ids`)."""
+    now = now or timezone.now()
+    cfg = AlertSettings.load()
+    since = now - dt.timedelta(days=cfg.risk_lookback_days)
+    weights = risk_weights()
+    units: dict[int, dict[str, float]] = defaultdict(dict)
+
+    records = SatisfactionRecord.objects.all()
+    complaints = Complaint.objects.all()
+    tickets = ServiceTicket.objects.all()
+    if customer_ids is not None:
+        records = records.filter(customer_id__in=customer_ids)
+        complaints = complaints.filter(contract__customer_id__in=customer_ids)
+        tickets = tickets.filter(contract__customer_id__in=customer_ids)
+
+    def count_by_customer(qs, factor, customer_field):
+        for row in qs.order_by().values(customer_field).annotate(n=Count("id")):
+            units[row[customer_field]][factor] = float(row["n"])
+
+    count_by_customer(
+        records.filter(created_at__gte=since, score__lt=cfg.low_score_below), RiskFactor.LOW_SCORES, "customer_id"
+    )
+    count_by_customer(complaints.filter(resolved_at__isnull=True), RiskFactor.OPEN_COMPLAINTS, "contract__customer_id")
+    count_by_customer(
+        complaints.filter(filed_at__gte=since, escalated=True), RiskFactor.ESCALATIONS, "contract__customer_id"
+    )
+    count_by_customer(
+        tickets.filter(follow_up=True, closed_at__isnull=True),
+        RiskFactor.UNANSWERED_FOLLOW_UPS,
+        "contract__customer_id",
+    )
+    for complaint in complaints.filter(filed_at__gte=since).select_related("contract"):
+        breaches = len(complaint_sla_breaches(complaint, cfg, now))
+        if breaches:
+            bucket = units[complaint.contract.customer_id]
+            bucket[RiskFactor.SLA_BREACHES] = bucket.get(RiskFactor.SLA_BREACHES, 0.0) + breaches
+    active = records.filter(created_at__gte=since).order_by().values("customer_id").distinct()
+    for customer_id, drop in _score_trends(active, cfg.decline_window).items():
+        if drop > 0:
+            units[customer_id][RiskFactor.SCORE_TREND] = round(drop, 4)
+
+    result = {}
+    for customer_id, found in units.items():
+        reasons = []
+        for factor in RiskFactor.values:
+            if not found.get(factor):
+                continue
+            weight, cap = weights[factor]
+            counted = min(found[factor], cap)
+            points = round(weight * counted, 2)
+            if points <= 0:
+                continue
+            fmt = {"units": found[factor], "low": cfg.low_score_below, "days": cfg.risk_lookback_days}
+            fmt["w"] = cfg.decline_window
+            en, zh = _REASONS[factor]
+            reasons.append(
+                RiskReason(factor, found[factor], counted, weight, points, en.format(**fmt), zh.format(**fmt))
+            )
+        reasons.sort(key=lambda r: -r.points)
+        result[customer_id] = (min(MAX_SCORE, round(sum(r.points for r in reasons), 2)), reasons)
+    return result
+
+
+@transaction.atomic
+def recompute_risk_scores(*, now=None) -> int:
+    """Store every customer's risk score and reasons (only rows that changed are written); customers reaching the
+    threshold join the watch list with reason = risk. Returns the number of customers with a score above zero."""
+    now = now or timezone.now()
+    cfg = AlertSettings.load()
+    computed = compute_risk(now=now)
+    existing = {row.customer_id: row for row in CustomerRiskScore.objects.select_for_update()}
+    to_create, to_update = [], []
+    for customer_id in set(existing) | set(computed):
+        score, reasons = computed.get(customer_id, (0.0, []))
+        reason_dicts = [asdict(r) for r in reasons]
+        row = existing.get(customer_id)
+        if row is None:
+            if score > 0:
+                to_create.append(
+                    CustomerRiskScore(customer_id=customer_id, score=score, reasons=reason_dicts, computed_at=now)
+                )
+        elif row.score != score or row.reasons != reason_dicts:
+            row.score, row.reasons, row.computed_at = score, reason_dicts, now
+            to_update.append(row)
+    CustomerRiskScore.objects.bulk_create(to_create)
+    CustomerRiskScore.objects.bulk_update(to_update, ["score", "reasons", "computed_at"])
+    for customer_id, (score, reasons) in computed.items():
+        if score >= cfg.risk_threshold:
+            summary = "; ".join(r.reason_en for r in reasons)
+            watchlist_add_by_rule(
+                customer_id=customer_id,
+                reason=WatchlistEntry.Reason.RISK,
+                note=f"Risk score {score:g} ≥ {cfg.risk_threshold:g}: {summary}",
+            )
+    return sum(1 for score, _reasons in computed.values() if score > 0)

@@ -1,0 +1,282 @@
+"""The alert rules: pure findings computed from the data, no writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from analytics.lib.stats import MIN_N_PROPORTION, two_proportion_z, wilson_interval
+from satisfaction.alerts.models import AlertSettings, SatisfactionAlert
+from satisfaction.crm.models import ServiceType
+from satisfaction.feedback.models import SATISFIED_MIN, SatisfactionRecord, SatisfactionTarget
+from satisfaction.helpdesk.models import Complaint
+
+Kind = SatisfactionAlert.Kind
+
+
+Severity = SatisfactionAlert.Severity
+
+
+Status = SatisfactionAlert.Status
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found for one scope: everything needed to open or refresh an alert."""
+
+    kind: str
+    dedupe_key: str
+    severity: str
+    value: float | None
+    threshold: float | None
+    message_en: str
+    message_zh: str
+    evidence: dict = field(default_factory=dict)
+    customer_id: int | None = None
+    service_type_id: int | None = None
+    record_id: int | None = None
+    complaint_id: int | None = None
+
+
+def low_score_severity(score: Decimal, cfg: AlertSettings) -> str:
+    if score < cfg.critical_below:
+        return Severity.CRITICAL
+    if score < cfg.high_below:
+        return Severity.HIGH
+    return Severity.MEDIUM
+
+
+def low_score_finding(record: SatisfactionRecord, cfg: AlertSettings) -> Finding | None:
+    """`low_score`: a record scored below the threshold (default 3.5); one open alert per customer and service."""
+    if record.score >= cfg.low_score_below:
+        return None
+    customer, service = record.customer, record.service_type
+    return Finding(
+        kind=Kind.LOW_SCORE,
+        dedupe_key=f"low_score:customer:{customer.pk}:service:{service.pk}",
+        severity=low_score_severity(record.score, cfg),
+        value=float(record.score),
+        threshold=float(cfg.low_score_below),
+        evidence={"record_ids": [record.pk], "score": float(record.score), "channel": record.channel},
+        customer_id=customer.pk,
+        service_type_id=service.pk,
+        record_id=record.pk,
+        message_en=f"{customer.name} rated {service.name_en} {record.score} (below {cfg.low_score_below}).",
+        message_zh=f"{customer.name} 对{service.name_zh}的评分为 {record.score}（低于 {cfg.low_score_below}）。",
+    )
+
+
+def mean_score(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values)
+
+
+def customer_decline_finding(customer_id: int, cfg: AlertSettings) -> Finding | None:
+    """`customer_decline`: mean of the customer's last N records below the threshold, or down by at least the
+    drop against the N before."""
+    w = cfg.decline_window
+    rows = list(
+        SatisfactionRecord.objects.filter(customer_id=customer_id)
+        .order_by("-created_at", "-id")
+        .values_list("score", "customer__name")[: 2 * w]
+    )
+    if len(rows) < w:
+        return None
+    scores = [score for score, _name in rows]
+    name = rows[0][1]
+    recent = mean_score(scores[:w])
+    previous = mean_score(scores[w:]) if len(scores) == 2 * w else None
+    mean_below = Decimal(str(cfg.decline_mean_below))
+    drop_min = Decimal(str(cfg.decline_drop))
+    drop = previous - recent if previous is not None else None
+    is_low, has_dropped = recent < mean_below, drop is not None and drop >= drop_min
+    if not (is_low or has_dropped):
+        return None
+    threshold = mean_below if is_low else previous - drop_min
+    severity = Severity.HIGH if recent < cfg.high_below else Severity.MEDIUM
+    drop_en = f", down {drop:.2f} from {previous:.2f}" if has_dropped else ""
+    drop_zh = f"，较之前 {previous:.2f} 下降 {drop:.2f}" if has_dropped else ""
+    return Finding(
+        kind=Kind.CUSTOMER_DECLINE,
+        dedupe_key=f"customer_decline:customer:{customer_id}",
+        severity=severity,
+        value=round(float(recent), 4),
+        threshold=round(float(threshold), 4),
+        evidence={
+            "window": w,
+            "recent_mean": round(float(recent), 4),
+            "previous_mean": round(float(previous), 4) if previous is not None else None,
+            "drop": round(float(drop), 4) if drop is not None else None,
+            "recent_scores": [float(s) for s in scores[:w]],
+        },
+        customer_id=customer_id,
+        message_en=f"{name}: mean of the last {w} scores is {recent:.2f}{drop_en}.",
+        message_zh=f"{name}：最近 {w} 次评分均值为 {recent:.2f}{drop_zh}。",
+    )
+
+
+def significant_drop_finding(service_type: ServiceType, cfg: AlertSettings, now) -> Finding | None:
+    """`significant_drop`: satisfaction rate over the recent window below the baseline window, two-proportion
+    z-test p < alpha."""
+    recent_start = now - dt.timedelta(days=cfg.drop_recent_days)
+    base_start = recent_start - dt.timedelta(days=cfg.drop_baseline_days)
+    recent, satisfied = Q(created_at__gte=recent_start), Q(score__gte=SATISFIED_MIN)
+    counts = SatisfactionRecord.objects.filter(
+        service_type=service_type, created_at__gte=base_start, created_at__lte=now
+    ).aggregate(
+        n1=Count("id", filter=recent),
+        x1=Count("id", filter=recent & satisfied),
+        n2=Count("id", filter=~recent),
+        x2=Count("id", filter=~recent & satisfied),
+    )
+    test = two_proportion_z(counts["x1"], counts["n1"], counts["x2"], counts["n2"])
+    if not test.enough_data or test.p_value is None or test.diff >= 0 or test.p_value >= cfg.drop_alpha:
+        return None
+    severity = Severity.HIGH if test.p_value < cfg.drop_alpha / 5 else Severity.MEDIUM
+    return Finding(
+        kind=Kind.SIGNIFICANT_DROP,
+        dedupe_key=f"significant_drop:service:{service_type.pk}",
+        severity=severity,
+        value=round(test.p1, 4),
+        threshold=round(test.p2, 4),
+        evidence={
+            "recent_days": cfg.drop_recent_days,
+            "baseline_days": cfg.drop_baseline_days,
+            "n_recent": test.n1,
+            "satisfied_recent": test.x1,
+            "rate_recent": test.p1,
+            "n_baseline": test.n2,
+            "satisfied_baseline": test.x2,
+            "rate_baseline": test.p2,
+            "diff": test.diff,
+            "diff_ci": [test.diff_ci.low, test.diff_ci.high] if test.diff_ci else None,
+            "z": test.z,
+            "p_value": test.p_value,
+            "alpha": cfg.drop_alpha,
+        },
+        service_type_id=service_type.pk,
+        message_en=(
+            f"{service_type.name_en}: satisfaction rate {test.p1:.1%} over the last {cfg.drop_recent_days} days vs "
+            f"{test.p2:.1%} over the {cfg.drop_baseline_days} days before (z = {test.z:.2f}, p = {test.p_value:.3g})."
+        ),
+        message_zh=(
+            f"{service_type.name_zh}：最近 {cfg.drop_recent_days} 天满意率 {test.p1:.1%}，"
+            f"此前 {cfg.drop_baseline_days} 天为 {test.p2:.1%}（z = {test.z:.2f}，p = {test.p_value:.3g}）。"
+        ),
+    )
+
+
+def complaint_sla_breaches(complaint: Complaint, cfg: AlertSettings, now) -> list[str]:
+    """Which SLAs a complaint broke so far: "response" and/or "resolution" (limits by urgency)."""
+    breaches = []
+    for stage, sla, done_at, hours in (
+        ("response", cfg.response_sla_hours(complaint.urgency), complaint.responded_at, complaint.response_hours),
+        ("resolution", cfg.resolution_sla_hours(complaint.urgency), complaint.resolved_at, complaint.resolution_hours),
+    ):
+        if hours is not None:
+            took = hours
+        elif done_at is not None:
+            took = (done_at - complaint.filed_at).total_seconds() / 3600
+        else:
+            took = (now - complaint.filed_at).total_seconds() / 3600
+        if took > sla:
+            breaches.append(stage)
+    return breaches
+
+
+def complaint_sla_findings(cfg: AlertSettings, now) -> list[Finding]:
+    """`complaint_sla`: complaints filed within the look-back that were not responded to or resolved in time."""
+    complaints = Complaint.objects.filter(filed_at__gte=now - dt.timedelta(days=cfg.sla_lookback_days)).select_related(
+        "contract__customer", "contract__service_type"
+    )
+    findings = []
+    for complaint in complaints:
+        for stage in complaint_sla_breaches(complaint, cfg, now):
+            if stage == "response":
+                sla = cfg.response_sla_hours(complaint.urgency)
+            else:
+                sla = cfg.resolution_sla_hours(complaint.urgency)
+            customer = complaint.contract.customer
+            label = complaint.external_id or f"#{complaint.pk}"
+            stage_zh = "响应" if stage == "response" else "解决"
+            findings.append(
+                Finding(
+                    kind=Kind.COMPLAINT_SLA,
+                    dedupe_key=f"complaint_sla:complaint:{complaint.pk}:{stage}",
+                    severity=Severity.HIGH if complaint.escalated or complaint.urgency == "high" else Severity.MEDIUM,
+                    value=None,
+                    threshold=sla,
+                    evidence={"stage": stage, "urgency": complaint.urgency, "sla_hours": sla},
+                    customer_id=customer.pk,
+                    service_type_id=complaint.contract.service_type_id,
+                    complaint_id=complaint.pk,
+                    message_en=f"Complaint {label} from {customer.name} missed its {stage} SLA of {sla:g} hours.",
+                    message_zh=f"{customer.name} 的投诉 {label} 超出{stage_zh}时限 {sla:g} 小时。",
+                )
+            )
+    return findings
+
+
+def period_start(period: str, now) -> dt.datetime:
+    """Start (local midnight) of the current month, quarter or year."""
+    today = timezone.localtime(now).date()
+    if period == SatisfactionTarget.Period.YEAR:
+        start = today.replace(month=1, day=1)
+    elif period == SatisfactionTarget.Period.QUARTER:
+        start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    else:
+        start = today.replace(day=1)
+    return timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+
+
+def target_at_risk_findings(now) -> list[Finding]:
+    """`target_at_risk`: the Wilson 95% upper bound of this period's satisfaction rate is below the target."""
+    findings = []
+    targets = SatisfactionTarget.objects.filter(
+        is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE
+    ).select_related("service_type")
+    for target in targets:
+        start = period_start(target.period, now)
+        records = SatisfactionRecord.objects.filter(created_at__gte=start, created_at__lte=now)
+        if target.service_type_id:
+            records = records.filter(service_type_id=target.service_type_id)
+        counts = records.aggregate(n=Count("id"), x=Count("id", filter=Q(score__gte=SATISFIED_MIN)))
+        n, x = counts["n"], counts["x"]
+        if n < MIN_N_PROPORTION:
+            continue
+        interval = wilson_interval(x, n)
+        if interval.high >= target.target_value:
+            continue
+        scope_en = target.service_type.name_en if target.service_type else "Overall"
+        scope_zh = target.service_type.name_zh if target.service_type else "整体"
+        findings.append(
+            Finding(
+                kind=Kind.TARGET_AT_RISK,
+                dedupe_key=f"target_at_risk:target:{target.pk}:{start.date().isoformat()}",
+                severity=Severity.HIGH,
+                value=round(interval.high, 4),
+                threshold=target.target_value,
+                evidence={
+                    "period_start": start.isoformat(),
+                    "n": n,
+                    "satisfied": x,
+                    "rate": x / n,
+                    "wilson_low": interval.low,
+                    "wilson_high": interval.high,
+                    "target": target.target_value,
+                },
+                service_type_id=target.service_type_id,
+                message_en=(
+                    f"{scope_en}: satisfaction rate {x / n:.1%} ({x}/{n}) this {target.period}; even the 95% upper "
+                    f"bound {interval.high:.1%} is below the {target.target_value:.0%} target."
+                ),
+                message_zh=(
+                    f"{scope_zh}：本期满意率 {x / n:.1%}（{x}/{n}），95% 置信上限 {interval.high:.1%} "
+                    f"仍低于目标 {target.target_value:.0%}。"
+                ),
+            )
+        )
+    return findings

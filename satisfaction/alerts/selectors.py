@@ -1,0 +1,155 @@
+"""Reads for the alert and watch-list pages: querysets with their related rows loaded, no query per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from satisfaction.alerts.models import CustomerRiskScore, SatisfactionAlert, WatchlistEntry
+from satisfaction.crm.models import segment_priority_subquery
+
+UNRESOLVED = [SatisfactionAlert.Status.OPEN, SatisfactionAlert.Status.ACKNOWLEDGED]
+_SEVERITY_ORDER = Case(
+    When(severity=SatisfactionAlert.Severity.CRITICAL, then=Value(3)),
+    When(severity=SatisfactionAlert.Severity.HIGH, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def alert_list(
+    *,
+    status: str | list[str] | None = None,
+    kind: str | None = None,
+    severity: str | None = None,
+    customer_id: int | None = None,
+    service_type_id: int | None = None,
+    since: dt.datetime | None = None,
+    search: str | None = None,
+) -> QuerySet[SatisfactionAlert]:
+    """Alerts, most severe and most recent first, with their scope and people loaded; `status=None`: every status.
+
+    The one list of alerts: the alerts page, the API, the dashboard and the customer page all read it.
+    """
+    qs = SatisfactionAlert.objects.select_related(
+        "customer", "service_type", "record", "complaint", "acknowledged_by", "resolved_by"
+    )
+    if status is not None:
+        qs = qs.filter(status__in=[status] if isinstance(status, str) else list(status))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if service_type_id:
+        qs = qs.filter(service_type_id=service_type_id)
+    if since:
+        qs = qs.filter(last_seen_at__gte=since)
+    if search:
+        qs = qs.filter(
+            Q(customer__name__icontains=search) | Q(message_en__icontains=search) | Q(message_zh__icontains=search)
+        )
+    return qs.annotate(severity_rank=_SEVERITY_ORDER).order_by("-severity_rank", "-last_seen_at", "-pk")
+
+
+def open_alerts(**filters) -> QuerySet[SatisfactionAlert]:
+    """Unresolved alerts (open or acknowledged) with the filters of `alert_list`."""
+    return alert_list(status=UNRESOLVED, **filters)
+
+
+def alert_counts() -> dict[str, int]:
+    """Unresolved alerts by severity, for a badge or a dashboard tile."""
+    counts = SatisfactionAlert.objects.filter(status__in=UNRESOLVED).aggregate(
+        total=Count("id"),
+        critical=Count("id", filter=Q(severity=SatisfactionAlert.Severity.CRITICAL)),
+        high=Count("id", filter=Q(severity=SatisfactionAlert.Severity.HIGH)),
+        medium=Count("id", filter=Q(severity=SatisfactionAlert.Severity.MEDIUM)),
+        open=Count("id", filter=Q(status=SatisfactionAlert.Status.OPEN)),
+    )
+    return counts
+
+
+def alert_detail(*, alert_id: int) -> SatisfactionAlert:
+    """One alert with its scope, record, complaint, people and webhook deliveries loaded."""
+    return (
+        SatisfactionAlert.objects.select_related(
+            "customer", "service_type", "record", "complaint", "acknowledged_by", "resolved_by"
+        )
+        .prefetch_related("webhook_deliveries__endpoint")
+        .get(pk=alert_id)
+    )
+
+
+def watchlist_list(*, owner_id: int | None = None, include_removed: bool = False) -> QuerySet[WatchlistEntry]:
+    """Watch-list entries sorted by risk score (highest first), each with `risk_score`, `risk_reasons`,
+    `open_alert_count` and the customer's `segment_priority` annotated; removed entries only when asked for."""
+    qs = WatchlistEntry.objects.select_related("customer", "owner", "added_by", "removed_by", "alert")
+    if not include_removed:
+        qs = qs.filter(removed_at__isnull=True)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    open_alerts_of_customer = (
+        SatisfactionAlert.objects.filter(customer_id=OuterRef("customer_id"), status__in=UNRESOLVED)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return qs.annotate(
+        risk_score=Coalesce(F("customer__risk_score__score"), Value(0.0), output_field=FloatField()),
+        risk_reasons=F("customer__risk_score__reasons"),
+        risk_computed_at=F("customer__risk_score__computed_at"),
+        open_alert_count=Coalesce(Subquery(open_alerts_of_customer, output_field=IntegerField()), Value(0)),
+        segment_priority=segment_priority_subquery("customer"),
+    ).order_by("-risk_score", "-since", "-pk")
+
+
+def watchlist_history(*, customer_id: int) -> QuerySet[WatchlistEntry]:
+    """Every watch-list entry a customer ever had, newest first: who added, why, who removed and why."""
+    return WatchlistEntry.objects.filter(customer_id=customer_id).select_related(
+        "added_by", "owner", "removed_by", "alert"
+    )
+
+
+def risk_ranking(*, min_score: float = 0.0) -> QuerySet[CustomerRiskScore]:
+    """Customers by risk score, highest first, with `is_watched` annotated."""
+    return (
+        CustomerRiskScore.objects.filter(score__gt=min_score)
+        .select_related("customer")
+        .annotate(
+            is_watched=Count(
+                "customer__watchlist_entries", filter=Q(customer__watchlist_entries__removed_at__isnull=True)
+            )
+        )
+        .order_by("-score", "customer__name")
+    )
+
+
+def customer_alerts(*, customer_id: int) -> QuerySet[SatisfactionAlert]:
+    """All alerts of one customer, newest first, for the customer page."""
+    return (
+        SatisfactionAlert.objects.filter(customer_id=customer_id)
+        .select_related("service_type", "record", "complaint")
+        .order_by("-last_seen_at")
+    )
+
+
+def active_watch_exists(customer_ref: str = "pk") -> Exists:
+    """True when the customer at `customer_ref` is on the watch list now."""
+    return Exists(WatchlistEntry.objects.filter(customer=OuterRef(customer_ref), removed_at__isnull=True))

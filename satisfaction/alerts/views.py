@@ -1,0 +1,144 @@
+"""Alert and watch-list pages for managers: filter, acknowledge and resolve inline, watch customers."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.htmx import is_partial, render_page_or_partial
+from core.roles import ManagerRequiredMixin
+from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+from satisfaction.alerts.selectors import UNRESOLVED, alert_counts, alert_detail, alert_list, watchlist_list
+from satisfaction.alerts.services import acknowledge_alert, resolve_alert
+from satisfaction.alerts.watchlist import watchlist_add, watchlist_remove
+from satisfaction.crm.models import Customer
+
+PAGE_SIZE = 25
+STATUS_FILTERS = {"unresolved": UNRESOLVED, "open": "open", "acknowledged": "acknowledged", "resolved": "resolved"}
+
+
+def _first_error(exc: ValidationError) -> str:
+    return " ".join(msg for msgs in exc.message_dict.values() for msg in msgs)
+
+
+class AlertListView(ManagerRequiredMixin, TemplateView):
+    """Alerts filtered by status, kind and severity (state kept in the URL)."""
+
+    template_name = "alerts/list.html"
+    partial_name = "alerts/partials/table.html"
+
+    def get(self, request, *args, **kwargs):
+        status = request.GET.get("status", "unresolved")
+        kind = request.GET.get("kind") or None
+        severity = request.GET.get("severity") or None
+        qs = alert_list(
+            status=STATUS_FILTERS.get(status),
+            kind=kind if kind in SatisfactionAlert.Kind.values else None,
+            severity=severity if severity in SatisfactionAlert.Severity.values else None,
+            search=request.GET.get("q", "").strip() or None,
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "status": status,
+            "kind": kind,
+            "severity": severity,
+            "q": request.GET.get("q", ""),
+            "kinds": SatisfactionAlert.Kind.choices,
+            "severities": SatisfactionAlert.Severity.choices,
+            "statuses": [
+                (key, label)
+                for key, label in (
+                    ("unresolved", _("Unresolved")),
+                    ("open", _("Open")),
+                    ("acknowledged", _("Acknowledged")),
+                    ("resolved", _("Resolved")),
+                )
+            ],  # fmt: skip
+            "counts": alert_counts(),
+            "query": query.urlencode(),
+        }
+        return render_page_or_partial(request, self.template_name, self.partial_name, context)
+
+
+class AlertDetailView(ManagerRequiredMixin, TemplateView):
+    """One alert with its evidence, scope and history."""
+
+    template_name = "alerts/detail.html"
+
+    def get_context_data(self, pk, **kwargs):
+        try:
+            alert = alert_detail(alert_id=pk)
+        except SatisfactionAlert.DoesNotExist:
+            raise Http404 from None
+        return {"alert": alert}
+
+
+class AlertActionView(ManagerRequiredMixin, View):
+    """POST acknowledge / resolve; htmx gets the updated row back, a plain form a redirect."""
+
+    action = "acknowledge"
+
+    def post(self, request, pk):
+        alert = get_object_or_404(SatisfactionAlert, pk=pk)
+        error = ""
+        try:
+            if self.action == "acknowledge":
+                alert = acknowledge_alert(alert=alert, user=request.user)
+            else:
+                alert = resolve_alert(alert=alert, user=request.user, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            error = _first_error(exc)
+        if is_partial(request):
+            alert = SatisfactionAlert.objects.select_related("customer", "service_type").get(pk=pk)
+            return render_page_or_partial(
+                request, "alerts/partials/row.html", "alerts/partials/row.html",
+                {"alert": alert, "error": error}, status=422 if error else 200,
+            )  # fmt: skip
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Alert updated."))
+        return redirect(request.POST.get("next") or "alert-list")
+
+
+class WatchlistView(ManagerRequiredMixin, TemplateView):
+    """Customers under watch, highest risk first, with the reasons behind the score."""
+
+    template_name = "alerts/watchlist/list.html"
+
+    def get_context_data(self, **kwargs):
+        entries = watchlist_list(owner_id=self.request.user.pk if self.request.GET.get("mine") else None)
+        return {"entries": entries, "mine": bool(self.request.GET.get("mine"))}
+
+
+class WatchlistAddView(ManagerRequiredMixin, View):
+    def post(self, request):
+        customer = Customer.objects.filter(pk=request.POST.get("customer") or 0).first()
+        if customer is None:
+            messages.error(request, _("Choose a customer to watch."))
+        else:
+            try:
+                watchlist_add(customer=customer, user=request.user, note=request.POST.get("note", ""))
+            except ValidationError as exc:
+                messages.error(request, _first_error(exc))
+            else:
+                messages.success(request, _("%(customer)s is now on the watch list.") % {"customer": customer})
+        return redirect(request.POST.get("next") or "watchlist")
+
+
+class WatchlistRemoveView(ManagerRequiredMixin, View):
+    def post(self, request, pk):
+        entry = get_object_or_404(WatchlistEntry, pk=pk)
+        try:
+            watchlist_remove(entry=entry, user=request.user, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, _first_error(exc))
+        else:
+            messages.success(request, _("%(customer)s left the watch list.") % {"customer": entry.customer})
+        return redirect(request.POST.get("next") or "watchlist")

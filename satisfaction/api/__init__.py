@@ -1,1 +1,0 @@
-"""REST API v1: token or session authentication, role permissions as on the pages, an OpenAPI schema."""

@@ -1,0 +1,44 @@
+"""Customer list: search, filters, sorting and pagination."""
+
+from django.core.paginator import Paginator
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from core.htmx import render_page_or_partial
+from core.roles import StaffRequiredMixin
+from satisfaction.crm import selectors
+from satisfaction.crm.filtersets import CustomerFilterSet
+
+PAGE_SIZE = 25
+
+
+SORTS = {
+    "name": ("name", _("Name")),
+    "-records": ("-record_count", _("Most feedback")),
+    "segment": ("segment_priority", _("Segment priority")),
+    "-created": ("-created_at", _("Newest")),
+}
+
+
+class CustomerListView(StaffRequiredMixin, TemplateView):
+    """Customers with search, filters (segment, service type, watch list), sorting and pagination."""
+
+    template_name = "crm/customer_list.html"
+    partial_name = "crm/partials/customer_table.html"
+
+    def get(self, request, *args, **kwargs):
+        filterset = CustomerFilterSet(request.GET, queryset=selectors.customer_list(), request=request)
+        sort = request.GET.get("sort", "name")
+        order = SORTS.get(sort, SORTS["name"])[0]
+        qs = filterset.qs.order_by(order, "pk") if filterset.is_valid() else selectors.customer_list().none()
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "filter": filterset,
+            "page": page,
+            "sort": sort,
+            "sorts": [(key, label) for key, (_order, label) in SORTS.items()],
+            "query": query.urlencode(),
+        }
+        return render_page_or_partial(request, self.template_name, self.partial_name, context)

@@ -1,0 +1,72 @@
+"""API of satisfaction records: the list and the enterprise `satisfaction/record` operation."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.response import Response
+
+from core.api.exceptions import to_drf_validation_error
+from core.api.views import ApiView, ApiViewSet, resource_docs
+from core.roles import STAFF
+from satisfaction.feedback import filtersets, selectors
+from satisfaction.feedback.api import schema as examples
+from satisfaction.feedback.api import serializers as s
+from satisfaction.feedback.api.schema import RECORD_DESCRIPTION, RECORD_EXAMPLES, RECORD_RESPONSES
+from satisfaction.feedback.services import record_satisfaction
+
+
+def record_from_request(request) -> Response:
+    """Validate the body, call `record_satisfaction`, answer 201 (created) or 200 (already recorded)."""
+    incoming = s.SatisfactionRecordInputSerializer(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    try:
+        record, created = record_satisfaction(**incoming.validated_data, recorded_by=request.user)
+    except DjangoValidationError as exc:
+        raise to_drf_validation_error(exc) from None
+    record = selectors.record_list().get(pk=record.pk)
+    return Response(
+        s.SatisfactionRecordSerializer(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    )
+
+
+@resource_docs(
+    "satisfaction record",
+    "satisfaction records",
+    examples.RECORD,
+    create=extend_schema(
+        summary="Record feedback",
+        description=RECORD_DESCRIPTION,
+        request=s.SatisfactionRecordInputSerializer,
+        responses=RECORD_RESPONSES,
+        examples=RECORD_EXAMPLES,
+    ),
+)
+class SatisfactionRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    selector = staticmethod(selectors.record_list)
+    serializer_class = s.SatisfactionRecordSerializer
+    filterset_class = filtersets.SatisfactionRecordFilterSet
+    ordering_fields = ["created_at", "score"]
+    action_roles = {"create": STAFF}
+
+    def create(self, request, *args, **kwargs):
+        return record_from_request(request)
+
+
+class RecordSatisfactionView(ApiView):
+    """`POST enterprise-satisfaction/satisfaction/record`: the operation other teams already code against."""
+
+    write_role = STAFF
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_record",
+        tags=["enterprise-satisfaction"],
+        summary="Record feedback (enterprise operation)",
+        description=RECORD_DESCRIPTION + " Same as `POST /api/v1/records/`.",
+        request=s.SatisfactionRecordInputSerializer,
+        responses=RECORD_RESPONSES,
+        examples=RECORD_EXAMPLES,
+    )
+    def post(self, request):
+        return record_from_request(request)

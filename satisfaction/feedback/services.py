@@ -1,0 +1,439 @@
+"""Recording feedback: the one write path for satisfaction records.
+
+Forms, the API, file imports, surveys and tasks all call `record_satisfaction`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import cells as vocab
+from core.batch import (
+    BatchResult,
+    BatchSpec,
+    CleanChunk,
+    ColumnMemo,
+    ErrorSink,
+    RawChunk,
+    RowInvalid,
+    chunked,
+    parse_column,
+    run_batch,
+)
+from satisfaction.crm.models import Customer, ServiceType
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.helpdesk.models import Complaint, ServiceTicket
+
+logger = logging.getLogger(__name__)
+
+# Callables run after a record commits (alert evaluation, snapshot refresh); each takes the record id.
+# Apps that own that work register here, so this module does not import them.
+_after_commit_hooks: list = []
+
+
+def register_after_record_hook(func):
+    """Run `func(record_id)` after every newly recorded satisfaction record commits."""
+    if func not in _after_commit_hooks:
+        _after_commit_hooks.append(func)
+    return func
+
+
+# Callables run once after a bulk import of feedback commits; each takes the list of new record ids.
+_after_batch_hooks: list = []
+
+
+def register_after_batch_hook(func):
+    """Run `func(record_ids)` once after a batch of new satisfaction records commits."""
+    if func not in _after_batch_hooks:
+        _after_batch_hooks.append(func)
+    return func
+
+
+def _resolve(model, value, field: str, lookup: str = "pk"):
+    if value is None or isinstance(value, model):
+        return value
+    try:
+        return model.objects.get(**{lookup: value})
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({field: f"Unknown {field}: {value!r}."}) from None
+
+
+SCORE_MIN = Decimal("1.0")
+SCORE_MAX = Decimal("5.0")
+_ONE_TENTH = Decimal("0.1")
+_CHANNELS = frozenset(SatisfactionRecord.Channel.values)
+
+
+def _to_score(value) -> Decimal:
+    """A score 1.0–5.0 with at most one decimal place; raises RowInvalid with the reason."""
+    if value is None or value == "":
+        raise RowInvalid("Score is required: a number from 1.0 to 5.0.")
+    try:
+        score = Decimal(value.strip() if isinstance(value, str) else repr(value) if isinstance(value, float) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise RowInvalid(f"Score must be a number from 1.0 to 5.0, got {value!r}.") from None
+    if not score.is_finite() or not SCORE_MIN <= score <= SCORE_MAX:
+        raise RowInvalid(f"Score must be a number from 1.0 to 5.0, got {value!r}.")
+    rounded = score.quantize(_ONE_TENTH)
+    if rounded != score:
+        raise RowInvalid(f"Score takes at most one decimal place, got {value!r}.")
+    return rounded
+
+
+def _optional(parse, *, empty=None):
+    """A rule for an optional field: None or "" gives `empty()` (or None), anything else goes to `parse`."""
+
+    def rule(value):
+        if value is None or value == "":
+            return empty() if empty else None
+        return parse(value)
+
+    return rule
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else str(value).strip()
+
+
+def _channel_required():
+    raise RowInvalid("Channel is required.")
+
+
+def _record_rules():
+    """Field name → rule (a cell in, the value out or RowInvalid), in the order errors are reported."""
+    return {
+        "score": _to_score,
+        "feedback": _optional(_text, empty=str),
+        "response_time_hours": _optional(vocab.parse_float),
+        "accuracy_score": _optional(_sub_score),
+        "completeness_score": _optional(_sub_score),
+        "channel": _optional(_channel, empty=_channel_required),
+        "created_at": _optional(vocab.parse_datetime, empty=timezone.now),
+    }
+
+
+def validate_record_fields(
+    *,
+    score,
+    feedback: str | None = "",
+    response_time_hours=None,
+    accuracy_score=None,
+    completeness_score=None,
+    channel: str | None = SatisfactionRecord.Channel.FORM,
+    created_at=None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The field rules of a satisfaction record, shared by `record_satisfaction` and the batch import.
+
+    Takes raw values (strings from a file or typed values from a form) and returns `(values, errors)`:
+    the cleaned values by field name, and one message per bad field. The batch applies the same rules
+    column by column (`_FeedbackBatch`).
+    """
+    raw = {
+        "score": score,
+        "feedback": feedback,
+        "response_time_hours": response_time_hours,
+        "accuracy_score": accuracy_score,
+        "completeness_score": completeness_score,
+        "channel": channel,
+        "created_at": created_at,
+    }
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, rule in _record_rules().items():
+        try:
+            values[name] = rule(raw[name])
+        except RowInvalid as exc:
+            errors[name] = exc.reason
+    return values, errors
+
+
+def _sub_score(value) -> int:
+    return vocab.parse_int(value, low=1, high=5)
+
+
+def _channel(value) -> str:
+    if value in _CHANNELS:
+        return value
+    return vocab.parse_channel(value)
+
+
+@transaction.atomic
+def record_satisfaction(
+    *,
+    customer: Customer | int,
+    service_type: ServiceType | str,
+    score,
+    feedback: str = "",
+    response_time_hours: float | None = None,
+    accuracy_score: int | None = None,
+    completeness_score: int | None = None,
+    channel: str = SatisfactionRecord.Channel.FORM,
+    ticket: ServiceTicket | int | None = None,
+    complaint: Complaint | int | None = None,
+    recorded_by=None,
+    external_id: str | None = None,
+    created_at=None,
+) -> tuple[SatisfactionRecord, bool]:
+    """Validate and save one satisfaction record; returns `(record, created)`.
+
+    Idempotent on `external_id`: a retry returns the record saved first (created=False), never a
+    duplicate, also when two requests race. Raises `ValidationError` naming each bad field.
+    """
+    external_id = (external_id or "").strip() or None
+    if external_id:
+        existing = SatisfactionRecord.objects.filter(external_id=external_id).first()
+        if existing:
+            return existing, False
+
+    customer = _resolve(Customer, customer, "customer")
+    if isinstance(service_type, str) and not service_type.isdigit():
+        service_type = _resolve(ServiceType, service_type, "service_type", lookup="code")
+    else:
+        service_type = _resolve(ServiceType, service_type, "service_type")
+    ticket = _resolve(ServiceTicket, ticket, "ticket")
+    complaint = _resolve(Complaint, complaint, "complaint")
+
+    values, errors = validate_record_fields(
+        score=score,
+        feedback=feedback,
+        response_time_hours=response_time_hours,
+        accuracy_score=accuracy_score,
+        completeness_score=completeness_score,
+        channel=channel,
+        created_at=created_at,
+    )
+    values = {k: v for k, v in values.items() if k not in errors}
+    record = SatisfactionRecord(
+        external_id=external_id,
+        customer=customer,
+        service_type=service_type,
+        ticket=ticket,
+        complaint=complaint,
+        recorded_by=recorded_by,
+        **values,
+    )
+    for field, linked in (("ticket", ticket), ("complaint", complaint)):
+        if linked is not None and customer is not None and linked.contract.customer_id != customer.pk:
+            errors[field] = f"This {field} belongs to another customer."
+    try:
+        # validate_unique is left to the database, where it is race-free.
+        record.full_clean(validate_unique=False, validate_constraints=False, exclude=list(errors))
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+
+    # A rating typed in by the person who handled the ticket/complaint is not the customer's voice.
+    handler_ids = {obj.agent_id for obj in (ticket, complaint) if obj is not None and obj.agent_id}
+    record.self_rated = bool(recorded_by is not None and recorded_by.pk in handler_ids)
+
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # Another request saved the same external_id first: return that one.
+        if external_id:
+            existing = SatisfactionRecord.objects.filter(external_id=external_id).first()
+            if existing:
+                return existing, False
+        raise
+
+    for hook in _after_commit_hooks:
+        transaction.on_commit(lambda hook=hook, pk=record.pk: hook(pk))
+    return record, True
+
+
+# Fields a batch row may carry (file columns are mapped to these names by the import layer).
+BATCH_FIELDS = (
+    "external_id", "customer", "service_type", "score", "feedback", "response_time_hours",
+    "accuracy_score", "completeness_score", "channel", "created_at", "ticket", "complaint",
+)  # fmt: skip
+BATCH_REQUIRED = ("external_id", "customer", "service_type", "score")
+
+
+class _FeedbackBatch(BatchSpec):
+    """Batch rules for satisfaction records: the rules of `record_satisfaction`, applied column by column.
+
+    Each field's rule is the one `validate_record_fields` uses, run through `parse_column`, so a column of
+    2,000 scores costs a few dozen parses; references are resolved with one query per chunk.
+    """
+
+    model = SatisfactionRecord
+
+    def __init__(self, *, channel: str, recorded_by):
+        self.channel = channel
+        self.recorded_by = recorded_by
+        self.service_types: dict[str, int] = {}
+        for pk, code, name_en, name_zh in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
+            for key in (code, name_en, name_zh):
+                self.service_types[key.strip().lower()] = pk
+        self._customers: dict[str, int] = {}
+        self._rules = _record_rules()
+        # Timestamps are nearly all distinct: remembering them would cost more than it saves.
+        self._memos = {name: ColumnMemo() for name in (*self._rules, "service_type") if name != "created_at"}
+
+    def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
+        n = len(chunk)
+        bad: dict[int, dict[str, str]] = {}  # row index → field → reason, filled in the order errors are reported
+
+        def reject(i: int, name: str, reason: str) -> None:
+            bad.setdefault(i, {}).setdefault(name, reason)
+
+        columns: dict[str, list] = {}
+        for name, rule in self._rules.items():
+            cells = chunk.column(name)
+            if name == "channel":
+                cells = [cell or self.channel for cell in cells]
+            columns[name] = _take_column(name, parse_column(cells, rule, self._memos.get(name)), reject)
+        keys = {name: _keys(chunk.column(name)) for name in _KEY_FIELDS}
+        for i, (external_id, customer) in enumerate(zip(keys["external_id"], keys["customer"], strict=True)):
+            if not external_id:
+                reject(i, "external_id", "External id is required.")
+            elif len(external_id) > 64:
+                reject(i, "external_id", "At most 64 characters.")
+            if not customer:
+                reject(i, "customer", "Customer is required.")
+        service = parse_column(chunk.column("service_type"), self._service_type, self._memos["service_type"])
+        columns["service_type_id"] = _take_column("service_type", service, reject)
+
+        customers = self._resolve_customers({k for k in keys["customer"] if k})
+        columns["customer_id"] = [customers.get(k) for k in keys["customer"]]
+        for i, (key, pk) in enumerate(zip(keys["customer"], columns["customer_id"], strict=True)):
+            if key and pk is None:
+                reject(i, "customer", f"Unknown customer id {key!r}.")
+        handler_ids = self._link_columns(keys, columns, reject)
+
+        recorded_by_id = getattr(self.recorded_by, "pk", None)
+        columns["recorded_by_id"] = [recorded_by_id] * n
+        columns["self_rated"] = (
+            [recorded_by_id in handler_ids.get(i, ()) for i in range(n)] if recorded_by_id is not None else [False] * n
+        )
+        columns["external_id"] = keys["external_id"]
+        for i, reasons in sorted(bad.items()):
+            for name, reason in reasons.items():
+                errors.add(chunk.numbers[i], name, chunk.column(name)[i], reason)
+        return CleanChunk(numbers=chunk.numbers, external_ids=keys["external_id"], columns=columns, rejected=set(bad))
+
+    def _service_type(self, cell) -> int:
+        key = _key(cell)
+        if not key:
+            raise RowInvalid("Service type is required.")
+        try:
+            return self.service_types[key.lower()]
+        except KeyError:
+            raise RowInvalid(f"Unknown service type {key!r}.") from None
+
+    def _link_columns(self, keys, columns, reject) -> dict[int, set[int]]:
+        """Ticket and complaint ids per row (must belong to the row's customer); returns {row index: handlers}."""
+        handlers: dict[int, set[int]] = {}
+        for name, model in (("ticket", ServiceTicket), ("complaint", Complaint)):
+            column = columns[f"{name}_id"] = [None] * len(keys[name])
+            wanted = {k for k in keys[name] if k}
+            if not wanted:
+                continue
+            links = _resolve_links(model, wanted)
+            for i, key in enumerate(keys[name]):
+                if not key:
+                    continue
+                link = links.get(key)
+                customer_id = columns["customer_id"][i]
+                if link is None:
+                    reject(i, name, f"Unknown {name} id {key!r}.")
+                elif customer_id is not None and link[1] != customer_id:
+                    reject(i, name, f"This {name} belongs to another customer.")
+                else:
+                    column[i] = link[0]
+                    if link[2]:
+                        handlers.setdefault(i, set()).add(link[2])
+        return handlers
+
+    def _resolve_customers(self, keys: set[str]) -> dict[str, int]:
+        missing = [k for k in keys if k not in self._customers]
+        if len(self._customers) > 200_000:
+            self._customers.clear()  # keep memory flat on files with very many distinct customers
+        for start in range(0, len(missing), 900):
+            part = missing[start : start + 900]
+            self._customers.update(Customer.objects.filter(external_id__in=part).values_list("external_id", "pk"))
+        return {k: self._customers[k] for k in keys if k in self._customers}
+
+    def on_commit(self, created_ids: list[int]) -> None:
+        if not created_ids:
+            return
+        for hook in _after_batch_hooks:
+            try:
+                hook(created_ids)
+            except Exception:
+                # A failing subscriber (e.g. broker down) must not undo or fail the import; sweeps catch up.
+                logger.exception("After-batch hook %r failed for %d records", hook, len(created_ids))
+
+
+_KEY_FIELDS = ("external_id", "customer", "ticket", "complaint")
+
+
+def _take_column(name: str, parsed: tuple[list, dict[int, str]], reject) -> list:
+    """The values of a parsed column; each failed cell is reported through `reject`."""
+    values, failures = parsed
+    for i, reason in failures.items():
+        reject(i, name, reason)
+    return values
+
+
+def _keys(cells) -> list[str]:
+    if cells.count(None) == len(cells):
+        return [""] * len(cells)  # an absent column
+    try:
+        return [cell.strip() for cell in cells]  # all text: the CSV case
+    except AttributeError:
+        return [_key(cell) for cell in cells]
+
+
+def _key(value) -> str:
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value.strip()
+    return vocab.text(value).strip()
+
+
+def _resolve_links(model, keys: set[str]) -> dict[str, tuple[int, int, int | None]]:
+    """Tickets or complaints by external id → (pk, customer id, agent id)."""
+    found = {}
+    keys = list(keys)
+    for start in range(0, len(keys), 900):
+        rows = model.objects.filter(external_id__in=keys[start : start + 900]).values_list(
+            "external_id", "pk", "contract__customer_id", "agent_id"
+        )
+        found.update({ext: (pk, customer_id, agent_id) for ext, pk, customer_id, agent_id in rows})
+    return found
+
+
+def record_satisfaction_batch(
+    *,
+    rows: Iterable[Mapping[str, Any] | tuple[int, Mapping[str, Any]]] = (),
+    chunks: Iterable[RawChunk] | None = None,
+    channel: str = SatisfactionRecord.Channel.IMPORT,
+    recorded_by=None,
+    dry_run: bool = False,
+    errors: ErrorSink | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
+) -> BatchResult:
+    """Validate and save many satisfaction records at once, all or nothing; returns a `BatchResult`.
+
+    Each row is a mapping with the keys in BATCH_FIELDS (raw strings are fine): `customer`, `ticket` and
+    `complaint` are external ids, `service_type` a code or name. Rows may be `(row_number, mapping)` pairs;
+    a file import passes `chunks` (RawChunk, column by column) instead. The field rules are those of
+    `record_satisfaction`. Idempotent on `external_id`: rows already saved are skipped. Any row error writes
+    nothing; `register_after_batch_hook` subscribers run once on commit.
+    """
+    if chunks is None:
+        numbered = ((pair if isinstance(pair, tuple) else (i, pair)) for i, pair in enumerate(rows, start=1))
+        chunks = chunked(numbered, RawChunk.from_mappings)
+    spec = _FeedbackBatch(channel=channel, recorded_by=recorded_by)
+    return run_batch(spec=spec, chunks=chunks, dry_run=dry_run, errors=errors, on_progress=on_progress)

@@ -1,0 +1,27 @@
+"""OpenAPI examples of the import operations."""
+
+from __future__ import annotations
+
+IMPORT_JOB = {
+    "id": 31,
+    "kind": "feedback",
+    "status": "succeeded",
+    "dry_run": False,
+    "original_name": "feedback-2026-11.csv",
+    "mapping": None,
+    "rows_total": 1200,
+    "rows_done": 1200,
+    "created_count": 1180,
+    "skipped_count": 20,
+    "error_count": 0,
+    "errors_preview": [],
+    "unknown_columns": [],
+    "message": "",
+    "error_report_url": "/imports/31/errors.csv",
+    "files_removed": False,
+    "files_purged_at": None,
+    "created_by": {"id": 5, "username": "crm-sync"},
+    "created_at": "2026-11-23T09:00:00+08:00",
+    "started_at": "2026-11-23T09:00:01+08:00",
+    "finished_at": "2026-11-23T09:00:04+08:00",
+}

@@ -1,0 +1,57 @@
+"""API of file imports: upload a file, follow its job."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import mixins, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.api.views import ReadOnlyResourceViewSet, call_service, resource_docs, valid_input
+from core.roles import STAFF
+from satisfaction.imports import selectors
+from satisfaction.imports.api import serializers as s
+from satisfaction.imports.api.schema import IMPORT_JOB
+from satisfaction.imports.services import create_import_job
+
+
+@resource_docs(
+    "import job",
+    "import jobs",
+    IMPORT_JOB,
+    create=extend_schema(
+        summary="Import a file",
+        description=(
+            "Uploads a CSV or XLSX file of customers, contacts, contracts, tickets, complaints or feedback "
+            "(multipart: `kind`, `file`, optional `dry_run` and `mapping`) and starts the same import the import "
+            "page runs (staff and managers). Answers 202 with the job; poll `GET /api/v1/imports/{id}/` for "
+            "`rows_done` / `rows_total` and the outcome. A file imports all-or-nothing: any row error rejects it, "
+            "and `error_report_url` lists every error (row, column, value, reason). Re-importing the same file "
+            "creates no duplicates (`external_id`)."
+        ),
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={202: s.ImportJobSerializer},
+        examples=[
+            OpenApiExample(
+                "Job",
+                value={**IMPORT_JOB, "status": "pending", "rows_done": 0},
+                response_only=True,
+                status_codes=["202"],
+            ),
+        ],
+    ),
+)
+class ImportJobViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
+    selector = staticmethod(selectors.import_job_list)
+    serializer_class = s.ImportJobSerializer
+    filterset_fields = ["kind", "status", "dry_run"]
+    ordering_fields = ["created_at", "finished_at"]
+    parser_classes = [MultiPartParser, FormParser]
+    action_roles = {"create": STAFF}
+
+    def create(self, request, *args, **kwargs):
+        data = valid_input(s.ImportUploadSerializer, request)
+        job = call_service(create_import_job, created_by=request.user, **data)
+        # With tasks run eagerly the job has already finished when the transaction committed; re-read it.
+        shown = self.get_queryset().get(pk=job.pk)
+        return Response(s.ImportJobSerializer(shown).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,327 @@
+"""Import entry points: import a file, create and run import jobs, save header mappings by name, purge old files.
+
+The web page, the `import_data` command, the API upload and the Celery task all come through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.batch import BatchResult, ErrorSink, RawChunk, chunked, run_batch
+from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.feedback.services import record_satisfaction_batch
+from satisfaction.imports.kinds import COLUMNS, ModelBatch, header_aliases, normalise_header
+from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
+from satisfaction.imports.readers import UnreadableFile, open_table
+
+logger = logging.getLogger(__name__)
+
+IGNORE = "-"  # a saved mapping may send a column here on purpose: read, not imported, not reported
+
+
+@dataclass
+class HeaderMap:
+    """How a file's header row maps onto a kind's fields."""
+
+    index: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def map_headers(*, kind: str, headers: list[str], mapping: Mapping[str, str] | None = None) -> HeaderMap:
+    """Match each header to a field: the saved mapping first, then the English/Chinese aliases of the kind."""
+    aliases = header_aliases(kind)
+    fields = {c.name for c in COLUMNS[kind]}
+    custom = {normalise_header(k): v for k, v in (mapping or {}).items()}
+    result = HeaderMap()
+    for position, header in enumerate(headers):
+        key = normalise_header(header)
+        if not key:
+            continue
+        target = custom.get(key) or aliases.get(key)
+        if target == IGNORE:
+            continue
+        if target is None or target not in fields:
+            result.unknown.append(header.strip())
+            continue
+        if target in result.index:
+            result.problems.append(f"Columns {result.labels[target]!r} and {header.strip()!r} both mean {target!r}.")
+            continue
+        result.index[target] = position
+        result.labels[target] = header.strip()
+    for column in COLUMNS[kind]:
+        if column.required and column.name not in result.index:
+            accepted = ", ".join([column.name, *column.headers[:3]])
+            result.problems.append(f"Required column {column.name!r} is missing (accepted headers: {accepted}).")
+    return result
+
+
+def import_file(
+    *,
+    kind: str,
+    source: str | os.PathLike | IO[bytes],
+    filename: str = "",
+    mapping: ImportMapping | Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    user=None,
+    errors: ErrorSink | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Validate a CSV/XLSX file of one kind and, if every row is valid and not `dry_run`, import it all.
+
+    Returns a `BatchResult`; `message` is set when the file as a whole could not be imported (unreadable,
+    required columns missing). Row errors go to `errors` (an `ErrorSink`) when given. The source is closed when done.
+    """
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
+    columns = mapping.columns if isinstance(mapping, ImportMapping) else mapping
+    own_sink = errors is None
+    errors = errors or ErrorSink()
+    try:
+        try:
+            table = open_table(source, filename=filename)
+        except UnreadableFile as exc:
+            return BatchResult(dry_run=dry_run, message=exc.reason)
+        headers = map_headers(kind=kind, headers=table.headers, mapping=columns)
+        if headers.problems:
+            for problem in headers.problems:
+                errors.add(1, "header", "", problem)
+            return _finish(BatchResult(dry_run=dry_run, message=" ".join(headers.problems)), headers, errors, table)
+        if on_total:
+            on_total(table.estimated_rows)
+        errors.labels.update(headers.labels)
+        chunks = chunked(table.rows, lambda part: RawChunk.from_cells(part, headers.index))
+        try:
+            if kind == ImportKind.FEEDBACK:
+                result = record_satisfaction_batch(
+                    chunks=chunks,
+                    channel=SatisfactionRecord.Channel.IMPORT,
+                    recorded_by=user,
+                    dry_run=dry_run,
+                    errors=errors,
+                    on_progress=on_progress,
+                )
+            else:
+                result = run_batch(
+                    spec=ModelBatch(kind), chunks=chunks, dry_run=dry_run, errors=errors, on_progress=on_progress
+                )
+        except UnreadableFile as exc:
+            result = BatchResult(dry_run=dry_run, message=exc.reason, error_count=errors.count)
+        return _finish(result, headers, errors, table)
+    finally:
+        if own_sink:
+            errors.close()
+
+
+def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -> BatchResult:
+    table.rows.close()
+    table.close()  # releases the file also when no row was read
+    result.unknown_columns = headers.unknown
+    result.columns = {label: name for name, label in headers.labels.items()}
+    result.error_count = errors.count
+    result.errors = list(errors.preview)
+    return result
+
+
+@transaction.atomic
+def save_import_mapping(*, name: str, kind: str, columns: Mapping[str, str], created_by=None) -> ImportMapping:
+    """Create or replace the header mapping called `name`; every target must be a field of `kind` (or "-")."""
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
+    fields = {c.name for c in COLUMNS[kind]} | {IGNORE}
+    bad = sorted(str(v) for v in columns.values() if v not in fields)
+    if bad:
+        allowed = ", ".join(sorted(fields))
+        raise ValidationError({"columns": f"Not fields of {kind}: {', '.join(bad)}. Allowed: {allowed}."})
+    mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
+    mapping.kind = kind
+    mapping.columns = {str(k).strip(): v for k, v in columns.items() if str(k).strip()}
+    if created_by is not None and mapping.created_by_id is None:
+        mapping.created_by = created_by
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def create_import_job(
+    *, kind: str, file, created_by=None, dry_run: bool = False, mapping: ImportMapping | None = None
+) -> ImportJob:
+    """Store the uploaded file as a new import job and queue it (on commit); returns the job."""
+    job = ImportJob(
+        kind=kind,
+        original_name=os.path.basename(getattr(file, "name", "") or "")[:255],
+        dry_run=dry_run,
+        mapping=mapping,
+        created_by=created_by,
+    )
+    job.file.save(job.original_name or "upload", file, save=False)
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: enqueue_import_job(job_id=job.pk))
+    return job
+
+
+def enqueue_import_job(*, job_id: int) -> None:
+    """Send the job to the worker (inline in eager mode); if the broker is down, the job says so."""
+    from satisfaction.imports.tasks import run_import
+
+    try:
+        run_import.delay(job_id)
+    except Exception:
+        logger.exception("Could not queue import job %s", job_id)
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+            status=ImportJob.Status.FAILED,
+            message="The import could not be queued (task broker unavailable). Upload the file again later.",
+            finished_at=timezone.now(),
+        )
+
+
+def run_import_job(*, job_id: int) -> ImportJob:
+    """Run one import job to the end, reporting progress into its row; a finished job is left alone."""
+    job = ImportJob.objects.select_related("mapping", "created_by").get(pk=job_id)
+    if job.is_finished:
+        return job
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    # Progress goes through queryset updates: visible at once to the page polling it, and not an audit entry each.
+    jobs.update(status=ImportJob.Status.VALIDATING, started_at=timezone.now(), rows_done=0, message="")
+    estimate = {"total": 0}
+
+    def on_total(total: int) -> None:
+        estimate["total"] = total
+        jobs.update(rows_total=total)
+
+    def on_progress(done: int, phase: str) -> None:
+        estimate["total"] = max(estimate["total"], done)
+        status = ImportJob.Status.WRITING if phase == "writing" else ImportJob.Status.VALIDATING
+        jobs.update(rows_done=done, rows_total=estimate["total"], status=status)
+
+    errors = ErrorSink()
+    try:
+        with job.file.open("rb") as source:
+            result = import_file(
+                kind=job.kind,
+                source=source,
+                filename=job.original_name or job.file.name,
+                mapping=job.mapping,
+                dry_run=job.dry_run,
+                user=job.created_by,
+                errors=errors,
+                on_progress=on_progress,
+                on_total=on_total,
+            )
+    except Exception as exc:
+        logger.exception("Import job %s failed", job.pk)
+        jobs.update(status=ImportJob.Status.FAILED, message=f"Import failed: {exc}", finished_at=timezone.now())
+        errors.close()
+        return ImportJob.objects.get(pk=job.pk)
+    try:
+        report = _save_error_report(job, errors) if errors.count else ""
+    finally:
+        errors.close()
+    if result.message:
+        status = ImportJob.Status.FAILED if not result.error_count else ImportJob.Status.REJECTED
+    elif result.error_count:
+        status = ImportJob.Status.REJECTED
+    elif result.dry_run:
+        status = ImportJob.Status.VALIDATED
+    else:
+        status = ImportJob.Status.SUCCEEDED
+    jobs.update(
+        status=status,
+        rows_total=result.rows_total,
+        rows_done=result.rows_total,
+        created_count=result.created,
+        skipped_count=result.skipped,
+        error_count=result.error_count,
+        errors_preview=[e.__dict__ for e in result.errors[:50]],
+        unknown_columns=result.unknown_columns,
+        error_report=report,
+        message=result.message,
+        finished_at=timezone.now(),
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _save_error_report(job: ImportJob, errors: ErrorSink) -> str:
+    """Write the full row-error report as a UTF-8 (BOM, for Excel) CSV into storage; returns its name."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8-sig", newline="") as out:
+        errors.write_csv(out)
+        out.flush()
+        out.seek(0)
+        field_file = job.error_report
+        return field_file.storage.save(
+            field_file.field.generate_filename(job, f"import-{job.pk}-errors.csv"), File(out.buffer)
+        )
+
+
+PURGE_CHUNK = 500
+
+
+def import_jobs_due_for_purge(*, older_than_days: int | None = None, now: datetime | None = None) -> QuerySet:
+    """Finished jobs whose files are still kept and that finished more than `older_than_days` days before `now`."""
+    days = settings.IMPORT_FILE_RETENTION_DAYS if older_than_days is None else older_than_days
+    if days < 0:
+        raise ValidationError({"older_than_days": "The retention must be zero days or more."})
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return ImportJob.objects.filter(
+        status__in=ImportJob.FINISHED, finished_at__lt=cutoff, files_purged_at__isnull=True
+    ).order_by("pk")
+
+
+def purge_import_files(*, older_than_days: int | None = None, now: datetime | None = None) -> int:
+    """Delete the upload and error report of jobs finished more than N days ago; returns how many jobs were purged.
+
+    N defaults to `IMPORT_FILE_RETENTION_DAYS`. The job row stays (who imported what, counts, first errors) and gets
+    `files_purged_at`. A file already missing counts as deleted; a job whose file cannot be deleted stays due and is
+    tried again on the next run. Running jobs are never touched.
+    """
+    now = now or timezone.now()
+    due = list(import_jobs_due_for_purge(older_than_days=older_than_days, now=now).values_list("pk", flat=True))
+    purged = 0
+    # No transaction around the loop: storage deletes cannot be rolled back, so each chunk is marked as soon as its
+    # files are gone, and a crash in between only leaves jobs to be purged again (deleting is idempotent). The ids are
+    # read up front because SQLite gives no isolation between a running SELECT and updates to the same table.
+    for start in range(0, len(due), PURGE_CHUNK):
+        chunk = ImportJob.objects.filter(pk__in=due[start : start + PURGE_CHUNK], files_purged_at__isnull=True)
+        removed = [job.pk for job in chunk.only("pk", "file", "error_report") if _delete_job_files(job)]
+        purged += _mark_purged(removed, now)
+    if purged:
+        logger.info("Removed the files of %s finished import job(s)", purged)
+    return purged
+
+
+def _delete_job_files(job: ImportJob) -> bool:
+    """Delete the job's stored files; False (logged) when one could not be deleted, a missing file aside."""
+    removed = True
+    for field_file in (job.file, job.error_report):
+        if not field_file.name:
+            continue
+        try:
+            field_file.storage.delete(field_file.name)
+        except FileNotFoundError:
+            pass
+        except Exception:
+            logger.exception("Could not delete %s of import job %s", field_file.name, job.pk)
+            removed = False
+    return removed
+
+
+def _mark_purged(job_ids: list[int], now: datetime) -> int:
+    # A queryset update: a concurrent run marks each job once, and retention is not a change anybody made to audit.
+    return ImportJob.objects.filter(pk__in=job_ids, files_purged_at__isnull=True).update(files_purged_at=now)

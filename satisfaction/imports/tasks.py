@@ -1,0 +1,21 @@
+"""Celery tasks for file imports: each calls one service (an import job by id, or the daily file retention)."""
+
+from celery import shared_task
+
+from satisfaction.imports.services import purge_import_files, run_import_job
+
+__all__ = ["purge_old_import_files", "run_import"]
+
+
+# No automatic retry: a job is all-or-nothing and idempotent, and a failure is written into the job for the user.
+@shared_task(acks_late=True)
+def run_import(job_id: int) -> str:
+    """Run the import job `job_id`; returns its final status."""
+    return run_import_job(job_id=job_id).status
+
+
+# No retry either: the purge is idempotent and the next daily run picks up whatever this one left.
+@shared_task(acks_late=True)
+def purge_old_import_files() -> int:
+    """Delete the files of import jobs past the retention (IMPORT_FILE_RETENTION_DAYS); returns how many jobs."""
+    return purge_import_files()

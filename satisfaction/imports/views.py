@@ -1,0 +1,183 @@
+"""Import pages: upload a file, watch the job's progress, read its summary, download its row errors."""
+
+import csv
+import io
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.batch import ErrorSink
+from core.htmx import render_page_or_partial
+from core.roles import StaffRequiredMixin
+from core.spreadsheets import neutralise
+from satisfaction.imports.kinds import COLUMNS
+from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
+from satisfaction.imports.services import IGNORE, create_import_job, save_import_mapping
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+RECENT_JOBS = 20
+
+
+# Forms sit with the views: they exist only for these pages, and every write goes through the import services.
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file contains"), choices=ImportKind.choices)
+    file = forms.FileField(label=_("CSV or XLSX file"), help_text=_("UTF-8 or GB18030 CSV, or an .xlsx workbook."))
+    mapping = forms.ModelChoiceField(
+        label=_("Saved header mapping"), queryset=ImportMapping.objects.all(), required=False, empty_label=_("None")
+    )
+    dry_run = forms.BooleanField(label=_("Dry run: validate only, write nothing"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
+            raise ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("The file is larger than 200 MB."))
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        mapping = data.get("mapping")
+        if mapping and data.get("kind") and mapping.kind != data["kind"]:
+            self.add_error("mapping", _("This mapping is for another kind of file."))
+        return data
+
+
+class MappingForm(forms.Form):
+    name = forms.CharField(label=_("Mapping name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ImportKind.choices)
+    columns = forms.CharField(
+        label=_("Columns"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One per line: header in your file = field name (use - to ignore a column on purpose)."),
+    )
+
+    def clean_columns(self):
+        pairs = {}
+        for number, line in enumerate(self.cleaned_data["columns"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            header, sep, field = line.partition("=")
+            if not sep or not header.strip() or not field.strip():
+                raise ValidationError(_("Line %(n)s: write it as header = field.") % {"n": number})
+            pairs[header.strip()] = field.strip()
+        if not pairs:
+            raise ValidationError(_("Add at least one line."))
+        return pairs
+
+
+def _fields_by_kind():
+    return [
+        (value, label, [(c.name, c.headers, c.required) for c in COLUMNS[value]]) for value, label in ImportKind.choices
+    ]
+
+
+class ImportIndexView(StaffRequiredMixin, TemplateView):
+    """Upload form, the headers each kind accepts, saved mappings and the latest import jobs."""
+
+    template_name = "imports/index.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("form", ImportUploadForm())
+        ctx.setdefault("mapping_form", MappingForm())
+        ctx["jobs"] = ImportJob.objects.select_related("created_by", "mapping")[:RECENT_JOBS]
+        ctx["mappings"] = ImportMapping.objects.select_related("created_by")
+        ctx["kinds"] = _fields_by_kind()
+        ctx["ignore"] = IGNORE
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        job = create_import_job(
+            kind=form.cleaned_data["kind"],
+            file=form.cleaned_data["file"],
+            created_by=request.user,
+            dry_run=form.cleaned_data["dry_run"],
+            mapping=form.cleaned_data["mapping"],
+        )
+        return redirect("import-job", job_id=job.pk)
+
+
+class ImportMappingSaveView(StaffRequiredMixin, View):
+    """Save (create or replace) a header mapping by name."""
+
+    def get(self, request):
+        return redirect("import-index")
+
+    def post(self, request):
+        form = MappingForm(request.POST)
+        if form.is_valid():
+            try:
+                mapping = save_import_mapping(
+                    name=form.cleaned_data["name"],
+                    kind=form.cleaned_data["kind"],
+                    columns=form.cleaned_data["columns"],
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Mapping “%(name)s” saved.") % {"name": mapping.name})
+                return redirect("import-index")
+        view = ImportIndexView(request=request, kwargs={})
+        return render(request, view.template_name, view.get_context_data(mapping_form=form), status=400)
+
+
+class ImportJobView(StaffRequiredMixin, TemplateView):
+    """One import job: an htmx-polled progress bar while it runs, then its summary."""
+
+    template_name = "imports/job.html"
+    partial_name = "imports/partials/job_status.html"
+
+    def get(self, request, job_id):
+        job = get_object_or_404(ImportJob.objects.select_related("created_by", "mapping"), pk=job_id)
+        return render_page_or_partial(request, self.template_name, self.partial_name, {"job": job})
+
+
+class ImportJobErrorsView(StaffRequiredMixin, View):
+    """The job's full row-error report as CSV (just the header row when there were no errors)."""
+
+    def get(self, request, job_id):
+        job = get_object_or_404(ImportJob, pk=job_id)
+        filename = f"import-{job.pk}-errors.csv"
+        if job.error_report:
+            try:
+                handle = job.error_report.open("rb")
+            except FileNotFoundError:
+                raise Http404(_("The error report is no longer available.")) from None
+            return FileResponse(handle, as_attachment=True, filename=filename, content_type="text/csv; charset=utf-8")
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(ErrorSink.HEADER)
+        for error in job.errors_preview:  # a header problem leaves no report file, only the preview
+            writer.writerow([neutralise(str(error.get(k, ""))) for k in ErrorSink.HEADER])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class ImportTemplateView(StaffRequiredMixin, View):
+    """An empty CSV with the Chinese headers of a kind (?kind=…), to fill in and upload."""
+
+    def get(self, request):
+        kind = request.GET.get("kind", ImportKind.FEEDBACK)
+        if kind not in ImportKind.values:
+            raise Http404
+        out = io.StringIO()
+        out.write("\ufeff")
+        csv.writer(out).writerow([c.headers[0] if c.headers else c.name for c in COLUMNS[kind]])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+        return response

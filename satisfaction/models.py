@@ -1,0 +1,79 @@
+"""Every model of the `satisfaction` app, gathered for Django.
+
+Models live in the package that owns them (crm, helpdesk, feedback, alerts, improvements, surveys, imports);
+Django loads them through this module. Code imports a model from its own package, not from here.
+"""
+
+from satisfaction.alerts.models import (
+    AlertSettings,
+    CustomerRiskScore,
+    NotificationPreference,
+    RiskFactor,
+    RiskWeight,
+    SatisfactionAlert,
+    WatchlistEntry,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from satisfaction.crm.models import (
+    Contact,
+    Contract,
+    Customer,
+    ServiceType,
+    segment_customer_ids,
+    segment_priority_subquery,
+)
+from satisfaction.feedback.models import (
+    DISSATISFIED_BELOW,
+    HIGH_SATISFIED_MIN,
+    SATISFIED_MIN,
+    SatisfactionRecord,
+    SatisfactionTarget,
+)
+from satisfaction.helpdesk.models import Complaint, ServiceTicket
+from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
+from satisfaction.improvements.models import (
+    Category,
+    ImprovementMeasure,
+    ImprovementSuggestion,
+    ImprovementTask,
+    MeasureEvaluation,
+)
+from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveyOptOut, SurveySettings
+
+__all__ = [
+    "AlertSettings",
+    "CustomerRiskScore",
+    "NotificationPreference",
+    "RiskFactor",
+    "RiskWeight",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "DISSATISFIED_BELOW",
+    "HIGH_SATISFIED_MIN",
+    "SATISFIED_MIN",
+    "Category",
+    "Complaint",
+    "Contact",
+    "Contract",
+    "Customer",
+    "ImportJob",
+    "ImportKind",
+    "ImportMapping",
+    "ImprovementMeasure",
+    "ImprovementSuggestion",
+    "ImprovementTask",
+    "MeasureEvaluation",
+    "SatisfactionAlert",
+    "SatisfactionRecord",
+    "SatisfactionTarget",
+    "ServiceTicket",
+    "ServiceType",
+    "SurveyCampaign",
+    "SurveyInvitation",
+    "SurveyOptOut",
+    "SurveySettings",
+    "WatchlistEntry",
+    "segment_customer_ids",
+    "segment_priority_subquery",
+]
