@@ -13,8 +13,7 @@ class AnalyticsConfig(AppConfig):
         from satisfaction.feedback import services as feedback
 
         feedback.register_after_record_hook(refresh_snapshots_after_record)
-        if hasattr(feedback, "register_after_batch_hook"):
-            feedback.register_after_batch_hook(refresh_snapshots_after_batch)
+        feedback.register_after_batch_hook(refresh_snapshots_after_batch)
 
         # A contact added, removed, moved or reprioritised can move its customer to another segment.
         from analytics.tasks import refresh_snapshots_after_segment_change

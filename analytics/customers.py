@@ -1,59 +1,40 @@
-"""Reads for the customer pages: one customer's history, trend and watch status."""
+"""The customer page: one customer's KPIs, trend and history across every part of the domain.
+
+It lives in analytics because it reads every package (crm, helpdesk, feedback, alerts) and its numbers come
+from the one metrics path, so they equal the dashboard's and the trends API's for the same customer.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Avg, Case, Count, FloatField, Q, When
-from django.db.models.functions import TruncMonth
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from analytics.lib import metrics
+from analytics.lib.metrics import Kpis, Scope
 from core.chartjs import chart, dataset, score_and_rate_scales
+from core.localtime import local_today
 from core.roles import StaffRequiredMixin, is_manager
 from satisfaction.alerts.selectors import alert_list, watchlist_list
 from satisfaction.crm.selectors import customer_list
-from satisfaction.feedback.models import SATISFIED_MIN, SatisfactionRecord
 from satisfaction.feedback.selectors import record_list
 from satisfaction.helpdesk.selectors import complaint_list, ticket_list
 
 
-def customer_monthly_trend(*, customer_id: int, months: int = 12) -> list[dict]:
-    """Per month (in TIME_ZONE): record count, mean score and satisfaction rate (score ≥ 4) for one customer."""
-    since = timezone.localdate().replace(day=1)
+def customer_kpis(*, customer_id: int) -> Kpis:
+    """All-time KPIs of one customer, counted as every other surface counts them (`Scope`, no self-rated)."""
+    return metrics.kpis(Scope(customer_id=customer_id))
+
+
+def customer_monthly_trend(*, customer_id: int, months: int = 12) -> list[metrics.TrendPoint]:
+    """The customer's months with feedback over the last `months` months (local time), oldest first."""
+    today = local_today()
+    start = today.replace(day=1)
     for _month in range(months - 1):
-        since = (since.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-    rows = (
-        SatisfactionRecord.objects.filter(customer_id=customer_id, created_at__date__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("month")
-        .annotate(
-            count=Count("id"),
-            avg_score=Avg("score", output_field=FloatField()),
-            satisfaction_rate=Avg(
-                Case(When(score__gte=SATISFIED_MIN, then=1.0), default=0.0, output_field=FloatField())
-            ),
-        )
-        .order_by("month")
-    )
-    return [
-        {
-            "month": row["month"].strftime("%Y-%m"),
-            "count": row["count"],
-            "avg_score": round(row["avg_score"], 2),
-            "satisfaction_rate": round(row["satisfaction_rate"], 4),
-        }
-        for row in rows
-    ]
-
-
-def customer_summary(*, customer_id: int) -> dict:
-    """All-time count, mean and satisfaction rate for one customer."""
-    return SatisfactionRecord.objects.filter(customer_id=customer_id).aggregate(
-        count=Count("id"),
-        avg_score=Avg("score", output_field=FloatField()),
-        satisfied=Count("id", filter=Q(score__gte=SATISFIED_MIN)),
-    )
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    return metrics.trend(Scope(start=start, end=today, customer_id=customer_id), "month", fill=False)
 
 
 class CustomerDetailView(StaffRequiredMixin, TemplateView):
@@ -63,14 +44,16 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, pk, **kwargs):
         customer = get_object_or_404(customer_list(), pk=pk)
-        summary = customer_summary(customer_id=pk)
+        summary = customer_kpis(customer_id=pk)
         trend = customer_monthly_trend(customer_id=pk)
         trend_chart = chart(
             "line",
-            [row["month"] for row in trend],
+            [point.start.strftime("%Y-%m") for point in trend],
             [
-                dataset(_("Satisfied %"), [round(row["satisfaction_rate"] * 100, 1) for row in trend]),
-                dataset(_("Average score"), [row["avg_score"] for row in trend], color_index=1, axis="y2"),
+                dataset(_("Satisfied %"), [round(point.kpis.satisfaction_rate * 100, 1) for point in trend]),
+                dataset(
+                    _("Average score"), [round(point.kpis.avg_score, 2) for point in trend], color_index=1, axis="y2"
+                ),
             ],
             scales=score_and_rate_scales(_("Satisfied %"), _("Average score")),
         )
@@ -84,6 +67,6 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
             "tickets": ticket_list().filter(contract__customer_id=pk)[:20],
             "complaints": complaint_list().filter(contract__customer_id=pk)[:20],
             "alerts": alert_list().filter(customer_id=pk)[:20],
-            "watch_entries": watchlist_list().filter(customer_id=pk),
+            "watch_entries": watchlist_list(include_removed=True).filter(customer_id=pk),
             "can_manage": is_manager(self.request.user),
         }

@@ -64,6 +64,8 @@ def kpi_cards(scope: Scope) -> dict:
          "fmt": "pct", "delta": _pct(change.dissatisfaction_rate), "good_up": False,
          "url": records_url(scope, band="dissatisfied")},
     ]  # fmt: skip
+    for card in cards:  # the unrounded value, as the API gives it, for the page's data-value attributes
+        card["raw"] = getattr(cur, card["key"])
     reading = comparison.satisfaction_rate_test.reading_zh if _zh() else comparison.satisfaction_rate_test.reading_en
     return {"cards": cards, "comparison": comparison, "change_reading": reading}
 

@@ -15,10 +15,14 @@ class SatisfactionConfig(AppConfig):
             if not auditlog.contains(model):
                 auditlog.register(model)
 
-        # Alert evaluation follows every saved record; the feedback service does not import the alert pipeline.
+        # Side effects of the write paths are wired here, so no package imports the ones that build on it.
         from satisfaction.alerts.tasks import enqueue_batch_evaluation, enqueue_record_evaluation
         from satisfaction.feedback import services as feedback
+        from satisfaction.helpdesk import services as helpdesk
+        from satisfaction.surveys.tasks import enqueue_case_invitations
 
+        # Alert evaluation follows every saved record (and every imported batch).
         feedback.register_after_record_hook(enqueue_record_evaluation)
-        if hasattr(feedback, "register_after_batch_hook"):
-            feedback.register_after_batch_hook(enqueue_batch_evaluation)
+        feedback.register_after_batch_hook(enqueue_batch_evaluation)
+        # Surveys follow every closed ticket and resolved complaint.
+        helpdesk.register_case_closed_hook(enqueue_case_invitations)

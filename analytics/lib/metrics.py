@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
-from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -34,16 +30,23 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncWeek
-from django.utils import timezone
 
 from analytics.lib import stats
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
+from core.localtime import day_start, local_today, local_tz
 from satisfaction.crm.models import Contact, ServiceType, segment_customer_ids
+from satisfaction.feedback.kpis import (
+    EMPTY,
+    KPI_SUMS,
+    SUM_OUTPUT,
+    Kpis,
+    TargetStatus,
+    counted_records,
+    exact_decimal,
+    target_status_of,
+    target_window,
+)
 from satisfaction.feedback.models import (
-    DISSATISFIED_BELOW,
-    HIGH_SATISFIED_MIN,
-    SATISFIED_MIN,
-    SatisfactionRecord,
     SatisfactionTarget,
 )
 
@@ -51,21 +54,6 @@ SOURCES = ("auto", "snapshots", "raw")
 PERIODS = ("day", "week", "month")
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
-
-
-def local_tz() -> ZoneInfo:
-    """The configured TIME_ZONE: days, weeks and months are counted in it."""
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def local_today() -> dt.date:
-    """Today in TIME_ZONE."""
-    return timezone.now().astimezone(local_tz()).date()
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """The aware datetime at which `day` begins in TIME_ZONE."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz())
 
 
 @dataclass(frozen=True)
@@ -116,100 +104,17 @@ class Scope:
         return self.customer_id is None
 
 
-@dataclass(frozen=True)
-class Kpis:
-    """The metrics of DESIGN §3 over one scope; rates are fractions 0–1, None without records."""
-
-    count: int
-    satisfied: int
-    high_satisfied: int
-    dissatisfied: int
-    score_sum: Decimal
-    score_sq_sum: Decimal
-    avg_score: float | None
-    score_sd: float | None
-    satisfaction_rate: float | None
-    high_satisfaction_rate: float | None
-    dissatisfaction_rate: float | None
-    satisfaction_rate_ci: stats.Interval
-
-    @classmethod
-    def from_sums(cls, *, count, score_sum, score_sq_sum, satisfied, high_satisfied, dissatisfied) -> Kpis:
-        """Build the metrics from the sums a query (raw or snapshot) returned."""
-        count = int(count or 0)
-        score_sum = exact_decimal(score_sum, TENTH)
-        score_sq_sum = exact_decimal(score_sq_sum, HUNDREDTH)
-        satisfied, high, dissatisfied = int(satisfied or 0), int(high_satisfied or 0), int(dissatisfied or 0)
-        avg = float(score_sum / count) if count else None
-        sd = None
-        if count > 1:
-            # Exact decimal arithmetic, so the variance does not suffer from cancellation.
-            var = (score_sq_sum - score_sum * score_sum / count) / (count - 1)
-            sd = math.sqrt(max(float(var), 0.0))
-        return cls(
-            count=count,
-            satisfied=satisfied,
-            high_satisfied=high,
-            dissatisfied=dissatisfied,
-            score_sum=score_sum,
-            score_sq_sum=score_sq_sum,
-            avg_score=avg,
-            score_sd=sd,
-            satisfaction_rate=satisfied / count if count else None,
-            high_satisfaction_rate=high / count if count else None,
-            dissatisfaction_rate=dissatisfied / count if count else None,
-            satisfaction_rate_ci=stats.wilson_interval(satisfied, count),
-        )
-
-    def __add__(self, other: Kpis) -> Kpis:
-        return Kpis.from_sums(
-            count=self.count + other.count,
-            score_sum=self.score_sum + other.score_sum,
-            score_sq_sum=self.score_sq_sum + other.score_sq_sum,
-            satisfied=self.satisfied + other.satisfied,
-            high_satisfied=self.high_satisfied + other.high_satisfied,
-            dissatisfied=self.dissatisfied + other.dissatisfied,
-        )
-
-    def as_dict(self) -> dict:
-        """JSON-ready: decimals as floats, the interval as a dict."""
-        data = asdict(self)
-        data["score_sum"] = float(self.score_sum)
-        data["score_sq_sum"] = float(self.score_sq_sum)
-        return data
-
-
-def exact_decimal(value, quantum: Decimal) -> Decimal:
-    """A summed score as an exact decimal at `quantum` (0.1 for sums, 0.01 for sums of squares)."""
-    if value is None:
-        return Decimal(0).quantize(quantum)
-    # Backends return floats (SQLite) or decimals (PostgreSQL); scores have one decimal, so rounding is exact.
-    return Decimal(str(value)).quantize(quantum)
-
-
-EMPTY = Kpis.from_sums(count=0, score_sum=0, score_sq_sum=0, satisfied=0, high_satisfied=0, dissatisfied=0)
-
-
 # --- the two sources -------------------------------------------------------------------------------------------
 
-_SQ_OUTPUT = FloatField()
-RAW_SUMS = {
-    "count": Count("id"),
-    "score_sum": Sum("score", output_field=_SQ_OUTPUT),
-    "score_sq_sum": Sum(F("score") * F("score"), output_field=_SQ_OUTPUT),
-    "satisfied": Count("id", filter=Q(score__gte=SATISFIED_MIN)),
-    "high_satisfied": Count("id", filter=Q(score__gte=HIGH_SATISFIED_MIN)),
-    "dissatisfied": Count("id", filter=Q(score__lt=DISSATISFIED_BELOW)),
-}
 SNAPSHOT_SUMS = {
     "count": Sum("count"),
-    "score_sum": Sum("score_sum", output_field=_SQ_OUTPUT),
-    "score_sq_sum": Sum("score_sq_sum", output_field=_SQ_OUTPUT),
+    "score_sum": Sum("score_sum", output_field=SUM_OUTPUT),
+    "score_sq_sum": Sum("score_sq_sum", output_field=SUM_OUTPUT),
     "satisfied": Sum("satisfied"),
     "high_satisfied": Sum("high_satisfied"),
     "dissatisfied": Sum("dissatisfied"),
 }
-_SUM_KEYS = tuple(RAW_SUMS)
+_SUM_KEYS = tuple(KPI_SUMS)
 
 
 def _use_snapshots(scope: Scope, source: str) -> bool:
@@ -245,7 +150,7 @@ def segment_expression(customer_ref: str = "customer_id") -> Case:
 
 def raw_records(scope: Scope) -> QuerySet:
     """The satisfaction records in a scope, unordered (for aggregation)."""
-    qs = SatisfactionRecord.objects.order_by()
+    qs = counted_records(include_self_rated=scope.include_self_rated).order_by()
     if scope.start:
         qs = qs.filter(created_at__gte=day_start(scope.start))
     if scope.end:
@@ -256,8 +161,6 @@ def raw_records(scope: Scope) -> QuerySet:
         qs = qs.filter(customer_id=scope.customer_id)
     if scope.segment_priority is not None:
         qs = qs.filter(segment_filter(scope.segment_priority))
-    if not scope.include_self_rated:
-        qs = qs.filter(self_rated=False)
     return qs
 
 
@@ -280,7 +183,7 @@ def snapshot_rows(scope: Scope) -> QuerySet:
 def _source(scope: Scope, source: str) -> tuple[QuerySet, dict]:
     if _use_snapshots(scope, source):
         return snapshot_rows(scope), SNAPSHOT_SUMS
-    return raw_records(scope), RAW_SUMS
+    return raw_records(scope), KPI_SUMS
 
 
 def _kpis_of(row: dict) -> Kpis:
@@ -334,7 +237,7 @@ def _segment_rows(scope: Scope, source: str) -> dict[int, Kpis]:
     if _use_snapshots(scope, source):
         qs = snapshot_rows(scope).values("segment_priority").annotate(**SNAPSHOT_SUMS)
     else:
-        qs = raw_records(scope).annotate(segment=segment_expression()).values("segment").annotate(**RAW_SUMS)
+        qs = raw_records(scope).annotate(segment=segment_expression()).values("segment").annotate(**KPI_SUMS)
     return {row.get("segment_priority", row.get("segment")): _kpis_of(row) for row in qs}
 
 
@@ -514,7 +417,7 @@ def trend(scope: Scope, period: str = "month", *, source: str = "auto", fill: bo
         qs, sums = snapshot_rows(scope), SNAPSHOT_SUMS
         trunc = {"day": F("date"), "week": WeekStart("date"), "month": MonthStart("date")}[period]
     else:
-        qs, sums = raw_records(scope), RAW_SUMS
+        qs, sums = raw_records(scope), KPI_SUMS
         trunc = {
             "day": TruncDate("created_at", tzinfo=tz),
             "week": TruncWeek("created_at", tzinfo=tz),
@@ -546,119 +449,15 @@ def trend(scope: Scope, period: str = "month", *, source: str = "auto", fill: bo
 # --- targets ---------------------------------------------------------------------------------------------------
 
 
-def target_window(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The current month / quarter / year up to today."""
-    if period == SatisfactionTarget.Period.MONTH:
-        return today.replace(day=1), today
-    if period == SatisfactionTarget.Period.QUARTER:
-        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
-    if period == SatisfactionTarget.Period.YEAR:
-        return dt.date(today.year, 1, 1), today
-    raise ValueError(f"unknown period {period!r}")
-
-
-def responses_needed(successes: int, n: int, target: float) -> int | None:
-    """Smallest k ≥ 0 with (successes + k)/(n + k) ≥ target; None when no k reaches it (target 1 with a miss)."""
-    goal = Fraction(str(target))
-    if goal <= 0 or (n and Fraction(successes, n) >= goal):
-        return 0
-    if goal >= 1:
-        return None if successes < n else 0
-    # (s + k) ≥ t (n + k)  ⇔  k ≥ (t n − s) / (1 − t); exact fractions avoid an off-by-one at the boundary.
-    return max(0, math.ceil((goal * n - successes) / (1 - goal)))
-
-
-def top_scores_needed(score_sum: Decimal, n: int, target: float, top: float = 5.0) -> int | None:
-    """Smallest k ≥ 0 of top scores with (sum + top·k)/(n + k) ≥ target (for an average-score target)."""
-    goal, top_f, total = Fraction(str(target)), Fraction(str(top)), Fraction(str(score_sum))
-    if n and total / n >= goal:
-        return 0
-    if goal >= top_f:
-        return None
-    return max(0, math.ceil((goal * n - total) / (top_f - goal)))
-
-
-@dataclass(frozen=True)
-class TargetStatus:
-    """Where a target stands: current value, met or not, Wilson interval and responses still needed."""
-
-    target_id: int | None
-    metric: str
-    target_value: float
-    service_type: str | None
-    start: dt.date
-    end: dt.date
-    kpis: Kpis
-    current: float | None
-    met: bool | None
-    interval: stats.Interval | None
-    needed: int | None
-    reading_en: str
-    reading_zh: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
 def target_status(
     target: SatisfactionTarget, *, today: dt.date | None = None, scope: Scope | None = None, source: str = "auto"
 ) -> TargetStatus:
     """Status of a target over its current period (or over `scope` when given)."""
-    code = target.service_type.code if target.service_type_id else None
     if scope is None:
         start, end = target_window(target.period, today or local_today())
+        code = target.service_type.code if target.service_type_id else None
         scope = Scope(start=start, end=end, service_types=(code,) if code else ())
-    k = kpis(scope, source=source)
-    metric, goal = target.metric, target.target_value
-    Metric = SatisfactionTarget.Metric
-    if metric == Metric.AVG_SCORE:
-        current, interval = k.avg_score, None
-        needed = top_scores_needed(k.score_sum, k.count, goal)
-        unit_en, unit_zh, fmt = "more 5.0 ratings", "个 5.0 分评价", (lambda v: f"{v:.2f}")
-    else:
-        hits = k.satisfied if metric == Metric.SATISFACTION_RATE else k.high_satisfied
-        current = hits / k.count if k.count else None
-        interval = stats.wilson_interval(hits, k.count)
-        needed = responses_needed(hits, k.count, goal)
-        threshold = SATISFIED_MIN if metric == Metric.SATISFACTION_RATE else HIGH_SATISFIED_MIN
-        unit_en, unit_zh, fmt = (
-            f"more ratings of {threshold} or above",
-            f"个 {threshold} 分及以上的评价",
-            (lambda v: f"{v * 100:.1f}%"),
-        )
-    met = None if current is None else current >= goal
-    label = Metric(metric).label
-    if current is None:
-        reading_en = f"No feedback yet from {start_end(scope)}: the target {fmt(goal)} cannot be assessed."
-        reading_zh = f"{start_end(scope)}尚无反馈，无法评估目标 {fmt(goal)}。"
-    elif met:
-        reading_en = f"{label} is {fmt(current)} (n = {k.count}), meeting the target of {fmt(goal)}."
-        reading_zh = f"当前 {fmt(current)}（n = {k.count}），已达到目标 {fmt(goal)}。"
-    else:
-        more_en = f"{needed} {unit_en} would reach it" if needed is not None else "it cannot be reached any more"
-        more_zh = f"还需 {needed} {unit_zh}才能达到" if needed is not None else "已无法达到"
-        reading_en = f"{label} is {fmt(current)} (n = {k.count}), below the target of {fmt(goal)}: {more_en}."
-        reading_zh = f"当前 {fmt(current)}（n = {k.count}），低于目标 {fmt(goal)}：{more_zh}。"
-    return TargetStatus(
-        target_id=target.pk,
-        metric=metric,
-        target_value=goal,
-        service_type=code,
-        start=scope.start,
-        end=scope.end,
-        kpis=k,
-        current=current,
-        met=met,
-        interval=interval,
-        needed=needed,
-        reading_en=reading_en,
-        reading_zh=reading_zh,
-    )
-
-
-def start_end(scope: Scope) -> str:
-    """A scope's dates as text."""
-    return f"{scope.start or '…'} – {scope.end or '…'}"
+    return target_status_of(target, kpis(scope, source=source), start=scope.start, end=scope.end)
 
 
 def active_target_statuses(*, today: dt.date | None = None, source: str = "auto") -> list[TargetStatus]:
@@ -712,9 +511,9 @@ def drivers(scope: Scope) -> list[DriverGroup]:
     qs = raw_records(scope)
     sums = {
         "count": Count("id"),
-        "score_sum": Sum("score", output_field=_SQ_OUTPUT),
+        "score_sum": Sum("score", output_field=SUM_OUTPUT),
         **{f"n_{m}": Count(m) for m, *_ in SUB_METRICS},
-        **{f"sum_{m}": Sum(m, output_field=_SQ_OUTPUT) for m, *_ in SUB_METRICS},
+        **{f"sum_{m}": Sum(m, output_field=SUM_OUTPUT) for m, *_ in SUB_METRICS},
     }
     per_type = {row["service_type_id"]: row for row in qs.values("service_type_id").annotate(**sums)}
     # Floats, not Decimals: one array of (service type, score, sub-metrics…), NULL as NaN.

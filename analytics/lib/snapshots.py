@@ -23,18 +23,11 @@ from django.db import connection, transaction
 from django.db.models import Count, DateField, Func, Max, Min, Q, Sum, Value
 from django.db.models.functions import TruncDate
 
-from analytics.lib.metrics import (
-    HUNDREDTH,
-    RAW_SUMS,
-    TENTH,
-    day_start,
-    exact_decimal,
-    local_tz,
-    segment_expression,
-    segment_filter,
-)
+from analytics.lib.metrics import segment_expression, segment_filter
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
+from core.localtime import day_start, local_tz
 from satisfaction.crm.models import Customer, segment_priority_subquery
+from satisfaction.feedback.kpis import HUNDREDTH, KPI_SUMS, TENTH, exact_decimal
 from satisfaction.feedback.models import SatisfactionRecord
 
 logger = logging.getLogger(__name__)
@@ -112,7 +105,7 @@ def _grouped(records, day: dt.date | None = None, minutes: int | None = None):
         records.order_by()
         .annotate(day=day_expr, segment=segment_expression())
         .values("day", "service_type_id", "segment", "self_rated")
-        .annotate(**RAW_SUMS)
+        .annotate(**KPI_SUMS)
     )
 
 
@@ -190,7 +183,7 @@ def _merge(rows) -> list[dict]:
     for row in rows:
         key = (row["day"], row["service_type_id"], row["segment"], row["self_rated"])
         if key in merged:
-            for name in RAW_SUMS:
+            for name in KPI_SUMS:
                 merged[key][name] = (merged[key][name] or 0) + (row[name] or 0)
         else:
             merged[key] = dict(row)

@@ -23,6 +23,7 @@ from scipy import stats as sps
 from analytics.lib import metrics
 from analytics.lib.metrics import Kpis, Scope
 from analytics.lib.stats import Interval
+from satisfaction.feedback.kpis import responses_needed
 from satisfaction.feedback.models import SatisfactionTarget
 from satisfaction.improvements.selectors import measure_list
 
@@ -348,7 +349,7 @@ def path_to_target(
     by_segment = _attach(_parts("segment", segments, total, target), links, "segment")
     projection = project(monthly_history(today=today, source=source), target)
     met = None if rate is None else rate >= target
-    needed = metrics.responses_needed(total.satisfied, total.count, target)
+    needed = responses_needed(total.satisfied, total.count, target)
     ci = total.satisfaction_rate_ci
     if rate is None:
         reading_en = f"No feedback in the last {window_days} days."

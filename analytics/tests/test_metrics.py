@@ -12,6 +12,7 @@ from scipy import stats as sps
 from analytics.lib import metrics, snapshots
 from analytics.lib.metrics import Scope
 from analytics.models import NO_SEGMENT
+from satisfaction.feedback.kpis import responses_needed
 from satisfaction.feedback.models import SatisfactionRecord, SatisfactionTarget
 from satisfaction.tests.factories import ContactFactory, CustomerFactory, RecordFactory
 
@@ -239,7 +240,7 @@ def test_open_scope_has_no_previous_period():
     [(90, 100, 0.95, 100), (95, 100, 0.95, 0), (94, 100, 0.95, 20), (0, 0, 0.95, 0), (0, 1, 0.5, 1), (3, 4, 1.0, None)],
 )
 def test_responses_needed_by_hand_and_by_search(s, n, t, k):
-    assert metrics.responses_needed(s, n, t) == k
+    assert responses_needed(s, n, t) == k
     if k is not None and n:
         # The smallest k found by trying them one by one.
         search = next(j for j in range(10_000) if (s + j) / (n + j) >= t - 1e-12)

@@ -87,7 +87,7 @@ def resource_docs(
 class WritableResourceViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
 ):
-    """List, retrieve, create and update; no delete (history of helpdesk data is kept)."""
+    """List, retrieve, create and update through the entity's service; no delete (history of helpdesk data is kept)."""
 
     def perform_create(self, serializer):
         self._write(serializer, self.create_instance)
@@ -96,11 +96,12 @@ class WritableResourceViewSet(
         self._write(serializer, self.update_instance)
 
     def create_instance(self, serializer):
-        """Save a new object; a resource whose writes go through a service overrides this."""
-        return serializer.save()
+        """Save a new object through the entity's service (each resource names its own)."""
+        raise NotImplementedError
 
     def update_instance(self, serializer):
-        return serializer.save()
+        """Change an object through the entity's service (each resource names its own)."""
+        raise NotImplementedError
 
     def _write(self, serializer, write) -> None:
         try:

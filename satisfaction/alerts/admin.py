@@ -1,23 +1,58 @@
 """Admin of alerts, the watch list, risk scores, alert settings, webhooks and notification preferences."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from satisfaction.alerts import models as m
+from satisfaction.alerts.services import alert_acknowledge, alert_resolve
 
 
 @admin.register(m.SatisfactionAlert)
 class SatisfactionAlertAdmin(admin.ModelAdmin):
+    """Alerts are raised by the rules and move through their lifecycle by the actions below (the alert
+    services), never by editing fields: so e-mails, webhooks and the watch list follow as on the page."""
+
     list_display = ["created_at", "kind", "severity", "status", "customer", "service_type", "value", "occurrences"]
     list_filter = ["status", "kind", "severity", "service_type"]
     search_fields = ["dedupe_key", "customer__name", "message_en", "message_zh"]
     date_hierarchy = "created_at"
     list_select_related = ["customer", "service_type"]
     raw_id_fields = ["customer", "record", "complaint", "acknowledged_by", "resolved_by"]
-    readonly_fields = ["created_at", "last_seen_at", "occurrences", "dedupe_key", "evidence"]
+    actions = ["acknowledge", "resolve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description=_("Acknowledge the selected alerts"))
+    def acknowledge(self, request, queryset):
+        done = 0
+        for alert in queryset.exclude(status=m.SatisfactionAlert.Status.RESOLVED):
+            alert_acknowledge(alert=alert, user=request.user)
+            done += 1
+        self.message_user(request, _("%(n)d alerts acknowledged.") % {"n": done})
+
+    @admin.action(description=_("Resolve the selected alerts"))
+    def resolve(self, request, queryset):
+        done = 0
+        for alert in queryset.exclude(status=m.SatisfactionAlert.Status.RESOLVED):
+            alert_resolve(alert=alert, user=request.user, note=str(_("Resolved in the admin.")))
+            done += 1
+        self.message_user(request, _("%(n)d alerts resolved.") % {"n": done})
 
 
 @admin.register(m.WatchlistEntry)
 class WatchlistEntryAdmin(admin.ModelAdmin):
+    """Read-only: customers are added to and removed from the watch list on its page or by the rules."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
     list_display = ["customer", "reason", "owner", "added_by", "since", "removed_at"]
     list_filter = ["reason", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["customer__name", "note"]

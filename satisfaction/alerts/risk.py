@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count
 from django.utils import timezone
 
 from satisfaction.alerts.models import AlertSettings, CustomerRiskScore, RiskFactor, RiskWeight, WatchlistEntry
-from satisfaction.alerts.rules import complaint_sla_breaches
+from satisfaction.alerts.rules import complaint_sla_breaches, last_scores, mean_score
 from satisfaction.alerts.watchlist import watchlist_add_by_rule
-from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.feedback.kpis import counted_records
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 
 MAX_SCORE = 100.0
@@ -75,21 +73,10 @@ def risk_weights() -> dict[str, tuple[float, float]]:
 
 def _score_trends(customer_ids, window: int) -> dict[int, float]:
     """Mean of the previous `window` scores minus the mean of the last `window`, for customers with 2×window."""
-    rows = (
-        SatisfactionRecord.objects.filter(customer_id__in=customer_ids)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("customer_id")], order_by=[F("created_at").desc(), F("id").desc()])
-        )
-        .filter(rank__lte=2 * window)
-        .values_list("customer_id", "rank", "score")
-    )
-    recent, previous = defaultdict(list), defaultdict(list)
-    for customer_id, rank, score in rows:
-        (recent if rank <= window else previous)[customer_id].append(score)
     return {
-        cid: float(sum(previous[cid], Decimal(0)) / window - sum(recent[cid], Decimal(0)) / window)
-        for cid in recent
-        if len(recent[cid]) == window and len(previous[cid]) == window
+        cid: float(mean_score(scores[window:]) - mean_score(scores[:window]))
+        for cid, (_name, scores) in last_scores(customer_ids, 2 * window).items()
+        if len(scores) == 2 * window
     }
 
 
@@ -101,7 +88,7 @@ def compute_risk(*, now=None, customer_ids=None) -> dict[int, tuple[float, list[
     weights = risk_weights()
     units: dict[int, dict[str, float]] = defaultdict(dict)
 
-    records = SatisfactionRecord.objects.all()
+    records = counted_records()
     complaints = Complaint.objects.all()
     tickets = ServiceTicket.objects.all()
     if customer_ids is not None:

@@ -6,21 +6,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from analytics.lib.stats import MIN_N_PROPORTION, two_proportion_z, wilson_interval
+from analytics.lib.stats import MIN_N_PROPORTION, two_proportion_z
+from core.localtime import day_start, local_tz
 from satisfaction.alerts.models import AlertSettings, SatisfactionAlert
 from satisfaction.crm.models import ServiceType
+from satisfaction.feedback.kpis import counted_records, kpis_of, target_status_of, target_window
 from satisfaction.feedback.models import SATISFIED_MIN, SatisfactionRecord, SatisfactionTarget
 from satisfaction.helpdesk.models import Complaint
 
 Kind = SatisfactionAlert.Kind
-
-
 Severity = SatisfactionAlert.Severity
-
-
 Status = SatisfactionAlert.Status
 
 
@@ -51,8 +50,11 @@ def low_score_severity(score: Decimal, cfg: AlertSettings) -> str:
 
 
 def low_score_finding(record: SatisfactionRecord, cfg: AlertSettings) -> Finding | None:
-    """`low_score`: a record scored below the threshold (default 3.5); one open alert per customer and service."""
-    if record.score >= cfg.low_score_below:
+    """`low_score`: a record scored below the threshold (default 3.5); one open alert per customer and service.
+
+    Self-rated records do not count here, as in every KPI (`counted_records`).
+    """
+    if record.score >= cfg.low_score_below or record.self_rated:
         return None
     customer, service = record.customer, record.service_type
     return Finding(
@@ -74,19 +76,47 @@ def mean_score(values: list[Decimal]) -> Decimal:
     return sum(values, Decimal(0)) / len(values)
 
 
-def customer_decline_finding(customer_id: int, cfg: AlertSettings) -> Finding | None:
-    """`customer_decline`: mean of the customer's last N records below the threshold, or down by at least the
-    drop against the N before."""
-    w = cfg.decline_window
-    rows = list(
-        SatisfactionRecord.objects.filter(customer_id=customer_id)
-        .order_by("-created_at", "-id")
-        .values_list("score", "customer__name")[: 2 * w]
+def last_scores(customer_ids, n: int) -> dict[int, tuple[str, list[Decimal]]]:
+    """Each customer's name and last `n` counted scores, newest first, in one window-function query.
+
+    `customer_ids` may be a list or a queryset of ids. The decline rule and the risk score's trend read this.
+    """
+    rank = Window(RowNumber(), partition_by=[F("customer_id")], order_by=[F("created_at").desc(), F("id").desc()])
+    rows = (
+        counted_records()
+        .filter(customer_id__in=customer_ids)
+        .annotate(rank=rank)
+        .filter(rank__lte=n)
+        .order_by("customer_id", "rank")
+        .values_list("customer_id", "customer__name", "score")
     )
-    if len(rows) < w:
+    scores: dict[int, tuple[str, list[Decimal]]] = {}
+    for customer_id, name, score in rows:
+        scores.setdefault(customer_id, (name, []))[1].append(score)
+    return scores
+
+
+def customer_decline_findings(customer_ids, cfg: AlertSettings) -> list[Finding]:
+    """`customer_decline` for many customers at once (one query): see `decline_finding`."""
+    found = (
+        decline_finding(customer_id, name, scores, cfg)
+        for customer_id, (name, scores) in last_scores(customer_ids, 2 * cfg.decline_window).items()
+    )
+    return [finding for finding in found if finding is not None]
+
+
+def customer_decline_finding(customer_id: int, cfg: AlertSettings) -> Finding | None:
+    """`customer_decline` for one customer (after one of its records was saved)."""
+    found = customer_decline_findings([customer_id], cfg)
+    return found[0] if found else None
+
+
+def decline_finding(customer_id: int, name: str, scores: list[Decimal], cfg: AlertSettings) -> Finding | None:
+    """`customer_decline`: mean of the customer's last N scores (newest first) below the threshold, or down by at
+    least the drop against the N before."""
+    w = cfg.decline_window
+    if len(scores) < w:
         return None
-    scores = [score for score, _name in rows]
-    name = rows[0][1]
     recent = mean_score(scores[:w])
     previous = mean_score(scores[w:]) if len(scores) == 2 * w else None
     mean_below = Decimal(str(cfg.decline_mean_below))
@@ -124,13 +154,15 @@ def significant_drop_finding(service_type: ServiceType, cfg: AlertSettings, now)
     recent_start = now - dt.timedelta(days=cfg.drop_recent_days)
     base_start = recent_start - dt.timedelta(days=cfg.drop_baseline_days)
     recent, satisfied = Q(created_at__gte=recent_start), Q(score__gte=SATISFIED_MIN)
-    counts = SatisfactionRecord.objects.filter(
-        service_type=service_type, created_at__gte=base_start, created_at__lte=now
-    ).aggregate(
-        n1=Count("id", filter=recent),
-        x1=Count("id", filter=recent & satisfied),
-        n2=Count("id", filter=~recent),
-        x2=Count("id", filter=~recent & satisfied),
+    counts = (
+        counted_records()
+        .filter(service_type=service_type, created_at__gte=base_start, created_at__lte=now)
+        .aggregate(
+            n1=Count("id", filter=recent),
+            x1=Count("id", filter=recent & satisfied),
+            n2=Count("id", filter=~recent),
+            x2=Count("id", filter=~recent & satisfied),
+        )
     )
     test = two_proportion_z(counts["x1"], counts["n1"], counts["x2"], counts["n2"])
     if not test.enough_data or test.p_value is None or test.diff >= 0 or test.p_value >= cfg.drop_alpha:
@@ -220,34 +252,28 @@ def complaint_sla_findings(cfg: AlertSettings, now) -> list[Finding]:
     return findings
 
 
-def period_start(period: str, now) -> dt.datetime:
-    """Start (local midnight) of the current month, quarter or year."""
-    today = timezone.localtime(now).date()
-    if period == SatisfactionTarget.Period.YEAR:
-        start = today.replace(month=1, day=1)
-    elif period == SatisfactionTarget.Period.QUARTER:
-        start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
-    else:
-        start = today.replace(day=1)
-    return timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-
-
 def target_at_risk_findings(now) -> list[Finding]:
-    """`target_at_risk`: the Wilson 95% upper bound of this period's satisfaction rate is below the target."""
+    """`target_at_risk`: the Wilson 95% upper bound of this period's satisfaction rate is below the target.
+
+    The window and the status are the dashboard tile's own (`target_window`, `target_status_of`), so the
+    alert and the tile cannot disagree.
+    """
     findings = []
     targets = SatisfactionTarget.objects.filter(
         is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE
     ).select_related("service_type")
+    today = timezone.localtime(now, local_tz()).date()
     for target in targets:
-        start = period_start(target.period, now)
-        records = SatisfactionRecord.objects.filter(created_at__gte=start, created_at__lte=now)
+        start_day, end_day = target_window(target.period, today)
+        start = day_start(start_day)
+        records = counted_records().filter(created_at__gte=start, created_at__lt=day_start(end_day + dt.timedelta(1)))
         if target.service_type_id:
             records = records.filter(service_type_id=target.service_type_id)
-        counts = records.aggregate(n=Count("id"), x=Count("id", filter=Q(score__gte=SATISFIED_MIN)))
-        n, x = counts["n"], counts["x"]
+        status = target_status_of(target, kpis_of(records), start=start_day, end=end_day)
+        n, x = status.kpis.count, status.kpis.satisfied
         if n < MIN_N_PROPORTION:
             continue
-        interval = wilson_interval(x, n)
+        interval = status.interval
         if interval.high >= target.target_value:
             continue
         scope_en = target.service_type.name_en if target.service_type else "Overall"

@@ -13,12 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from core.on_commit import send_on_commit
 from satisfaction.alerts.models import AlertSettings, SatisfactionAlert, WatchlistEntry
 from satisfaction.alerts.notifications import NOTIFY_SEVERITIES
+from satisfaction.alerts.risk import recompute_risk_scores
 from satisfaction.alerts.rules import (
     Finding,
     Kind,
     Status,
     complaint_sla_findings,
     customer_decline_finding,
+    customer_decline_findings,
     low_score_finding,
     significant_drop_finding,
     target_at_risk_findings,
@@ -26,6 +28,7 @@ from satisfaction.alerts.rules import (
 from satisfaction.alerts.watchlist import watchlist_add_by_rule
 from satisfaction.alerts.webhooks import SEVERITY_RANK, webhook_enqueue
 from satisfaction.crm.models import ServiceType
+from satisfaction.feedback.kpis import counted_records
 from satisfaction.feedback.models import SatisfactionRecord
 
 EVIDENCE_RECORD_IDS_KEPT = 50
@@ -49,7 +52,7 @@ def _snoozed(key: str, hours: int, now) -> bool:
 
 
 @transaction.atomic
-def raise_alert(*, finding: Finding, once: bool = False, snooze_hours: int = 0) -> tuple[SatisfactionAlert | None, str]:
+def alert_raise(*, finding: Finding, once: bool = False, snooze_hours: int = 0) -> tuple[SatisfactionAlert | None, str]:
     """Open an alert for `finding`, or refresh the unresolved one with its dedupe key (occurrences, last seen,
     severity). Returns `(alert, outcome)`, outcome one of opened / updated / escalated / skipped.
 
@@ -135,7 +138,7 @@ def _alert_escalated(alert: SatisfactionAlert) -> None:
 
 
 @transaction.atomic
-def acknowledge_alert(*, alert: SatisfactionAlert, user) -> SatisfactionAlert:
+def alert_acknowledge(*, alert: SatisfactionAlert, user) -> SatisfactionAlert:
     """Open → acknowledged: someone is on it."""
     alert = SatisfactionAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != Status.OPEN:
@@ -149,7 +152,7 @@ def acknowledge_alert(*, alert: SatisfactionAlert, user) -> SatisfactionAlert:
 
 
 @transaction.atomic
-def resolve_alert(*, alert: SatisfactionAlert, user, note: str) -> SatisfactionAlert:
+def alert_resolve(*, alert: SatisfactionAlert, user, note: str) -> SatisfactionAlert:
     """Open or acknowledged → resolved, with a note saying what was done."""
     note = (note or "").strip()
     if not note:
@@ -185,10 +188,10 @@ def evaluate_record(*, record_id: int) -> list[SatisfactionAlert] | None:
         alerts = []
         finding = low_score_finding(record, cfg)
         if finding:
-            alerts.append(raise_alert(finding=finding)[0])
+            alerts.append(alert_raise(finding=finding)[0])
         finding = customer_decline_finding(record.customer_id, cfg)
         if finding:
-            alert, _outcome = raise_alert(finding=finding, snooze_hours=cfg.snooze_hours)
+            alert, _outcome = alert_raise(finding=finding, snooze_hours=cfg.snooze_hours)
             if alert:
                 alerts.append(alert)
         return alerts
@@ -220,8 +223,6 @@ def sweep_unevaluated(*, limit: int = 5000, time_budget_seconds: float | None = 
 def evaluate_window_rules(*, now=None) -> dict[str, int]:
     """Run the window rules (customer decline, significant drop, complaint SLA, target at risk) and recompute the
     risk scores; returns how many alerts each rule opened or refreshed."""
-    from satisfaction.alerts.risk import recompute_risk_scores
-
     now = now or timezone.now()
     cfg = AlertSettings.load()
     raised = {
@@ -231,18 +232,19 @@ def evaluate_window_rules(*, now=None) -> dict[str, int]:
     def _raise(finding: Finding | None, **kwargs) -> None:
         if finding is None:
             return
-        alert, _outcome = raise_alert(finding=finding, **kwargs)
+        alert, _outcome = alert_raise(finding=finding, **kwargs)
         if alert is not None:
             raised[finding.kind] += 1
 
     active_customers = (
-        SatisfactionRecord.objects.filter(created_at__gte=now - dt.timedelta(days=cfg.decline_lookback_days))
+        counted_records()
+        .filter(created_at__gte=now - dt.timedelta(days=cfg.decline_lookback_days))
         .order_by()
-        .values_list("customer_id", flat=True)
+        .values("customer_id")
         .distinct()
     )
-    for customer_id in active_customers:
-        _raise(customer_decline_finding(customer_id, cfg), snooze_hours=cfg.snooze_hours)
+    for finding in customer_decline_findings(active_customers, cfg):
+        _raise(finding, snooze_hours=cfg.snooze_hours)
     for service_type in ServiceType.objects.filter(is_active=True):
         _raise(significant_drop_finding(service_type, cfg, now), snooze_hours=cfg.snooze_hours)
     for finding in complaint_sla_findings(cfg, now):

@@ -13,7 +13,7 @@ from core.htmx import is_partial, render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.alerts.selectors import UNRESOLVED, alert_counts, alert_detail, alert_list, watchlist_list
-from satisfaction.alerts.services import acknowledge_alert, resolve_alert
+from satisfaction.alerts.services import alert_acknowledge, alert_resolve
 from satisfaction.alerts.watchlist import watchlist_add, watchlist_remove
 from satisfaction.crm.models import Customer
 
@@ -89,9 +89,9 @@ class AlertActionView(ManagerRequiredMixin, View):
         error = ""
         try:
             if self.action == "acknowledge":
-                alert = acknowledge_alert(alert=alert, user=request.user)
+                alert = alert_acknowledge(alert=alert, user=request.user)
             else:
-                alert = resolve_alert(alert=alert, user=request.user, note=request.POST.get("note", ""))
+                alert = alert_resolve(alert=alert, user=request.user, note=request.POST.get("note", ""))
         except ValidationError as exc:
             error = _first_error(exc)
         if is_partial(request):

@@ -1,57 +1,59 @@
-"""Admin of customers, contacts, contracts and service types; contact writes go through the crm services."""
+"""Admin of customers, contacts, contracts and service types; every write goes through the crm services."""
 
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ServiceAdmin, ServiceInlineFormSet
 from satisfaction.crm import models as m
 from satisfaction.crm.services import (
     CONTACT_FIELDS,
+    CONTRACT_FIELDS,
+    CUSTOMER_FIELDS,
     contact_bulk_delete,
     contact_create,
     contact_delete,
     contact_update,
+    contract_create,
+    contract_update,
+    customer_create,
+    customer_update,
 )
 
 
-def _save_contact(obj: m.Contact, form, change: bool) -> m.Contact:
-    """Save a contact from an admin form through the service; `obj` is the form's instance."""
-    values = {name: form.cleaned_data[name] for name in CONTACT_FIELDS if name in form.cleaned_data}
-    if change:
-        return contact_update(contact=obj, data=values)
-    contact = contact_create(**values)
-    # The admin goes on with `obj` (history entry, redirect): give it the saved row's identity.
-    obj.pk, obj._state = contact.pk, contact._state
-    return obj
+class ContactFormSet(ServiceInlineFormSet):
+    service_fields = CONTACT_FIELDS
 
+    def create_through(self, data):
+        return contact_create(**data)
 
-class ContactInlineFormSet(BaseInlineFormSet):
-    def save_new(self, form, commit=True):
-        if not commit:
-            return super().save_new(form, commit=commit)
-        setattr(form.instance, self.fk.name, self.instance)
-        form.cleaned_data[self.fk.name] = self.instance
-        return _save_contact(form.instance, form, change=False)
-
-    def save_existing(self, form, obj, commit=True):
-        if not commit:
-            return super().save_existing(form, obj, commit=commit)
-        return _save_contact(obj, form, change=True)
+    def update_through(self, obj, data):
+        return contact_update(contact=obj, data=data)
 
     def delete_existing(self, obj, commit=True):
         if commit:
             contact_delete(contact=obj)
 
 
+class ContractFormSet(ServiceInlineFormSet):
+    service_fields = CONTRACT_FIELDS
+
+    def create_through(self, data):
+        return contract_create(data=data)
+
+    def update_through(self, obj, data):
+        return contract_update(contract=obj, data=data)
+
+
 class ContactInline(admin.TabularInline):
     model = m.Contact
-    formset = ContactInlineFormSet
+    formset = ContactFormSet
     extra = 0
     fields = ["name", "contact_priority", "email", "phone", "language", "external_id"]
 
 
 class ContractInline(admin.TabularInline):
     model = m.Contract
+    formset = ContractFormSet
     extra = 0
     fields = ["number", "service_type", "start_date", "end_date", "value", "external_id"]
 
@@ -77,12 +79,19 @@ class SegmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(m.Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceAdmin):
     list_display = ["name", "external_id", "industry", "tier", "segment_priority", "created_at"]
     list_filter = [SegmentFilter, "tier", "industry"]
     search_fields = ["name", "external_id"]
     date_hierarchy = "created_at"
     inlines = [ContactInline, ContractInline]
+    service_fields = CUSTOMER_FIELDS
+
+    def create_through(self, request, data):
+        return customer_create(data=data)
+
+    def update_through(self, request, obj, data):
+        return customer_update(customer=obj, data=data)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_segment_priority()
@@ -93,15 +102,20 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ServiceAdmin):
     list_display = ["name", "customer", "contact_priority", "email", "phone", "language", "external_id"]
     list_filter = ["contact_priority", "language"]
     search_fields = ["name", "email", "external_id", "customer__name"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
 
-    def save_model(self, request, obj, form, change):
-        _save_contact(obj, form, change)
+    service_fields = CONTACT_FIELDS
+
+    def create_through(self, request, data):
+        return contact_create(**data)
+
+    def update_through(self, request, obj, data):
+        return contact_update(contact=obj, data=data)
 
     def delete_model(self, request, obj):
         contact_delete(contact=obj)
@@ -111,10 +125,17 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(ServiceAdmin):
     list_display = ["__str__", "customer", "service_type", "start_date", "end_date", "value", "external_id"]
     list_filter = ["service_type"]
     search_fields = ["number", "external_id", "customer__name"]
     date_hierarchy = "start_date"
     list_select_related = ["customer", "service_type"]
     autocomplete_fields = ["customer"]
+    service_fields = CONTRACT_FIELDS
+
+    def create_through(self, request, data):
+        return contract_create(data=data)
+
+    def update_through(self, request, obj, data):
+        return contract_update(contract=obj, data=data)

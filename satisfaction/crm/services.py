@@ -1,4 +1,4 @@
-"""Contacts: the write paths of contacts, and the announcement that a customer's segment may have changed.
+"""crm writes: customers, contracts and contacts, and the announcement that a customer's segment may have changed.
 
 A customer's segment priority is the lowest `contact_priority` of its contacts (DESIGN §2), so adding,
 removing or moving a contact, or changing its priority, can move the customer to another segment. The API
@@ -18,11 +18,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from satisfaction.crm.models import Contact, Customer
+from core.services import model_create, model_update
+from satisfaction.crm.models import Contact, Contract, Customer
 
 logger = logging.getLogger(__name__)
 
-# Fields of a contact the write paths may set.
+# Fields each entity's write paths may set.
+CUSTOMER_FIELDS = ("external_id", "name", "industry", "tier", "created_at")
+CONTRACT_FIELDS = ("external_id", "customer", "number", "service_type", "start_date", "end_date", "value")
 CONTACT_FIELDS = ("external_id", "customer", "name", "contact_priority", "email", "phone", "language")
 
 # Callables run after a write that may have changed a customer's segment commits; each takes the customer id.
@@ -55,6 +58,30 @@ def _run_segment_change_hooks(customer_ids: list[int]) -> None:
                 # The contact is saved already; a failing subscriber (e.g. broker down) must not fail the write.
                 # The nightly snapshot rebuild repairs what was missed.
                 logger.exception("Segment-change hook %r failed for customer %s", hook, customer_id)
+
+
+@transaction.atomic
+def customer_create(*, data: Mapping[str, Any]) -> Customer:
+    """Validate and save a new customer."""
+    return model_create(model=Customer, data=data, fields=CUSTOMER_FIELDS)
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, data: Mapping[str, Any]) -> Customer:
+    """Change the fields of a customer given in `data`."""
+    return model_update(instance=customer, data=data, fields=CUSTOMER_FIELDS)[0]
+
+
+@transaction.atomic
+def contract_create(*, data: Mapping[str, Any]) -> Contract:
+    """Validate and save a new contract."""
+    return model_create(model=Contract, data=data, fields=CONTRACT_FIELDS)
+
+
+@transaction.atomic
+def contract_update(*, contract: Contract, data: Mapping[str, Any]) -> Contract:
+    """Change the fields of a contract given in `data`."""
+    return model_update(instance=contract, data=data, fields=CONTRACT_FIELDS)[0]
 
 
 def _external_id(value: str | None) -> str | None:

@@ -251,6 +251,39 @@ def record_satisfaction(
 
 
 # Fields a batch row may carry (file columns are mapped to these names by the import layer).
+# What a person may change on a saved record: the answer itself. Who, what, when and how it came in stay
+# as recorded (they place the record in its snapshot bucket and its alert scope).
+RECORD_EDITABLE_FIELDS = ("score", "feedback", "response_time_hours", "accuracy_score", "completeness_score")
+
+
+@transaction.atomic
+def record_update(*, record: SatisfactionRecord, data: Mapping[str, Any]) -> SatisfactionRecord:
+    """Change the answer of a saved record (a late rating, a corrected score) through the record rules.
+
+    Its alerts are evaluated again and its snapshot bucket recomputed once the change commits, as for a new
+    record; unknown or fixed fields are an error naming them.
+    """
+    fixed = set(data) - set(RECORD_EDITABLE_FIELDS)
+    if fixed:
+        raise ValidationError({field: "This field cannot be changed on a saved record." for field in sorted(fixed)})
+    record = SatisfactionRecord.objects.select_for_update().get(pk=record.pk)
+    current = {name: getattr(record, name) for name in RECORD_EDITABLE_FIELDS}
+    values, errors = validate_record_fields(**{**current, **data}, channel=record.channel, created_at=record.created_at)
+    if errors:
+        raise ValidationError({name: message for name, message in errors.items() if name in RECORD_EDITABLE_FIELDS})
+    changed = [name for name in RECORD_EDITABLE_FIELDS if values[name] != current[name]]
+    if not changed:
+        return record
+    for name in changed:
+        setattr(record, name, values[name])
+    record.alerts_evaluated_at = None  # the alert pipeline claims it again, once
+    record.full_clean(validate_unique=False, validate_constraints=False)
+    record.save(update_fields=[*changed, "alerts_evaluated_at"])
+    for hook in _after_commit_hooks:
+        transaction.on_commit(lambda hook=hook, pk=record.pk: hook(pk))
+    return record
+
+
 BATCH_FIELDS = (
     "external_id", "customer", "service_type", "score", "feedback", "response_time_hours",
     "accuracy_score", "completeness_score", "channel", "created_at", "ticket", "complaint",

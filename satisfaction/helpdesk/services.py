@@ -1,54 +1,131 @@
-"""Helpdesk writes: closing tickets and resolving complaints, which asks the customer for feedback on commit."""
+"""Helpdesk writes: every create and change of tickets and complaints goes through here.
+
+A ticket that closes, or a complaint that is resolved, through any write path (page, API, admin, import)
+is announced once the write commits; surveys subscribe (`register_case_closed_hook`) and invite the
+customer, so this package does not import surveys.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.on_commit import send_on_commit
+from core.services import model_create, model_update
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 
+logger = logging.getLogger(__name__)
 
-def _invite_on_commit(*, ticket_ids: list[int], complaint_ids: list[int]) -> None:
-    from satisfaction.surveys.tasks import create_case_invitations
+TICKET_FIELDS = (
+    "external_id", "contract", "opened_at", "closed_at", "handling_hours", "urgency", "ticket_priority",
+    "satisfaction", "follow_up", "is_internal", "agent", "agent_name",
+)  # fmt: skip
+COMPLAINT_FIELDS = (
+    "external_id", "contract", "filed_at", "responded_at", "resolved_at", "response_hours", "resolution_hours",
+    "satisfaction", "escalated", "urgency", "handling_speed", "agent", "agent_name",
+)  # fmt: skip
 
-    send_on_commit(create_case_invitations, ticket_ids, complaint_ids)
+# Callables run after tickets closed / complaints were resolved commit; each takes (ticket_ids, complaint_ids).
+_case_closed_hooks: list[Callable[[list[int], list[int]], Any]] = []
+
+
+def register_case_closed_hook(func):
+    """Run `func(ticket_ids, complaint_ids)` after a write that closed tickets or resolved complaints commits."""
+    if func not in _case_closed_hooks:
+        _case_closed_hooks.append(func)
+    return func
+
+
+def cases_closed(*, ticket_ids: Iterable[int] = (), complaint_ids: Iterable[int] = ()) -> None:
+    """Announce, once the current transaction commits, that these tickets closed and complaints were resolved."""
+    tickets, complaints = sorted(set(ticket_ids)), sorted(set(complaint_ids))
+    if tickets or complaints:
+        transaction.on_commit(lambda: _run_case_closed_hooks(tickets, complaints))
+
+
+def _run_case_closed_hooks(ticket_ids: list[int], complaint_ids: list[int]) -> None:
+    for hook in list(_case_closed_hooks):
+        try:
+            hook(ticket_ids, complaint_ids)
+        except Exception:
+            # The case is saved already; a failing subscriber must not undo or fail the write.
+            logger.exception(
+                "Case-closed hook %r failed for tickets %s, complaints %s", hook, ticket_ids, complaint_ids
+            )
+
+
+def _hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    return round((end - start).total_seconds() / 3600, 2)
+
+
+# --- tickets ---------------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def close_ticket(*, ticket: ServiceTicket, closed_at: dt.datetime | None = None) -> ServiceTicket:
-    """Close a ticket (handling hours from open to close unless already set); a survey invitation follows on commit."""
-    ticket = ServiceTicket.objects.select_for_update().get(pk=ticket.pk)
-    already_closed = ticket.closed_at is not None
-    ticket.closed_at = closed_at or ticket.closed_at or timezone.now()
-    if ticket.handling_hours is None and ticket.closed_at >= ticket.opened_at:
-        ticket.handling_hours = round((ticket.closed_at - ticket.opened_at).total_seconds() / 3600, 2)
-    if ticket.closed_at < ticket.opened_at:
-        raise ValidationError({"closed_at": "A ticket cannot close before it opened."})
-    ticket.full_clean(validate_unique=False, validate_constraints=False)
-    ticket.save()
-    if not already_closed:
-        _invite_on_commit(ticket_ids=[ticket.pk], complaint_ids=[])
+def ticket_create(*, data: Mapping[str, Any]) -> ServiceTicket:
+    """Validate and save a new ticket; one created closed is announced as closed."""
+    ticket = model_create(model=ServiceTicket, data=data, fields=TICKET_FIELDS)
+    if ticket.closed_at is not None:
+        cases_closed(ticket_ids=[ticket.pk])
     return ticket
 
 
 @transaction.atomic
-def resolve_complaint(*, complaint: Complaint, resolved_at: dt.datetime | None = None) -> Complaint:
+def ticket_update(*, ticket: ServiceTicket, data: Mapping[str, Any]) -> ServiceTicket:
+    """Change the fields of a ticket given in `data`; a ticket that closes here is announced once."""
+    ticket, changed = model_update(instance=ticket, data=data, fields=TICKET_FIELDS)
+    if "closed_at" in changed and changed["closed_at"] is None and ticket.closed_at is not None:
+        cases_closed(ticket_ids=[ticket.pk])
+    return ticket
+
+
+@transaction.atomic
+def ticket_close(*, ticket: ServiceTicket, closed_at: dt.datetime | None = None) -> ServiceTicket:
+    """Close a ticket (handling hours from open to close unless already set); a survey invitation follows on commit."""
+    ticket = ServiceTicket.objects.select_for_update().get(pk=ticket.pk)
+    closed_at = closed_at or ticket.closed_at or timezone.now()
+    if closed_at < ticket.opened_at:
+        raise ValidationError({"closed_at": "A ticket cannot close before it opened."})
+    data: dict[str, Any] = {"closed_at": closed_at}
+    if ticket.handling_hours is None:
+        data["handling_hours"] = _hours_between(ticket.opened_at, closed_at)
+    return ticket_update(ticket=ticket, data=data)
+
+
+# --- complaints ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_create(*, data: Mapping[str, Any]) -> Complaint:
+    """Validate and save a new complaint; one created resolved is announced as resolved."""
+    complaint = model_create(model=Complaint, data=data, fields=COMPLAINT_FIELDS)
+    if complaint.resolved_at is not None:
+        cases_closed(complaint_ids=[complaint.pk])
+    return complaint
+
+
+@transaction.atomic
+def complaint_update(*, complaint: Complaint, data: Mapping[str, Any]) -> Complaint:
+    """Change the fields of a complaint given in `data`; a complaint resolved here is announced once."""
+    complaint, changed = model_update(instance=complaint, data=data, fields=COMPLAINT_FIELDS)
+    if "resolved_at" in changed and changed["resolved_at"] is None and complaint.resolved_at is not None:
+        cases_closed(complaint_ids=[complaint.pk])
+    return complaint
+
+
+@transaction.atomic
+def complaint_resolve(*, complaint: Complaint, resolved_at: dt.datetime | None = None) -> Complaint:
     """Resolve a complaint (resolution hours from filing unless already set); a survey invitation follows on commit."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    already_resolved = complaint.resolved_at is not None
-    complaint.resolved_at = resolved_at or complaint.resolved_at or timezone.now()
-    if complaint.resolved_at < complaint.filed_at or (
-        complaint.responded_at and complaint.resolved_at < complaint.responded_at
-    ):
+    resolved_at = resolved_at or complaint.resolved_at or timezone.now()
+    if resolved_at < complaint.filed_at or (complaint.responded_at and resolved_at < complaint.responded_at):
         raise ValidationError({"resolved_at": "A complaint cannot be resolved before it was filed or answered."})
+    data: dict[str, Any] = {"resolved_at": resolved_at}
     if complaint.resolution_hours is None:
-        complaint.resolution_hours = round((complaint.resolved_at - complaint.filed_at).total_seconds() / 3600, 2)
-    complaint.full_clean(validate_unique=False, validate_constraints=False)
-    complaint.save()
-    if not already_resolved:
-        _invite_on_commit(ticket_ids=[], complaint_ids=[complaint.pk])
-    return complaint
+        data["resolution_hours"] = _hours_between(complaint.filed_at, resolved_at)
+    return complaint_update(complaint=complaint, data=data)

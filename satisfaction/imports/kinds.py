@@ -17,6 +17,7 @@ from core.batch import BatchSpec, CleanChunk, CleanRow, ErrorSink, RawChunk, Row
 from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
 from satisfaction.crm.services import segment_may_have_changed
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
+from satisfaction.helpdesk.services import cases_closed
 from satisfaction.imports.models import ImportKind
 
 
@@ -151,10 +152,8 @@ def header_aliases(kind: str) -> dict[str, str]:
 
 
 def after_cases_closed(*, ticket_ids: list[int], complaint_ids: list[int]) -> None:
-    """Call point after imported tickets closed / complaints resolved commit: survey invitations hook in here."""
-    from satisfaction.surveys.services import invite_for_closed_cases
-
-    invite_for_closed_cases(ticket_ids=ticket_ids, complaint_ids=complaint_ids)
+    """After imported tickets closed / complaints resolved commit: announced as every other write path does."""
+    cases_closed(ticket_ids=ticket_ids, complaint_ids=complaint_ids)
 
 
 def _customers_of_contacts(contact_ids: list[int]) -> set[int]:

@@ -139,7 +139,7 @@ def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -
 
 
 @transaction.atomic
-def save_import_mapping(*, name: str, kind: str, columns: Mapping[str, str], created_by=None) -> ImportMapping:
+def import_mapping_save(*, name: str, kind: str, columns: Mapping[str, str], created_by=None) -> ImportMapping:
     """Create or replace the header mapping called `name`; every target must be a field of `kind` (or "-")."""
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
@@ -159,7 +159,7 @@ def save_import_mapping(*, name: str, kind: str, columns: Mapping[str, str], cre
 
 
 @transaction.atomic
-def create_import_job(
+def import_job_create(
     *, kind: str, file, created_by=None, dry_run: bool = False, mapping: ImportMapping | None = None
 ) -> ImportJob:
     """Store the uploaded file as a new import job and queue it (on commit); returns the job."""
@@ -173,11 +173,11 @@ def create_import_job(
     job.file.save(job.original_name or "upload", file, save=False)
     job.full_clean()
     job.save()
-    transaction.on_commit(lambda: enqueue_import_job(job_id=job.pk))
+    transaction.on_commit(lambda: import_job_enqueue(job_id=job.pk))
     return job
 
 
-def enqueue_import_job(*, job_id: int) -> None:
+def import_job_enqueue(*, job_id: int) -> None:
     """Send the job to the worker (inline in eager mode); if the broker is down, the job says so."""
     from satisfaction.imports.tasks import run_import
 
@@ -192,7 +192,7 @@ def enqueue_import_job(*, job_id: int) -> None:
         )
 
 
-def run_import_job(*, job_id: int) -> ImportJob:
+def import_job_run(*, job_id: int) -> ImportJob:
     """Run one import job to the end, reporting progress into its row; a finished job is left alone."""
     job = ImportJob.objects.select_related("mapping", "created_by").get(pk=job_id)
     if job.is_finished:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from satisfaction.imports.services import purge_import_files, run_import_job
+from satisfaction.imports.services import import_job_run, purge_import_files
 
 __all__ = ["purge_old_import_files", "run_import"]
 
@@ -11,7 +11,7 @@ __all__ = ["purge_old_import_files", "run_import"]
 @shared_task(acks_late=True)
 def run_import(job_id: int) -> str:
     """Run the import job `job_id`; returns its final status."""
-    return run_import_job(job_id=job_id).status
+    return import_job_run(job_id=job_id).status
 
 
 # No retry either: the purge is idempotent and the next daily run picks up whatever this one left.

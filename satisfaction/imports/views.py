@@ -18,7 +18,7 @@ from core.roles import StaffRequiredMixin
 from core.spreadsheets import neutralise
 from satisfaction.imports.kinds import COLUMNS
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
-from satisfaction.imports.services import IGNORE, create_import_job, save_import_mapping
+from satisfaction.imports.services import IGNORE, import_job_create, import_mapping_save
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -98,7 +98,7 @@ class ImportIndexView(StaffRequiredMixin, TemplateView):
         form = ImportUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        job = create_import_job(
+        job = import_job_create(
             kind=form.cleaned_data["kind"],
             file=form.cleaned_data["file"],
             created_by=request.user,
@@ -118,7 +118,7 @@ class ImportMappingSaveView(StaffRequiredMixin, View):
         form = MappingForm(request.POST)
         if form.is_valid():
             try:
-                mapping = save_import_mapping(
+                mapping = import_mapping_save(
                     name=form.cleaned_data["name"],
                     kind=form.cleaned_data["kind"],
                     columns=form.cleaned_data["columns"],

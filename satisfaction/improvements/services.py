@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -258,36 +259,42 @@ def task_set_status(*, task: ImprovementTask, status: str) -> ImprovementTask:
     return task_update(task=task, data={"status": status})
 
 
-@transaction.atomic
-def suggestion_accept(
-    *,
-    suggestion: ImprovementSuggestion,
-    user,
-    owner=None,
-    start_date: dt.date | None = None,
-    target_date: dt.date | None = None,
-) -> ImprovementMeasure:
-    """Accept a new suggestion: a measure pre-filled from it, with the scope's baseline captured now."""
-    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
-    if suggestion.status != Suggestion.Status.NEW:
-        raise ValidationError({"status": f"Only new suggestions can be accepted; this one is {suggestion.status}."})
-    # Pre-filled in the accepting manager's language (the suggestion keeps both).
+def suggestion_measure_defaults(*, suggestion: ImprovementSuggestion, user) -> dict:
+    """The measure a suggestion proposes, in the accepting manager's language; the page pre-fills its form
+    with it and `suggestion_accept` starts from it."""
     description = "\n\n".join(
         part for part in (suggestion.localized("rationale"), suggestion.localized("actions")) if part
     )
+    return {
+        "title": suggestion.localized("title")[:250],
+        "category": suggestion.category,
+        "priority": suggestion.priority,
+        "description": description,
+        "service_type": suggestion.service_type,
+        "customer": suggestion.customer,
+        "segment_priority": suggestion.segment_priority,
+        "owner": user,
+        "expected_impact": suggestion.localized("expected_impact"),
+    }
+
+
+@transaction.atomic
+def suggestion_accept(
+    *, suggestion: ImprovementSuggestion, user, edits: Mapping[str, Any] | None = None
+) -> ImprovementMeasure:
+    """Accept a new suggestion: a measure from its proposal with the manager's `edits` (any editable measure
+    field: title, dates, owner, …), its baseline captured now. The page and the API both accept through here."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.status != Suggestion.Status.NEW:
+        raise ValidationError({"status": f"Only new suggestions can be accepted; this one is {suggestion.status}."})
+    edits = dict(edits or {})
+    unknown = set(edits) - set(MEASURE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be set when accepting." for field in sorted(unknown)})
+    if edits.get("owner", ...) is None:
+        edits.pop("owner")  # no owner chosen: the accepting manager owns it
     measure = measure_create(
-        title=suggestion.title[:250],
-        category=suggestion.category,
-        priority=suggestion.priority,
-        description=description,
-        service_type=suggestion.service_type,
-        customer=suggestion.customer,
-        segment_priority=suggestion.segment_priority,
-        owner=owner or user,
-        start_date=start_date,
-        target_date=target_date,
-        expected_impact=suggestion.localized("expected_impact"),
-        suggestion=suggestion,
+        **{**suggestion_measure_defaults(suggestion=suggestion, user=user), **edits}, suggestion=suggestion
     )
     suggestion.status = Suggestion.Status.ACCEPTED
     suggestion.decided_by = user

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,12 +53,8 @@ class SuggestionAcceptView(ManagerRequiredMixin, View):
     template = "improvements/partials/accept_modal.html"
 
     def _initial(self, suggestion):
-        return {
-            "title": suggestion.title_en[:250], "category": suggestion.category, "priority": suggestion.priority,
-            "description": "\n\n".join(p for p in (suggestion.rationale_en, suggestion.actions_en) if p),
-            "service_type": suggestion.service_type_id, "segment_priority": suggestion.segment_priority,
-            "expected_impact": suggestion.expected_impact_en, "owner": self.request.user.pk,
-        }  # fmt: skip
+        initial = svc.suggestion_measure_defaults(suggestion=suggestion, user=self.request.user)
+        return {**initial, "service_type": suggestion.service_type_id, "owner": self.request.user.pk}
 
     def get(self, request, pk):
         suggestion = get_object_or_404(ImprovementSuggestion, pk=pk)
@@ -73,14 +68,8 @@ class SuggestionAcceptView(ManagerRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    measure = svc.suggestion_accept(
-                        suggestion=suggestion, user=request.user, owner=data["owner"],
-                        start_date=data["start_date"], target_date=data["target_date"],
-                    )  # fmt: skip
-                    # The manager may have adjusted the pre-filled text before accepting.
-                    edits = {k: v for k, v in data.items() if k not in ("owner", "start_date", "target_date")}
-                    svc.measure_update(measure=measure, data=edits)
+                # The manager may have adjusted the pre-filled fields before accepting.
+                measure = svc.suggestion_accept(suggestion=suggestion, user=request.user, edits=data)
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:

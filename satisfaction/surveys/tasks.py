@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from core.on_commit import send_safely
 from core.retry import TASK_OPTIONS
 from satisfaction.surveys import services as surveys
 
@@ -31,3 +32,8 @@ def send_due_surveys() -> dict:
 def run_survey_campaigns() -> int:
     """Run the campaigns managers scheduled whose time has come."""
     return surveys.run_due_campaigns()
+
+
+def enqueue_case_invitations(ticket_ids: list[int], complaint_ids: list[int]) -> None:
+    """Case-closed hook (helpdesk): invite the customers of closed tickets and resolved complaints; never raises."""
+    send_safely(create_case_invitations, list(ticket_ids), list(complaint_ids))

@@ -12,7 +12,7 @@ from analytics.lib import responses
 from analytics.lib.metrics import Scope
 from satisfaction.alerts.models import SatisfactionAlert
 from satisfaction.feedback.models import SatisfactionRecord
-from satisfaction.helpdesk.services import close_ticket
+from satisfaction.helpdesk.services import ticket_close
 from satisfaction.surveys.models import SurveyInvitation
 from satisfaction.tests import factories as f
 
@@ -35,7 +35,7 @@ def _link_from_email(live_server) -> str:
 def closed_ticket():
     contact = f.ContactFactory(name="Chen Jing", email="chen.jing@example.com", language="en", contact_priority=1)
     ticket = f.TicketFactory(contract=f.ContractFactory(customer=contact.customer), external_id="TK-2048")
-    close_ticket(ticket=ticket)
+    ticket_close(ticket=ticket)
     return ticket
 
 

@@ -14,7 +14,7 @@ from satisfaction.alerts import filtersets, selectors
 from satisfaction.alerts.api import schema as examples
 from satisfaction.alerts.api import serializers as s
 from satisfaction.alerts.api.schema import ALERT_RESOLVED
-from satisfaction.alerts.services import acknowledge_alert, resolve_alert
+from satisfaction.alerts.services import alert_acknowledge, alert_resolve
 from satisfaction.alerts.watchlist import watchlist_add, watchlist_assign_owner, watchlist_remove
 
 
@@ -30,7 +30,7 @@ class AlertActionsMixin:
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        alert = call_service(acknowledge_alert, alert=self.get_object(), user=request.user)
+        alert = call_service(alert_acknowledge, alert=self.get_object(), user=request.user)
         return Response(s.SatisfactionAlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @action_docs(
@@ -45,7 +45,7 @@ class AlertActionsMixin:
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         data = valid_input(s.AlertResolveSerializer, request)
-        alert = call_service(resolve_alert, alert=self.get_object(), user=request.user, note=data["note"])
+        alert = call_service(alert_resolve, alert=self.get_object(), user=request.user, note=data["note"])
         return Response(s.SatisfactionAlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
 
 

@@ -19,7 +19,7 @@ from kombu import pools as kombu_pools
 
 from satisfaction.alerts.models import SatisfactionAlert
 from satisfaction.alerts.rules import Finding
-from satisfaction.alerts.services import evaluate_record, raise_alert, sweep_unevaluated
+from satisfaction.alerts.services import alert_raise, evaluate_record, sweep_unevaluated
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.feedback.services import record_satisfaction
 from satisfaction.tests import factories as f
@@ -278,7 +278,7 @@ def test_threads_raising_one_window_rule_scope_open_one_alert(service_types):
         message_zh="下降",
         service_type_id=service_types["data_analysis"].pk,
     )
-    outcomes = _in_threads(8, lambda i: raise_alert(finding=finding)[1])
+    outcomes = _in_threads(8, lambda i: alert_raise(finding=finding)[1])
     assert sorted(outcomes) == ["opened"] + ["updated"] * 7
     alert = SatisfactionAlert.objects.get()
     assert alert.occurrences == 8

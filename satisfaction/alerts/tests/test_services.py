@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.alerts.notifications import notification_preferences_update
-from satisfaction.alerts.services import acknowledge_alert, evaluate_record, resolve_alert
+from satisfaction.alerts.services import alert_acknowledge, alert_resolve, evaluate_record
 from satisfaction.feedback.services import record_satisfaction
 from satisfaction.tests import factories as f
 
@@ -22,9 +22,9 @@ def _low(customer=None, score="2.5"):
 
 def test_acknowledge_then_resolve_records_who_and_when(manager_user):
     alert = _low()
-    alert = acknowledge_alert(alert=alert, user=manager_user)
+    alert = alert_acknowledge(alert=alert, user=manager_user)
     assert alert.status == "acknowledged" and alert.acknowledged_by == manager_user and alert.acknowledged_at
-    alert = resolve_alert(alert=alert, user=manager_user, note="Called the customer, fixed the report.")
+    alert = alert_resolve(alert=alert, user=manager_user, note="Called the customer, fixed the report.")
     alert.refresh_from_db()
     assert alert.status == "resolved" and alert.resolved_by == manager_user and alert.resolved_at
     assert alert.resolution_note == "Called the customer, fixed the report."
@@ -33,25 +33,25 @@ def test_acknowledge_then_resolve_records_who_and_when(manager_user):
 def test_resolve_needs_a_note_and_an_unresolved_alert(manager_user):
     alert = _low()
     with pytest.raises(ValidationError) as exc:
-        resolve_alert(alert=alert, user=manager_user, note="  ")
+        alert_resolve(alert=alert, user=manager_user, note="  ")
     assert "note" in exc.value.message_dict
-    resolve_alert(alert=alert, user=manager_user, note="done")
+    alert_resolve(alert=alert, user=manager_user, note="done")
     with pytest.raises(ValidationError) as exc:
-        resolve_alert(alert=alert, user=manager_user, note="again")
+        alert_resolve(alert=alert, user=manager_user, note="again")
     assert "status" in exc.value.message_dict
     with pytest.raises(ValidationError):
-        acknowledge_alert(alert=alert, user=manager_user)
+        alert_acknowledge(alert=alert, user=manager_user)
 
 
 def test_resolving_directly_from_open_also_sets_acknowledged(manager_user):
-    alert = resolve_alert(alert=_low(), user=manager_user, note="handled on the phone")
+    alert = alert_resolve(alert=_low(), user=manager_user, note="handled on the phone")
     assert alert.acknowledged_by == manager_user
 
 
 def test_after_resolution_the_same_scope_opens_a_new_alert(manager_user):
     customer = f.CustomerFactory()
     first = _low(customer)
-    resolve_alert(alert=first, user=manager_user, note="handled")
+    alert_resolve(alert=first, user=manager_user, note="handled")
     second = _low(customer)
     assert second.pk != first.pk and second.status == "open"
     assert SatisfactionAlert.objects.filter(dedupe_key=first.dedupe_key).count() == 2
@@ -59,7 +59,7 @@ def test_after_resolution_the_same_scope_opens_a_new_alert(manager_user):
 
 def test_acknowledged_alert_is_updated_not_duplicated(manager_user):
     customer = f.CustomerFactory()
-    alert = acknowledge_alert(alert=_low(customer), user=manager_user)
+    alert = alert_acknowledge(alert=_low(customer), user=manager_user)
     again = _low(customer, score="3.1")
     assert again.pk == alert.pk
     again.refresh_from_db()

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from satisfaction.alerts.models import SatisfactionAlert, WebhookDelivery
-from satisfaction.alerts.services import resolve_alert
+from satisfaction.alerts.services import alert_resolve
 from satisfaction.alerts.webhooks import webhook_deliver
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.feedback.services import record_satisfaction
@@ -98,7 +98,7 @@ def test_resolved_and_escalated_events(django_capture_on_commit_callbacks, manag
             _record_low("1.2", customer)  # critical: escalated
         alert = SatisfactionAlert.objects.get(kind="low_score")
         with django_capture_on_commit_callbacks(execute=True):
-            resolve_alert(alert=alert, user=manager_user, note="refund agreed")
+            alert_resolve(alert=alert, user=manager_user, note="refund agreed")
     events = [json.loads(r["body"])["event"] for r in receiver.requests]
     assert events == ["alert.opened", "alert.escalated", "alert.resolved"]
     assert json.loads(receiver.requests[-1]["body"])["alert"]["resolution_note"] == "refund agreed"

@@ -6,7 +6,14 @@ from core.api.views import ReadOnlyResourceViewSet, WritableResourceViewSet, res
 from satisfaction.crm import filtersets, selectors
 from satisfaction.crm.api import schema as examples
 from satisfaction.crm.api import serializers as s
-from satisfaction.crm.services import contact_create, contact_update
+from satisfaction.crm.services import (
+    contact_create,
+    contact_update,
+    contract_create,
+    contract_update,
+    customer_create,
+    customer_update,
+)
 
 
 @resource_docs("service type", "service types", examples.SERVICE_TYPE)
@@ -23,6 +30,12 @@ class CustomerViewSet(WritableResourceViewSet):
     serializer_class = s.CustomerSerializer
     filterset_class = filtersets.CustomerFilterSet
     ordering_fields = ["name", "created_at", "tier", "segment_priority", "record_count"]
+
+    def create_instance(self, serializer):
+        return customer_create(data=serializer.validated_data)
+
+    def update_instance(self, serializer):
+        return customer_update(customer=serializer.instance, data=serializer.validated_data)
 
 
 @resource_docs("contact", "contacts", examples.CONTACT, examples.CONTACT_INPUT)
@@ -46,3 +59,9 @@ class ContractViewSet(WritableResourceViewSet):
     serializer_class = s.ContractSerializer
     filterset_class = filtersets.ContractFilterSet
     ordering_fields = ["start_date", "end_date", "value", "number"]
+
+    def create_instance(self, serializer):
+        return contract_create(data=serializer.validated_data)
+
+    def update_instance(self, serializer):
+        return contract_update(contract=serializer.instance, data=serializer.validated_data)

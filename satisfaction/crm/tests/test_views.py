@@ -65,8 +65,10 @@ def test_detail_shows_history_and_trend(client, staff_user, customers):
     response = client.get(reverse("customer-detail", args=[a.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert response.context["summary"] == {"count": 2, "avg_score": 3.5, "satisfied": 1}
-    assert response.context["trend"][-1]["count"] == 2 and response.context["trend"][-1]["satisfaction_rate"] == 0.5
+    summary = response.context["summary"]
+    assert (summary.count, summary.avg_score, summary.satisfied) == (2, 3.5, 1)
+    last = response.context["trend"][-1].kpis
+    assert last.count == 2 and last.satisfaction_rate == 0.5
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
     assert 'data-chart="customer-trend"' in html
     assert client.get(reverse("customer-detail", args=[999999])).status_code == 404

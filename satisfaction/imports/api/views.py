@@ -12,7 +12,7 @@ from core.roles import STAFF
 from satisfaction.imports import selectors
 from satisfaction.imports.api import serializers as s
 from satisfaction.imports.api.schema import IMPORT_JOB
-from satisfaction.imports.services import create_import_job
+from satisfaction.imports.services import import_job_create
 
 
 @resource_docs(
@@ -51,7 +51,7 @@ class ImportJobViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
 
     def create(self, request, *args, **kwargs):
         data = valid_input(s.ImportUploadSerializer, request)
-        job = call_service(create_import_job, created_by=request.user, **data)
+        job = call_service(import_job_create, created_by=request.user, **data)
         # With tasks run eagerly the job has already finished when the transaction committed; re-read it.
         shown = self.get_queryset().get(pk=job.pk)
         return Response(s.ImportJobSerializer(shown).data, status=status.HTTP_202_ACCEPTED)

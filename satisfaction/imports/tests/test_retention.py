@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from satisfaction.imports import tasks as import_tasks
 from satisfaction.imports.models import ImportJob
-from satisfaction.imports.services import create_import_job, purge_import_files
+from satisfaction.imports.services import import_job_create, purge_import_files
 from satisfaction.tests import factories as f
 from satisfaction_site.celery import app as celery_app
 
@@ -36,7 +36,7 @@ def finished_job(capture, user, *, age, rows=None, name="feedback.csv") -> Impor
     """Upload and run a job through the service, then date its end `age` ago."""
     rows = rows or ["R-1,C-1,数据分析,4,好", "R-2,C-1,数据分析,9,坏"]  # one bad score: rejected, with a report file
     with capture(execute=True):
-        job = create_import_job(kind="feedback", file=feedback_csv(rows, name=name), created_by=user)
+        job = import_job_create(kind="feedback", file=feedback_csv(rows, name=name), created_by=user)
     ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - age)
     return ImportJob.objects.get(pk=job.pk)
 
@@ -44,7 +44,7 @@ def finished_job(capture, user, *, age, rows=None, name="feedback.csv") -> Impor
 def queued_job(capture, user, *, age) -> ImportJob:
     """Upload a job whose task has not run (still pending), created `age` ago."""
     with capture(execute=False):
-        job = create_import_job(kind="feedback", file=feedback_csv(["R-9,C-1,数据分析,4,好"]), created_by=user)
+        job = import_job_create(kind="feedback", file=feedback_csv(["R-9,C-1,数据分析,4,好"]), created_by=user)
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - age)
     return ImportJob.objects.get(pk=job.pk)
 

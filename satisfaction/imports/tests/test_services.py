@@ -14,7 +14,7 @@ from satisfaction.crm.models import Contact, Contract, Customer
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 from satisfaction.imports import kinds
-from satisfaction.imports.services import import_file, save_import_mapping
+from satisfaction.imports.services import import_file, import_mapping_save
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_unknown_columns_are_reported_and_missing_required_columns_stop_the_impo
 
 def test_saved_mapping_reads_another_layout():
     f.CustomerFactory(external_id="C-1")
-    save_import_mapping(
+    import_mapping_save(
         name="Survey tool",
         kind="feedback",
         columns={"Antwort-ID": "external_id", "Kunde": "customer", "Dienst": "service_type", "Note": "score",
@@ -192,7 +192,7 @@ def test_mapping_to_an_unknown_field_is_refused():
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as exc:
-        save_import_mapping(name="Bad", kind="customers", columns={"X": "favourite_colour"})
+        import_mapping_save(name="Bad", kind="customers", columns={"X": "favourite_colour"})
     assert "columns" in exc.value.message_dict
 
 

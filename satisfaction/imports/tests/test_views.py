@@ -11,7 +11,7 @@ from core import batch as engine
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.imports import tasks as import_tasks
 from satisfaction.imports.models import ImportJob, ImportMapping
-from satisfaction.imports.services import create_import_job, run_import_job
+from satisfaction.imports.services import import_job_create, import_job_run
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -114,11 +114,11 @@ def test_progress_is_written_to_the_job_row_while_validating(monkeypatch, staff_
 
     monkeypatch.setattr(engine, "_existing_external_ids", observe)
     upload_file = feedback_csv([f"R-{i},C-1,数据分析,4" for i in range(10)])
-    job = create_import_job(kind="feedback", file=upload_file, created_by=staff_user)
-    job = run_import_job(job_id=job.pk)
+    job = import_job_create(kind="feedback", file=upload_file, created_by=staff_user)
+    job = import_job_run(job_id=job.pk)
     assert seen == [("validating", 0, 10), ("validating", 4, 10), ("validating", 8, 10)]
     assert (job.status, job.rows_done, job.rows_total, job.created_count) == ("succeeded", 10, 10, 10)
-    assert run_import_job(job_id=job.pk).created_count == 10  # a finished job is left alone
+    assert import_job_run(job_id=job.pk).created_count == 10  # a finished job is left alone
 
 
 def test_running_job_partial_polls_and_shows_progress(client, staff_user):
@@ -136,7 +136,7 @@ def test_broker_down_marks_the_job_failed(monkeypatch, staff_user, django_captur
 
     monkeypatch.setattr(import_tasks.run_import, "delay", refuse)
     with django_capture_on_commit_callbacks(execute=True):
-        job = create_import_job(kind="feedback", file=feedback_csv(["R-1,C-1,数据分析,4"]), created_by=staff_user)
+        job = import_job_create(kind="feedback", file=feedback_csv(["R-1,C-1,数据分析,4"]), created_by=staff_user)
     job.refresh_from_db()
     assert job.status == "failed" and "could not be queued" in job.message
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.api.serializers import UserSummarySerializer, active_users, require_order
+from core.db import Level
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
-from satisfaction.improvements.models import ImprovementMeasure, ImprovementSuggestion, ImprovementTask
+from satisfaction.improvements.models import Category, ImprovementMeasure, ImprovementSuggestion, ImprovementTask
 
 
 class SuggestionAcceptSerializer(serializers.Serializer):
+    """The page's accept form: every field optional, the suggestion's proposal fills the rest."""
+
+    title = serializers.CharField(max_length=250, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    priority = serializers.ChoiceField(choices=Level.choices, required=False)
+    expected_impact = serializers.CharField(required=False, allow_blank=True)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=active_users(), required=False, allow_null=True, help_text="Owner of the new measure; default: you."
     )

@@ -44,7 +44,7 @@ class ImprovementSuggestionViewSet(ManagerReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         data = valid_input(s.SuggestionAcceptSerializer, request)
-        measure = call_service(suggestion_accept, suggestion=self.get_object(), user=request.user, **data)
+        measure = call_service(suggestion_accept, suggestion=self.get_object(), user=request.user, edits=data)
         shown = selectors.measure_list().get(pk=measure.pk)
         return Response(s.ImprovementMeasureSerializer(shown).data, status=status.HTTP_201_CREATED)
 
@@ -71,7 +71,7 @@ def improve(request) -> Response:
     suggestion = data.pop("suggestion", None)
     if suggestion is not None:
         kept = {k: data[k] for k in ("owner", "start_date", "target_date") if data.get(k) is not None}
-        measure = call_service(suggestion_accept, suggestion=suggestion, user=request.user, **kept)
+        measure = call_service(suggestion_accept, suggestion=suggestion, user=request.user, edits=kept)
     else:
         data.setdefault("owner", request.user)
         measure = call_service(measure_create, **data)

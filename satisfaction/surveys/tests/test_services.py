@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from satisfaction.feedback.models import SatisfactionRecord
-from satisfaction.helpdesk.services import close_ticket, resolve_complaint
+from satisfaction.helpdesk.services import complaint_resolve, ticket_close
 from satisfaction.surveys import services as surveys
 from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveySettings
 from satisfaction.tests import factories as f
@@ -26,7 +26,7 @@ def ticket():
 
 def _close(ticket, django_capture_on_commit_callbacks, **kwargs):
     with django_capture_on_commit_callbacks(execute=True):
-        close_ticket(ticket=ticket, **kwargs)
+        ticket_close(ticket=ticket, **kwargs)
 
 
 def test_closing_a_ticket_invites_the_most_important_contact_and_emails_both_languages(
@@ -65,13 +65,13 @@ def test_closing_twice_or_importing_again_never_asks_twice(ticket, django_captur
 
 def test_close_ticket_rejects_a_close_before_opening(ticket):
     with pytest.raises(ValidationError) as exc:
-        close_ticket(ticket=ticket, closed_at=ticket.opened_at - dt.timedelta(hours=1))
+        ticket_close(ticket=ticket, closed_at=ticket.opened_at - dt.timedelta(hours=1))
     assert "closed_at" in exc.value.message_dict
 
 
 def test_close_ticket_sets_handling_hours_from_open_to_close():
     ticket = f.TicketFactory(handling_hours=None)
-    closed = close_ticket(ticket=ticket, closed_at=ticket.opened_at + dt.timedelta(hours=7, minutes=30))
+    closed = ticket_close(ticket=ticket, closed_at=ticket.opened_at + dt.timedelta(hours=7, minutes=30))
     assert closed.handling_hours == 7.5
 
 
@@ -80,7 +80,7 @@ def test_resolving_a_complaint_invites(django_capture_on_commit_callbacks):
     complaint = f.ComplaintFactory(contract=f.ContractFactory(customer=contact.customer), resolution_hours=None)
     resolved_at = complaint.filed_at + dt.timedelta(hours=30)
     with django_capture_on_commit_callbacks(execute=True):
-        resolve_complaint(complaint=complaint, resolved_at=resolved_at)
+        complaint_resolve(complaint=complaint, resolved_at=resolved_at)
     complaint.refresh_from_db()
     assert complaint.resolved_at == resolved_at and complaint.resolution_hours == 30.0
     invitation = SurveyInvitation.objects.get()

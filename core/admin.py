@@ -1,0 +1,73 @@
+"""Admin pages that write through the entity's service, like every other write path.
+
+A `ServiceAdmin` names two methods, `create_through(request, data)` and `update_through(request, obj, data)`,
+that call the service; the admin form only collects and validates the input. Inlines do the same with
+`ServiceInlineFormSet`. A field the service does not let a person set is read-only in the admin.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+
+def _adopt(obj, saved) -> None:
+    """The admin goes on with the form's `obj` (history entry, redirect): give it the saved row's identity."""
+    if saved is not obj:
+        obj.pk, obj._state = saved.pk, saved._state
+
+
+def form_data(form, fields, *, change: bool) -> dict:
+    """The values a form gives for `fields`: all of them for a new row, only the changed ones for an edit."""
+    names = form.changed_data if change else form.cleaned_data
+    return {name: form.cleaned_data[name] for name in names if name in fields and name in form.cleaned_data}
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose saves go through the entity's service (`service_fields` are what it may set)."""
+
+    service_fields: tuple[str, ...] = ()
+
+    def create_through(self, request, data: dict):
+        raise NotImplementedError
+
+    def update_through(self, request, obj, data: dict):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        data = form_data(form, self.service_fields, change=change)
+        try:
+            saved = self.update_through(request, obj, data) if change else self.create_through(request, data)
+        except ValidationError as exc:
+            # The form validated the fields one by one; a rule of the service across fields can still refuse.
+            form.add_error(None, exc)
+            raise
+        _adopt(obj, saved)
+
+
+class ServiceInlineFormSet(BaseInlineFormSet):
+    """An inline formset whose rows are saved through `create_through(data)` / `update_through(obj, data)`."""
+
+    service_fields: tuple[str, ...] = ()
+
+    def create_through(self, data: dict):
+        raise NotImplementedError
+
+    def update_through(self, obj, data: dict):
+        raise NotImplementedError
+
+    def save_new(self, form, commit=True):
+        if not commit:
+            return super().save_new(form, commit=commit)
+        form.cleaned_data[self.fk.name] = self.instance
+        setattr(form.instance, self.fk.name, self.instance)
+        saved = self.create_through(form_data(form, (*self.service_fields, self.fk.name), change=False))
+        _adopt(form.instance, saved)
+        return form.instance
+
+    def save_existing(self, form, obj, commit=True):
+        if not commit:
+            return super().save_existing(form, obj, commit=commit)
+        _adopt(obj, self.update_through(obj, form_data(form, self.service_fields, change=True)))
+        return obj
