@@ -101,3 +101,29 @@ def admin_user(db):
     from satisfaction.tests.factories import UserFactory
 
     return UserFactory(username="admin_member", is_superuser=True, is_staff=True)
+
+
+def _api_client(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.fixture
+def manager(manager_user):
+    """An API client signed in as a manager."""
+    return _api_client(manager_user)
+
+
+@pytest.fixture
+def staff(staff_user):
+    """An API client signed in as a staff member."""
+    return _api_client(staff_user)
+
+
+@pytest.fixture
+def admin(admin_user):
+    """An API client signed in as a superuser."""
+    return _api_client(admin_user)

@@ -17,7 +17,7 @@ from analytics.lib.metrics import Kpis, Scope
 from core.chartjs import chart, dataset, score_and_rate_scales
 from core.localtime import local_today
 from core.roles import StaffRequiredMixin, is_manager
-from satisfaction.alerts.selectors import alert_list, watchlist_list
+from satisfaction.alerts.selectors import alert_list, watchlist_history
 from satisfaction.crm.selectors import customer_list
 from satisfaction.feedback.selectors import record_list
 from satisfaction.helpdesk.selectors import complaint_list, ticket_list
@@ -67,6 +67,6 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
             "tickets": ticket_list().filter(contract__customer_id=pk)[:20],
             "complaints": complaint_list().filter(contract__customer_id=pk)[:20],
             "alerts": alert_list().filter(customer_id=pk)[:20],
-            "watch_entries": watchlist_list(include_removed=True).filter(customer_id=pk),
+            "watch_entries": watchlist_history(customer_id=pk),
             "can_manage": is_manager(self.request.user),
         }

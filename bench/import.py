@@ -118,7 +118,6 @@ def child(database_url: str, path: str) -> None:
     from satisfaction.feedback.models import SatisfactionRecord
     from satisfaction.imports.services import import_file
 
-    feedback._after_batch_hooks.clear()
     table = SatisfactionRecord._meta.db_table
     with connection.cursor() as cursor:
         # Plain SQL: a queryset delete would load every row to send delete signals.
@@ -127,7 +126,8 @@ def child(database_url: str, path: str) -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = import_file(kind="feedback", source=path, filename=os.path.basename(path))
+    with feedback.hooks_replaced(after_batch=[]):  # the benchmark measures the import, not its tasks
+        result = import_file(kind="feedback", source=path, filename=os.path.basename(path))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert result.ok and result.created == result.rows_total, (result.message, result.errors[:3])

@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from analytics.customers import CustomerDetailView
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("satisfaction_site.api_urls")),
+    # The customer page reads every part of the domain and the metrics, so analytics serves it.
+    path("customers/<int:pk>/", CustomerDetailView.as_view(), name="customer-detail"),
     path("", include("satisfaction.urls")),
     path("analytics/", include("analytics.urls")),
 ]

@@ -30,13 +30,6 @@ def _fresh_throttles():
     cache.clear()
 
 
-@pytest.fixture
-def manager(manager_user):
-    api = APIClient()
-    api.force_authenticate(manager_user)
-    return api
-
-
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     z = sps.norm.ppf(1 - (1 - confidence) / 2)
     p = successes / n

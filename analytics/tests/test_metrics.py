@@ -328,11 +328,28 @@ def test_query_counts_are_pinned(dataset, django_assert_max_num_queries, source)
         metrics.drivers(scope)
 
 
-def test_results_are_json_ready(dataset):
+def test_results_are_json_ready_and_keep_their_values(dataset):
     import json
 
     scope = Scope(start=START, end=START + dt.timedelta(days=30))
-    json.dumps(metrics.kpis(scope).as_dict())
-    json.dumps([r.as_dict() for r in metrics.by_service_type(scope)])
-    json.dumps(metrics.segment_split(scope).as_dict(), default=str)
-    json.dumps(metrics.compare_to_previous(scope).as_dict(), default=str)
+    df = in_scope(dataset, scope)
+    kpis = json.loads(json.dumps(metrics.kpis(scope).as_dict()))
+    exp = expected(df)
+    assert kpis["count"] == exp["count"] and kpis["satisfied"] == int((df.score >= 4.0).sum())
+    for name in ("avg_score", "score_sd", "satisfaction_rate", "high_satisfaction_rate", "dissatisfaction_rate"):
+        assert kpis[name] == pytest.approx(exp[name], rel=1e-12), name
+    assert kpis["score_sum"] == pytest.approx(df.score.sum(), rel=1e-12)
+    assert set(kpis["satisfaction_rate_ci"]) == {"low", "high", "confidence"}
+
+    rows = json.loads(json.dumps([r.as_dict() for r in metrics.by_service_type(scope)]))
+    assert {row["key"]: row["count"] for row in rows} == df.groupby("code").size().to_dict()
+
+    split = json.loads(json.dumps(metrics.segment_split(scope).as_dict(), default=str))
+    assert split["segment"]["count"] == int((df.segment == 1).sum())
+    assert split["rest"]["count"] == int((df.segment != 1).sum())
+
+    comparison = metrics.compare_to_previous(scope)
+    change = json.loads(json.dumps(comparison.as_dict(), default=str))
+    assert change["current"]["count"] == exp["count"]
+    assert change["previous"]["count"] == len(in_scope(dataset, comparison.previous_scope))
+    assert change["previous_scope"]["end"] == str(scope.start - dt.timedelta(days=1))

@@ -6,9 +6,9 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filtersets import SearchFilterSet, segment_filter
+from core.filtersets import SearchFilterSet
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
-from satisfaction.crm.filtersets import service_type_filter
+from satisfaction.crm.filtersets import segment_filter, service_type_filter
 
 
 class SatisfactionAlertFilterSet(SearchFilterSet):

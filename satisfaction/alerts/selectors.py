@@ -7,7 +7,6 @@ import datetime as dt
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
@@ -20,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from satisfaction.alerts.models import CustomerRiskScore, SatisfactionAlert, WatchlistEntry
+from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.crm.models import segment_priority_subquery
 
 UNRESOLVED = [SatisfactionAlert.Status.OPEN, SatisfactionAlert.Status.ACKNOWLEDGED]
@@ -127,20 +126,6 @@ def watchlist_history(*, customer_id: int) -> QuerySet[WatchlistEntry]:
     )
 
 
-def risk_ranking(*, min_score: float = 0.0) -> QuerySet[CustomerRiskScore]:
-    """Customers by risk score, highest first, with `is_watched` annotated."""
-    return (
-        CustomerRiskScore.objects.filter(score__gt=min_score)
-        .select_related("customer")
-        .annotate(
-            is_watched=Count(
-                "customer__watchlist_entries", filter=Q(customer__watchlist_entries__removed_at__isnull=True)
-            )
-        )
-        .order_by("-score", "customer__name")
-    )
-
-
 def customer_alerts(*, customer_id: int) -> QuerySet[SatisfactionAlert]:
     """All alerts of one customer, newest first, for the customer page."""
     return (
@@ -148,8 +133,3 @@ def customer_alerts(*, customer_id: int) -> QuerySet[SatisfactionAlert]:
         .select_related("service_type", "record", "complaint")
         .order_by("-last_seen_at")
     )
-
-
-def active_watch_exists(customer_ref: str = "pk") -> Exists:
-    """True when the customer at `customer_ref` is on the watch list now."""
-    return Exists(WatchlistEntry.objects.filter(customer=OuterRef(customer_ref), removed_at__isnull=True))

@@ -11,14 +11,17 @@ from django.views.generic import TemplateView
 
 from core.htmx import is_partial, render_page_or_partial
 from core.roles import ManagerRequiredMixin
+from satisfaction.alerts.filtersets import SatisfactionAlertFilterSet
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
-from satisfaction.alerts.selectors import UNRESOLVED, alert_counts, alert_detail, alert_list, watchlist_list
+from satisfaction.alerts.selectors import alert_counts, alert_detail, alert_list, watchlist_list
 from satisfaction.alerts.services import alert_acknowledge, alert_resolve
 from satisfaction.alerts.watchlist import watchlist_add, watchlist_remove
 from satisfaction.crm.models import Customer
 
 PAGE_SIZE = 25
-STATUS_FILTERS = {"unresolved": UNRESOLVED, "open": "open", "acknowledged": "acknowledged", "resolved": "resolved"}
+# The page's status choice, as the API's filters say it (the same FilterSet serves both).
+STATUS_FILTERS = {"unresolved": {"unresolved": "true"}, "open": {"status": "open"},
+                  "acknowledged": {"status": "acknowledged"}, "resolved": {"status": "resolved"}}  # fmt: skip
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -35,12 +38,11 @@ class AlertListView(ManagerRequiredMixin, TemplateView):
         status = request.GET.get("status", "unresolved")
         kind = request.GET.get("kind") or None
         severity = request.GET.get("severity") or None
-        qs = alert_list(
-            status=STATUS_FILTERS.get(status),
-            kind=kind if kind in SatisfactionAlert.Kind.values else None,
-            severity=severity if severity in SatisfactionAlert.Severity.values else None,
-            search=request.GET.get("q", "").strip() or None,
-        )
+        kind = kind if kind in SatisfactionAlert.Kind.values else None
+        severity = severity if severity in SatisfactionAlert.Severity.values else None
+        data = {**STATUS_FILTERS.get(status, {}), "kind": kind or "", "severity": severity or ""}
+        data["q"] = request.GET.get("q", "")
+        qs = SatisfactionAlertFilterSet(data, queryset=alert_list()).qs
         query = request.GET.copy()
         query.pop("page", None)
         context = {

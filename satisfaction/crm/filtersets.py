@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.filtersets import SEGMENT_CHOICES, SearchFilterSet, segment_filter
-from satisfaction.alerts.models import WatchlistEntry
-from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
+from core.filtersets import SearchFilterSet
+from satisfaction.crm.models import Contact, Contract, Customer, ServiceType, segment_customer_ids
+from satisfaction.crm.selectors import watched_customers
+
+SEGMENT_CHOICES = [(p, str(p)) for p in range(1, 6)]
+
+
+def segment_filter(customer_path: str) -> filters.TypedChoiceFilter:
+    """Filter by the segment priority of the customer at `customer_path` (a subquery, no rows loaded)."""
+
+    def apply(queryset: QuerySet, name: str, value: int) -> QuerySet:
+        if value in (None, ""):
+            return queryset
+        return queryset.filter(**{f"{customer_path}__in": segment_customer_ids(int(value))})
+
+    return filters.TypedChoiceFilter(
+        choices=SEGMENT_CHOICES, coerce=int, method=apply, label=_("Segment priority (1 = most important)")
+    )
 
 
 def service_type_filter(field_name: str) -> filters.ModelChoiceFilter:
@@ -43,7 +58,7 @@ class CustomerFilterSet(SearchFilterSet):
     def filter_on_watchlist(self, queryset, name, value):
         if value is None:
             return queryset
-        ids = WatchlistEntry.objects.filter(removed_at__isnull=True).values("customer")
+        ids = watched_customers().values("pk")
         return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)
 
     def filter_queryset(self, queryset):

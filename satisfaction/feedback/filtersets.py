@@ -5,9 +5,9 @@ from __future__ import annotations
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filtersets import SearchFilterSet, segment_filter
-from satisfaction.alerts.models import WatchlistEntry
-from satisfaction.crm.filtersets import service_type_filter
+from core.filtersets import SearchFilterSet
+from satisfaction.crm.filtersets import segment_filter, service_type_filter
+from satisfaction.crm.selectors import watched_customers
 from satisfaction.feedback.models import SATISFIED_MIN, SatisfactionRecord
 
 
@@ -34,5 +34,5 @@ class SatisfactionRecordFilterSet(SearchFilterSet):
     def filter_on_watchlist(self, queryset, name, value):
         if value is None:
             return queryset
-        ids = WatchlistEntry.objects.filter(removed_at__isnull=True).values("customer")
+        ids = watched_customers().values("pk")
         return queryset.filter(customer__in=ids) if value else queryset.exclude(customer__in=ids)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -54,6 +55,21 @@ def register_after_batch_hook(func):
     if func not in _after_batch_hooks:
         _after_batch_hooks.append(func)
     return func
+
+
+@contextmanager
+def hooks_replaced(*, after_record: list | None = None, after_batch: list | None = None):
+    """Run a block with these after-record / after-batch hooks instead of the registered ones (`[]` switches
+    them off); the registry is restored afterwards. For tests, benchmarks and bulk tools."""
+    saved = list(_after_commit_hooks), list(_after_batch_hooks)
+    try:
+        if after_record is not None:
+            _after_commit_hooks[:] = after_record
+        if after_batch is not None:
+            _after_batch_hooks[:] = after_batch
+        yield
+    finally:
+        _after_commit_hooks[:], _after_batch_hooks[:] = saved
 
 
 def _resolve(model, value, field: str, lookup: str = "pk"):

@@ -6,8 +6,8 @@ import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
 from core.db import Level
-from core.filtersets import SearchFilterSet, segment_filter
-from satisfaction.crm.filtersets import service_type_filter
+from core.filtersets import SearchFilterSet
+from satisfaction.crm.filtersets import segment_filter, service_type_filter
 from satisfaction.crm.models import Customer
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from core.htmx import is_partial
 from core.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
 from satisfaction.improvements import services as svc
+from satisfaction.improvements.filtersets import ImprovementMeasureFilterSet, ImprovementSuggestionFilterSet
 from satisfaction.improvements.forms import MeasureForm, TaskForm, TaskProgressForm
 from satisfaction.improvements.models import ImprovementMeasure, ImprovementSuggestion, ImprovementTask
 from satisfaction.improvements.selectors import (
@@ -43,8 +44,8 @@ class SuggestionListView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         status = self.request.GET.get("status", "new")
         status = status if status in ImprovementSuggestion.Status.values else "new"
-        return {"suggestions": suggestion_list(status=status), "status": status,
-                "statuses": ImprovementSuggestion.Status.choices}  # fmt: skip
+        suggestions = ImprovementSuggestionFilterSet({"status": status}, queryset=suggestion_list()).qs
+        return {"suggestions": suggestions, "status": status, "statuses": ImprovementSuggestion.Status.choices}
 
 
 class SuggestionAcceptView(ManagerRequiredMixin, View):
@@ -100,7 +101,8 @@ class MeasureListView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         status = self.request.GET.get("status") or None
         status = status if status in ImprovementMeasure.Status.values else None
-        return {"measures": measure_list(status=status).order_by("status", "target_date", "-pk"), "status": status,
+        measures = ImprovementMeasureFilterSet({"status": status or ""}, queryset=measure_list()).qs
+        return {"measures": measures.order_by("status", "target_date", "-pk"), "status": status,
                 "statuses": ImprovementMeasure.Status.choices}  # fmt: skip
 
 

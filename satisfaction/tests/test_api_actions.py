@@ -15,13 +15,6 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def manager(manager_user):
-    api = APIClient()
-    api.force_authenticate(manager_user)
-    return api
-
-
-@pytest.fixture
 def alert(db):
     customer = f.CustomerFactory(name="Huaxin")
     return SatisfactionAlert.objects.create(kind="low_score", severity="high", dedupe_key="low:1", customer=customer)

@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from satisfaction.alerts.models import WatchlistEntry
 from satisfaction.crm.models import Contract, Customer
@@ -18,13 +17,6 @@ from satisfaction.tests import factories as f
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
     cache.clear()
-
-
-@pytest.fixture
-def manager(manager_user):
-    api = APIClient()
-    api.force_authenticate(manager_user)
-    return api
 
 
 @pytest.fixture

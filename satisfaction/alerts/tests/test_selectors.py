@@ -5,9 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from satisfaction.alerts.models import CustomerRiskScore, SatisfactionAlert
-from satisfaction.alerts.selectors import alert_counts, alert_detail, alert_list, open_alerts, risk_ranking
-from satisfaction.alerts.watchlist import watchlist_add
+from satisfaction.alerts.models import SatisfactionAlert
+from satisfaction.alerts.selectors import alert_counts, alert_detail, alert_list, open_alerts
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -50,13 +49,7 @@ def test_alert_list_query_count_does_not_grow(django_assert_max_num_queries):
     assert len(rows) == 25
 
 
-def test_alert_detail_and_risk_ranking(manager_user):
+def test_alert_detail(manager_user):
     customer = f.CustomerFactory()
     alert = _alert("x", customer=customer, severity="high")
     assert alert_detail(alert_id=alert.pk).customer == customer
-    CustomerRiskScore.objects.create(customer=customer, score=55, reasons=[])
-    CustomerRiskScore.objects.create(customer=f.CustomerFactory(), score=70, reasons=[])
-    watchlist_add(customer=customer, user=manager_user, note="")
-    ranking = list(risk_ranking())
-    assert [r.score for r in ranking] == [70, 55]
-    assert [bool(r.is_watched) for r in ranking] == [False, True]

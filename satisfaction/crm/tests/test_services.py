@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from analytics import tasks as snapshot_tasks
 from analytics.lib import snapshots
@@ -89,13 +88,6 @@ def assert_equals_full_rebuild():
     after_hook = table()
     snapshots.rebuild_all()
     assert after_hook == table()
-
-
-@pytest.fixture
-def manager(manager_user):
-    api = APIClient()
-    api.force_authenticate(manager_user)
-    return api
 
 
 # --- REST API ------------------------------------------------------------------------------------------------

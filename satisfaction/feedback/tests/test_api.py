@@ -166,15 +166,14 @@ def test_linked_ticket_and_self_rating(customer, db):
 
 
 @pytest.mark.django_db
-def test_recording_runs_the_after_record_hooks(client, customer, django_capture_on_commit_callbacks, monkeypatch):
+def test_recording_runs_the_after_record_hooks(client, customer, django_capture_on_commit_callbacks):
     from satisfaction.feedback import services as feedback
 
-    # Only this test's hook, and the registry restored afterwards.
-    monkeypatch.setattr(feedback, "_after_commit_hooks", [])
     seen = []
-    feedback.register_after_record_hook(seen.append)
     body = {"customer": customer.pk, "service_type": "data_analysis", "score": 2, "external_id": "FB-9"}
-    with django_capture_on_commit_callbacks(execute=True):
+    # Only this test's hook, and the registry restored afterwards.
+    with feedback.hooks_replaced(after_record=[]), django_capture_on_commit_callbacks(execute=True):
+        feedback.register_after_record_hook(seen.append)
         first = client.post(RECORD_URLS[1], body, format="json").json()
         client.post(RECORD_URLS[1], body, format="json")
     assert seen == [first["id"]]  # the retry fired nothing

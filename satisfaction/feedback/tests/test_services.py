@@ -82,14 +82,14 @@ def test_rating_by_the_ticket_handler_is_marked_self_rated(staff_user):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_after_commit_hooks_run_only_after_commit(monkeypatch):
+def test_after_commit_hooks_run_only_after_commit():
     seen = []
-    monkeypatch.setattr(feedback_service, "_after_commit_hooks", [seen.append])
     customer = f.CustomerFactory()
-    record, _ = record_satisfaction(customer=customer, service_type="data_analysis", score=1)
-    assert seen == [record.pk]
-    record_satisfaction(customer=customer, service_type="data_analysis", score=1, external_id="dup")
-    record_satisfaction(customer=customer, service_type="data_analysis", score=1, external_id="dup")
+    with feedback_service.hooks_replaced(after_record=[seen.append]):
+        record, _ = record_satisfaction(customer=customer, service_type="data_analysis", score=1)
+        assert seen == [record.pk]
+        record_satisfaction(customer=customer, service_type="data_analysis", score=1, external_id="dup")
+        record_satisfaction(customer=customer, service_type="data_analysis", score=1, external_id="dup")
     assert len(seen) == 2  # the retry did not fire side effects again
 
 

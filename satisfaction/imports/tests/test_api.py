@@ -16,13 +16,6 @@ def _fresh_throttles(settings, tmp_path):
     cache.clear()
 
 
-@pytest.fixture
-def staff(staff_user):
-    api = APIClient()
-    api.force_authenticate(staff_user)
-    return api
-
-
 def feedback_csv(rows, header="记录ID,客户ID,服务类型,评分,反馈内容", encoding="utf-8-sig"):
     text = "\n".join([header, *rows]) + "\n"
     return SimpleUploadedFile("feedback.csv", text.encode(encoding), content_type="text/csv")

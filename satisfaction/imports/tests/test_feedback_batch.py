@@ -126,25 +126,24 @@ def test_ticket_link_checks_customer_and_marks_self_rating(customer, staff_user)
     assert record.ticket == own and record.self_rated
 
 
-def test_batch_hook_runs_once_on_commit_with_the_new_ids(customer, django_capture_on_commit_callbacks, monkeypatch):
+def test_batch_hook_runs_once_on_commit_with_the_new_ids(customer, django_capture_on_commit_callbacks):
     calls = []
-    monkeypatch.setattr(feedback_service, "_after_batch_hooks", [])
-    feedback_service.register_after_batch_hook(calls.append)
-    feedback_service.register_after_batch_hook(calls.append)  # registering twice keeps one subscription
-    with django_capture_on_commit_callbacks(execute=True):
-        result = record_satisfaction_batch(rows=[_row(i) for i in range(1, 4)])
-    assert calls == [result.created_ids] and len(result.created_ids) == 3
-    with django_capture_on_commit_callbacks(execute=True):
-        record_satisfaction_batch(rows=[_row(i) for i in range(1, 4)])  # a re-import creates nothing
+    with feedback_service.hooks_replaced(after_batch=[]):
+        feedback_service.register_after_batch_hook(calls.append)
+        feedback_service.register_after_batch_hook(calls.append)  # registering twice keeps one subscription
+        with django_capture_on_commit_callbacks(execute=True):
+            result = record_satisfaction_batch(rows=[_row(i) for i in range(1, 4)])
+        assert calls == [result.created_ids] and len(result.created_ids) == 3
+        with django_capture_on_commit_callbacks(execute=True):
+            record_satisfaction_batch(rows=[_row(i) for i in range(1, 4)])  # a re-import creates nothing
     assert len(calls) == 1
 
 
-def test_a_failing_batch_hook_does_not_fail_the_import(customer, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_failing_batch_hook_does_not_fail_the_import(customer, django_capture_on_commit_callbacks):
     def broker_down(record_ids):
         raise ConnectionError("broker unavailable")
 
-    monkeypatch.setattr(feedback_service, "_after_batch_hooks", [broker_down])
-    with django_capture_on_commit_callbacks(execute=True):
+    with feedback_service.hooks_replaced(after_batch=[broker_down]), django_capture_on_commit_callbacks(execute=True):
         result = record_satisfaction_batch(rows=[_row(1)])
     assert result.created == 1 and SatisfactionRecord.objects.count() == 1
 
