@@ -25,15 +25,22 @@ def form_data(form, fields, *, change: bool) -> dict:
 
 
 class ServiceAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose saves go through the entity's service (`service_fields` are what it may set)."""
+    """A ModelAdmin whose saves go through the entity's service (`service_fields` are what it may set).
+
+    Name the services as the API viewsets do — `create_service(data=…)`, `update_service(<entity>=obj, data=…)` —
+    or override `create_through` / `update_through` when the service takes other arguments.
+    """
 
     service_fields: tuple[str, ...] = ()
+    create_service = None
+    update_service = None
+    entity = ""
 
     def create_through(self, request, data: dict):
-        raise NotImplementedError
+        return type(self).create_service(data=data)
 
     def update_through(self, request, obj, data: dict):
-        raise NotImplementedError
+        return type(self).update_service(**{self.entity: obj}, data=data)
 
     def save_model(self, request, obj, form, change):
         data = form_data(form, self.service_fields, change=change)
@@ -47,15 +54,18 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 class ServiceInlineFormSet(BaseInlineFormSet):
-    """An inline formset whose rows are saved through `create_through(data)` / `update_through(obj, data)`."""
+    """An inline formset whose rows are saved through the entity's services, named as on `ServiceAdmin`."""
 
     service_fields: tuple[str, ...] = ()
+    create_service = None
+    update_service = None
+    entity = ""
 
     def create_through(self, data: dict):
-        raise NotImplementedError
+        return type(self).create_service(data=data)
 
     def update_through(self, obj, data: dict):
-        raise NotImplementedError
+        return type(self).update_service(**{self.entity: obj}, data=data)
 
     def save_new(self, form, commit=True):
         if not commit:

@@ -95,13 +95,19 @@ class WritableResourceViewSet(
     def perform_update(self, serializer):
         self._write(serializer, self.update_instance)
 
+    # Each resource names its entity's write path: `create_service(data=…)` and
+    # `update_service(<entity>=instance, data=…)`, e.g. ticket_create / ticket_update with entity "ticket".
+    create_service = None
+    update_service = None
+    entity = ""
+
     def create_instance(self, serializer):
-        """Save a new object through the entity's service (each resource names its own)."""
-        raise NotImplementedError
+        """Save a new object through the entity's service."""
+        return type(self).create_service(data=serializer.validated_data)
 
     def update_instance(self, serializer):
-        """Change an object through the entity's service (each resource names its own)."""
-        raise NotImplementedError
+        """Change an object through the entity's service."""
+        return type(self).update_service(**{self.entity: serializer.instance}, data=serializer.validated_data)
 
     def _write(self, serializer, write) -> None:
         try:

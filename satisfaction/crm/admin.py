@@ -21,13 +21,10 @@ from satisfaction.crm.services import (
 
 
 class ContactFormSet(ServiceInlineFormSet):
-    service_fields = CONTACT_FIELDS
+    service_fields, entity, update_service = CONTACT_FIELDS, "contact", staticmethod(contact_update)
 
     def create_through(self, data):
         return contact_create(**data)
-
-    def update_through(self, obj, data):
-        return contact_update(contact=obj, data=data)
 
     def delete_existing(self, obj, commit=True):
         if commit:
@@ -35,13 +32,8 @@ class ContactFormSet(ServiceInlineFormSet):
 
 
 class ContractFormSet(ServiceInlineFormSet):
-    service_fields = CONTRACT_FIELDS
-
-    def create_through(self, data):
-        return contract_create(data=data)
-
-    def update_through(self, obj, data):
-        return contract_update(contract=obj, data=data)
+    service_fields, entity = CONTRACT_FIELDS, "contract"
+    create_service, update_service = staticmethod(contract_create), staticmethod(contract_update)
 
 
 class ContactInline(admin.TabularInline):
@@ -85,13 +77,8 @@ class CustomerAdmin(ServiceAdmin):
     search_fields = ["name", "external_id"]
     date_hierarchy = "created_at"
     inlines = [ContactInline, ContractInline]
-    service_fields = CUSTOMER_FIELDS
-
-    def create_through(self, request, data):
-        return customer_create(data=data)
-
-    def update_through(self, request, obj, data):
-        return customer_update(customer=obj, data=data)
+    service_fields, entity = CUSTOMER_FIELDS, "customer"
+    create_service, update_service = staticmethod(customer_create), staticmethod(customer_update)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_segment_priority()
@@ -109,13 +96,10 @@ class ContactAdmin(ServiceAdmin):
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
 
-    service_fields = CONTACT_FIELDS
+    service_fields, entity, update_service = CONTACT_FIELDS, "contact", staticmethod(contact_update)
 
     def create_through(self, request, data):
         return contact_create(**data)
-
-    def update_through(self, request, obj, data):
-        return contact_update(contact=obj, data=data)
 
     def delete_model(self, request, obj):
         contact_delete(contact=obj)
@@ -132,10 +116,5 @@ class ContractAdmin(ServiceAdmin):
     date_hierarchy = "start_date"
     list_select_related = ["customer", "service_type"]
     autocomplete_fields = ["customer"]
-    service_fields = CONTRACT_FIELDS
-
-    def create_through(self, request, data):
-        return contract_create(data=data)
-
-    def update_through(self, request, obj, data):
-        return contract_update(contract=obj, data=data)
+    service_fields, entity = CONTRACT_FIELDS, "contract"
+    create_service, update_service = staticmethod(contract_create), staticmethod(contract_update)

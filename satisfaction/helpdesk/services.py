@@ -63,25 +63,39 @@ def _hours_between(start: dt.datetime, end: dt.datetime) -> float:
     return round((end - start).total_seconds() / 3600, 2)
 
 
+# The field that closes each kind of case, and how `cases_closed` names its ids.
+_CLOSING = {ServiceTicket: ("closed_at", "ticket_ids"), Complaint: ("resolved_at", "complaint_ids")}
+
+
+def _case_create(model, fields: tuple[str, ...], data: Mapping[str, Any]):
+    case = model_create(model=model, data=data, fields=fields)
+    closing, ids = _CLOSING[model]
+    if getattr(case, closing) is not None:  # created closed: it closed now, as far as we know
+        cases_closed(**{ids: [case.pk]})
+    return case
+
+
+def _case_update(case, fields: tuple[str, ...], data: Mapping[str, Any]):
+    case, changed = model_update(instance=case, data=data, fields=fields)
+    closing, ids = _CLOSING[type(case)]
+    if closing in changed and changed[closing] is None and getattr(case, closing) is not None:
+        cases_closed(**{ids: [case.pk]})
+    return case
+
+
 # --- tickets ---------------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def ticket_create(*, data: Mapping[str, Any]) -> ServiceTicket:
     """Validate and save a new ticket; one created closed is announced as closed."""
-    ticket = model_create(model=ServiceTicket, data=data, fields=TICKET_FIELDS)
-    if ticket.closed_at is not None:
-        cases_closed(ticket_ids=[ticket.pk])
-    return ticket
+    return _case_create(ServiceTicket, TICKET_FIELDS, data)
 
 
 @transaction.atomic
 def ticket_update(*, ticket: ServiceTicket, data: Mapping[str, Any]) -> ServiceTicket:
     """Change the fields of a ticket given in `data`; a ticket that closes here is announced once."""
-    ticket, changed = model_update(instance=ticket, data=data, fields=TICKET_FIELDS)
-    if "closed_at" in changed and changed["closed_at"] is None and ticket.closed_at is not None:
-        cases_closed(ticket_ids=[ticket.pk])
-    return ticket
+    return _case_update(ticket, TICKET_FIELDS, data)
 
 
 @transaction.atomic
@@ -103,19 +117,13 @@ def ticket_close(*, ticket: ServiceTicket, closed_at: dt.datetime | None = None)
 @transaction.atomic
 def complaint_create(*, data: Mapping[str, Any]) -> Complaint:
     """Validate and save a new complaint; one created resolved is announced as resolved."""
-    complaint = model_create(model=Complaint, data=data, fields=COMPLAINT_FIELDS)
-    if complaint.resolved_at is not None:
-        cases_closed(complaint_ids=[complaint.pk])
-    return complaint
+    return _case_create(Complaint, COMPLAINT_FIELDS, data)
 
 
 @transaction.atomic
 def complaint_update(*, complaint: Complaint, data: Mapping[str, Any]) -> Complaint:
     """Change the fields of a complaint given in `data`; a complaint resolved here is announced once."""
-    complaint, changed = model_update(instance=complaint, data=data, fields=COMPLAINT_FIELDS)
-    if "resolved_at" in changed and changed["resolved_at"] is None and complaint.resolved_at is not None:
-        cases_closed(complaint_ids=[complaint.pk])
-    return complaint
+    return _case_update(complaint, COMPLAINT_FIELDS, data)
 
 
 @transaction.atomic

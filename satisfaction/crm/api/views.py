@@ -30,12 +30,7 @@ class CustomerViewSet(WritableResourceViewSet):
     serializer_class = s.CustomerSerializer
     filterset_class = filtersets.CustomerFilterSet
     ordering_fields = ["name", "created_at", "tier", "segment_priority", "record_count"]
-
-    def create_instance(self, serializer):
-        return customer_create(data=serializer.validated_data)
-
-    def update_instance(self, serializer):
-        return customer_update(customer=serializer.instance, data=serializer.validated_data)
+    create_service, update_service, entity = staticmethod(customer_create), staticmethod(customer_update), "customer"
 
 
 @resource_docs("contact", "contacts", examples.CONTACT, examples.CONTACT_INPUT)
@@ -46,11 +41,10 @@ class ContactViewSet(WritableResourceViewSet):
     ordering_fields = ["name", "contact_priority", "customer"]
 
     # Through the contact service, so a change that can move the customer to another segment is announced.
+    update_service, entity = staticmethod(contact_update), "contact"
+
     def create_instance(self, serializer):
         return contact_create(**serializer.validated_data)
-
-    def update_instance(self, serializer):
-        return contact_update(contact=serializer.instance, data=serializer.validated_data)
 
 
 @resource_docs("contract", "contracts", examples.CONTRACT, examples.CONTRACT_INPUT)
@@ -59,9 +53,4 @@ class ContractViewSet(WritableResourceViewSet):
     serializer_class = s.ContractSerializer
     filterset_class = filtersets.ContractFilterSet
     ordering_fields = ["start_date", "end_date", "value", "number"]
-
-    def create_instance(self, serializer):
-        return contract_create(data=serializer.validated_data)
-
-    def update_instance(self, serializer):
-        return contract_update(contract=serializer.instance, data=serializer.validated_data)
+    create_service, update_service, entity = staticmethod(contract_create), staticmethod(contract_update), "contract"

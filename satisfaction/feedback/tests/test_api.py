@@ -19,10 +19,8 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def client(staff_user):
-    api = APIClient()
-    api.force_authenticate(staff_user)
-    return api
+def client(staff):
+    return staff
 
 
 @pytest.fixture
