@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from core.htmx import is_partial, render_page_or_partial
+from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin
 from satisfaction.alerts.filtersets import SatisfactionAlertFilterSet
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
@@ -106,7 +107,7 @@ class AlertActionView(ManagerRequiredMixin, View):
             messages.error(request, error)
         else:
             messages.success(request, _("Alert updated."))
-        return redirect(request.POST.get("next") or "alert-list")
+        return redirect_back(request, "alert-list")
 
 
 class WatchlistView(ManagerRequiredMixin, TemplateView):
@@ -121,7 +122,8 @@ class WatchlistView(ManagerRequiredMixin, TemplateView):
 
 class WatchlistAddView(ManagerRequiredMixin, View):
     def post(self, request):
-        customer = Customer.objects.filter(pk=request.POST.get("customer") or 0).first()
+        raw = request.POST.get("customer", "")
+        customer = Customer.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if customer is None:
             messages.error(request, _("Choose a customer to watch."))
         else:
@@ -131,7 +133,7 @@ class WatchlistAddView(ManagerRequiredMixin, View):
                 messages.error(request, _first_error(exc))
             else:
                 messages.success(request, _("%(customer)s is now on the watch list.") % {"customer": customer})
-        return redirect(request.POST.get("next") or "watchlist")
+        return redirect_back(request, "watchlist")
 
 
 class WatchlistRemoveView(ManagerRequiredMixin, View):
@@ -143,4 +145,4 @@ class WatchlistRemoveView(ManagerRequiredMixin, View):
             messages.error(request, _first_error(exc))
         else:
             messages.success(request, _("%(customer)s left the watch list.") % {"customer": entry.customer})
-        return redirect(request.POST.get("next") or "watchlist")
+        return redirect_back(request, "watchlist")

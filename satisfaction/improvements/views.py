@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.htmx import is_partial
+from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
 from satisfaction.improvements import services as svc
 from satisfaction.improvements.filtersets import ImprovementMeasureFilterSet, ImprovementSuggestionFilterSet
@@ -190,7 +191,7 @@ class TaskUpdateView(StaffRequiredMixin, View):
                           status=422 if error else 200)  # fmt: skip
         if error:
             messages.error(request, error)
-        return redirect(request.POST.get("next") or reverse("measure-detail", args=[task.measure_id]))
+        return redirect_back(request, "measure-detail", task.measure_id)
 
 
 class MyTasksView(StaffRequiredMixin, TemplateView):
