@@ -1,4 +1,4 @@
-"""Settings refuse to start in production mode without a SECRET_KEY."""
+"""Settings refuse to start in production mode without a strong SECRET_KEY."""
 
 import os
 import subprocess
@@ -22,6 +22,13 @@ def test_missing_secret_key_in_production_refuses_to_start():
     assert "SECRET_KEY" in result.stderr
 
 
-def test_production_mode_starts_with_a_secret_key():
-    result = _run_check(DEBUG="0", ALLOWED_HOSTS="example.com", SECRET_KEY="x" * 60)
+def test_production_mode_refuses_a_short_or_known_secret_key():
+    # Probe finding 13: DEBUG=0 started with SECRET_KEY=abc.
+    for weak in ("abc", "x" * 60, "django-insecure-development-only-key-do-not-use-in-production"):
+        result = _run_check(DEBUG="0", ALLOWED_HOSTS="example.com", SECRET_KEY=weak)
+        assert result.returncode != 0 and "SECRET_KEY" in result.stderr, weak
+
+
+def test_production_mode_starts_with_a_strong_secret_key():
+    result = _run_check(DEBUG="0", ALLOWED_HOSTS="example.com", SECRET_KEY="k3J-9xQ_vP2mZ8rT" * 4)
     assert result.returncode == 0, result.stderr
