@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import re
 import shutil
 import socket
@@ -96,7 +97,7 @@ def load_run(user, requests: int, concurrency: int) -> dict | None:
     session.save()
     port = free_port()
     # Production settings, but plain HTTP on loopback.
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
            "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
            "LOG_LEVEL": "WARNING"}  # fmt: skip
     server = subprocess.Popen(

@@ -25,7 +25,7 @@ from satisfaction.feedback.services import record_satisfaction
 from satisfaction.tests import factories as f
 from satisfaction_site.celery import app as celery_app
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]  # the project root, where manage.py is
 REDIS_BASE = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
 WORKER_START_TIMEOUT = 30
 ALERT_TIMEOUT = 10
