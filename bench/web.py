@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import re
+import secrets
 import shutil
 import socket
 import statistics
