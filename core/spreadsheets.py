@@ -8,14 +8,19 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse, StreamingHttpResponse
 
+from core.text import printable
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """Prefix a quote to text starting with = + - @ (or a tab/CR) so Excel does not run it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text a spreadsheet opens safely: control characters removed (XLSX cannot hold them) and a quote before
+    text starting with = + - @ (or a tab/CR) so Excel does not run it as a formula."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    return printable(value)
 
 
 class Echo:
@@ -45,7 +50,7 @@ def xlsx_response(filename: str, header: Sequence, rows: Iterable[Sequence], *, 
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append([str(h) for h in header])
+    worksheet.append([neutralise(str(h)) for h in header])
     for row in rows:
         worksheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()

@@ -106,9 +106,17 @@ def customer_decline_findings(customer_ids, cfg: AlertSettings) -> list[Finding]
 
 
 def customer_decline_finding(customer_id: int, cfg: AlertSettings) -> Finding | None:
-    """`customer_decline` for one customer (after one of its records was saved)."""
-    found = customer_decline_findings([customer_id], cfg)
-    return found[0] if found else None
+    """`customer_decline` for one customer (after one of its records was saved): its last 2N counted scores by
+    the (customer, date) index, so the per-record path stays one small query however long the history."""
+    rows = list(
+        counted_records()
+        .filter(customer_id=customer_id)
+        .order_by("-created_at", "-id")
+        .values_list("score", "customer__name")[: 2 * cfg.decline_window]
+    )
+    if not rows:
+        return None
+    return decline_finding(customer_id, rows[0][1], [score for score, _name in rows], cfg)
 
 
 def decline_finding(customer_id: int, name: str, scores: list[Decimal], cfg: AlertSettings) -> Finding | None:

@@ -28,6 +28,7 @@ from core.batch import (
     parse_column,
     run_batch,
 )
+from core.text import printable
 from satisfaction.crm.models import Customer, ServiceType
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
@@ -115,7 +116,7 @@ def _optional(parse, *, empty=None):
 
 
 def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else str(value).strip()
+    return printable(value.strip() if isinstance(value, str) else str(value).strip())
 
 
 def _channel_required():
