@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.lib.metrics import Scope, local_today
+from core.localtime import plausible_day
 from satisfaction.crm.models import ServiceType
 
 PRESETS = [
@@ -52,6 +53,8 @@ class ScopeFilterForm(forms.Form):
                 raise forms.ValidationError(_("A custom range needs both dates."))
             if start > end:
                 raise forms.ValidationError(_("The start date is after the end date."))
+            if not (plausible_day(start, years_ahead=1) and plausible_day(end, years_ahead=1)):
+                raise forms.ValidationError(_("Dates must fall between 1 Jan 1990 and next year."))
         return data
 
     def to_scope(self, *, today: dt.date | None = None) -> Scope:

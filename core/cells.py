@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.batch import RowInvalid
+from core.localtime import EARLIEST_DAY
 
 LEVELS = {
     "high": "high", "h": "high", "高": "high", "紧急": "high",
@@ -182,6 +183,9 @@ def parse_datetime(value) -> dt.datetime:
         moment = dt.datetime.combine(value, dt.time())
     else:
         moment = _parse_datetime_text(str(value).strip())
+    if not EARLIEST_DAY.year <= moment.year <= dt.date.today().year + 1:
+        # One integer comparison per cell; the services check the exact window (1990 … tomorrow).
+        raise RowInvalid(_("Dates must fall between 1 Jan 1990 and tomorrow; got %(value)s.") % {"value": value})
     if moment.tzinfo is None:
         # zoneinfo zones resolve the offset on use, so attaching the zone is what make_aware does. combine() is
         # replace(tzinfo=…) at a quarter of the cost, which counts at 200,000 cells.

@@ -1,8 +1,12 @@
 """Shared model pieces: the external-id field and its uniqueness constraint."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from core.localtime import PLANNED_YEARS_AHEAD, plausible_day, plausible_event
 
 
 class Level(models.TextChoices):
@@ -36,3 +40,38 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+@deconstructible
+class PlausibleEventTime:
+    """Validator: the instant lies between 1 January 1990 and tomorrow (probe finding 1)."""
+
+    def __call__(self, value):
+        if value is not None and not plausible_event(value):
+            raise ValidationError(
+                _("Dates must fall between 1 Jan 1990 and tomorrow; got %(value)s."),
+                code="implausible_date",
+                params={"value": value},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, PlausibleEventTime)
+
+
+@deconstructible
+class PlausibleDay:
+    """Validator: the day lies between 1 January 1990 and `years_ahead` years from now."""
+
+    def __init__(self, years_ahead: int = PLANNED_YEARS_AHEAD):
+        self.years_ahead = years_ahead
+
+    def __call__(self, value):
+        if value is not None and not plausible_day(value, years_ahead=self.years_ahead):
+            raise ValidationError(
+                _("Dates must fall between 1 Jan 1990 and %(years)s years from now; got %(value)s."),
+                code="implausible_date",
+                params={"value": value, "years": self.years_ahead},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, PlausibleDay) and other.years_ahead == self.years_ahead

@@ -25,7 +25,7 @@ from django.db.models.functions import TruncDate
 
 from analytics.lib.metrics import segment_expression, segment_filter
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
-from core.localtime import day_start, local_tz
+from core.localtime import day_start, event_window, local_tz
 from satisfaction.crm.models import Customer, segment_priority_subquery
 from satisfaction.feedback.kpis import HUNDREDTH, KPI_SUMS, TENTH, exact_decimal
 from satisfaction.feedback.models import SatisfactionRecord
@@ -160,7 +160,13 @@ def rebuild_all() -> RebuildResult:
     started = time.perf_counter()
     # One transaction: readers see the old table until the new one is complete.
     deleted, _ = DailySatisfactionStat.objects.all().delete()
-    records = SatisfactionRecord.objects.all()
+    # Only plausible instants: a stray year-1 or year-9999 row stored before the services checked dates must
+    # not stop (or slow down) every night's rebuild; it is left out of the snapshots and logged.
+    first, last = event_window()
+    records = SatisfactionRecord.objects.filter(created_at__gte=first, created_at__lte=last)
+    outside = SatisfactionRecord.objects.exclude(created_at__gte=first, created_at__lte=last).count()
+    if outside:
+        logger.warning("Snapshot rebuild left out %s records dated outside %s – %s", outside, first, last)
     if connection.vendor == "sqlite":
         # SQLite converts time zones in Python, row by row; per span of constant UTC offset it can stay native.
         bounds = records.aggregate(first=Min("created_at"), last=Max("created_at"))

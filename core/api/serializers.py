@@ -6,9 +6,11 @@ import copy
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import DateTimeField
 from rest_framework import serializers
 
 from core.api.exceptions import to_drf_validation_error
+from core.api.fields import EventDateTimeField
 
 User = get_user_model()
 
@@ -30,6 +32,11 @@ class UserSummarySerializer(serializers.ModelSerializer):
 class CleanModelSerializer(serializers.ModelSerializer):
     """Runs the model's `full_clean()` (validators, `clean()`, constraints, uniqueness) before any save,
     so input the database would refuse is a 400 naming the field rather than a 500."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        DateTimeField: EventDateTimeField,
+    }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

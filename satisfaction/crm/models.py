@@ -5,7 +5,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from core.db import external_id_field, unique_external_id
+from core.db import PlausibleDay, PlausibleEventTime, external_id_field, unique_external_id
 
 
 class ServiceType(models.Model):
@@ -78,7 +78,7 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.STANDARD)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, validators=[PlausibleEventTime()])
 
     objects = CustomerQuerySet.as_manager()
 
@@ -139,8 +139,8 @@ class Contract(models.Model):
     service_type = models.ForeignKey(
         ServiceType, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("service type")
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[PlausibleDay()])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[PlausibleDay()])
     value = models.DecimalField(_("contract value"), max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:

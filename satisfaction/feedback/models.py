@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import external_id_field, unique_external_id
+from core.db import PlausibleEventTime, external_id_field, unique_external_id
 from satisfaction.crm.models import Customer, ServiceType
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 
@@ -92,7 +92,7 @@ class SatisfactionRecord(models.Model):
     self_rated = models.BooleanField(
         _("self-rated"), default=False, help_text=_("Entered by the person who handled the linked ticket/complaint.")
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, validators=[PlausibleEventTime()])
     alerts_evaluated_at = models.DateTimeField(_("alerts evaluated at"), null=True, blank=True, editable=False)
 
     class Meta:

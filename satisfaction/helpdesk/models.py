@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.db import Level, external_id_field, unique_external_id
+from core.db import Level, PlausibleEventTime, external_id_field, unique_external_id
 from satisfaction.crm.models import Contract
 
 
@@ -14,8 +14,8 @@ class ServiceTicket(models.Model):
 
     external_id = external_id_field()
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("contract"))
-    opened_at = models.DateTimeField(_("opened at"))
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), validators=[PlausibleEventTime()])
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, validators=[PlausibleEventTime()])
     handling_hours = models.FloatField(_("handling hours"), null=True, blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Level.choices, default=Level.MEDIUM)
     ticket_priority = models.CharField(_("ticket priority"), max_length=10, choices=Level.choices, default=Level.MEDIUM)
@@ -68,9 +68,9 @@ class Complaint(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("contract")
     )
-    filed_at = models.DateTimeField(_("filed at"))
-    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), validators=[PlausibleEventTime()])
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True, validators=[PlausibleEventTime()])
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, validators=[PlausibleEventTime()])
     response_hours = models.FloatField(_("response hours"), null=True, blank=True)
     resolution_hours = models.FloatField(_("resolution hours"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)

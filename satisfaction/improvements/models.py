@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from core.db import Level, TimestampedModel
+from core.db import Level, PlausibleDay, TimestampedModel
 from satisfaction.crm.models import Customer, ServiceType
 
 
@@ -108,8 +108,8 @@ class ImprovementMeasure(BilingualMixin, TimestampedModel):
         verbose_name=_("owner"),
     )
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.PLANNED)
-    start_date = models.DateField(_("start date"), null=True, blank=True)
-    target_date = models.DateField(_("target date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True, validators=[PlausibleDay(10)])
+    target_date = models.DateField(_("target date"), null=True, blank=True, validators=[PlausibleDay(10)])
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     expected_impact = models.TextField(_("expected impact"), blank=True)
     progress = models.PositiveSmallIntegerField(
@@ -170,7 +170,7 @@ class ImprovementTask(TimestampedModel):
         related_name="improvement_tasks",
         verbose_name=_("assignee"),
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, validators=[PlausibleDay(10)])
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.TODO)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0, help_text=_("0–100 %"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

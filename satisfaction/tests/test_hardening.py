@@ -76,3 +76,53 @@ def test_xlsx_export_cannot_fail_on_stored_text(manager_client, service_types):
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert "'=HYPERLINK()" in rows[1]
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59+08:00", "0001-01-01", "0001-01-01T00:00:00+08:00", "1989-12-31"])
+def test_implausible_dates_are_a_400_naming_the_field(staff, manager, service_types, when):
+    """Finding 1: year 9999 answered 201 and broke the nightly rebuild; "0001-01-01" answered 500."""
+    customer = f.CustomerFactory()
+    body = {"customer": customer.pk, "service_type": "data_analysis", "score": 4, "created_at": when}
+    response = staff.post("/api/v1/records/", body, format="json")
+    assert response.status_code == 400 and "created_at" in response.json(), response.content
+    contract = f.ContractFactory(customer=customer)
+    response = manager.post("/api/v1/tickets/", {"contract": contract.pk, "opened_at": when}, format="json")
+    assert response.status_code == 400 and "opened_at" in response.json(), response.content
+    response = manager.post("/api/v1/complaints/", {"contract": contract.pk, "filed_at": when}, format="json")
+    assert response.status_code == 400 and "filed_at" in response.json(), response.content
+    assert not SatisfactionRecord.objects.exists()
+
+
+def test_a_plausible_date_is_accepted(staff, service_types):
+    customer = f.CustomerFactory()
+    body = {"customer": customer.pk, "service_type": "data_analysis", "score": 4, "created_at": "1990-01-02T08:00"}
+    assert staff.post("/api/v1/records/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("start, end", [("0001-01-01", "2026-01-31"), ("2026-01-01", "9999-12-31")])
+def test_dashboard_with_an_implausible_custom_range_is_a_form_error(manager_client, start, end):
+    """Finding 1: the HTML dashboard, drill-down and widgets answered 500 on year 1 or 9999."""
+    params = {"preset": "custom", "start": start, "end": end}
+    for url in (
+        reverse("analytics:dashboard"),
+        reverse("analytics:records"),
+        reverse("analytics:widget", args=["kpis"]),
+    ):
+        assert manager_client.get(url, params).status_code == 200, url
+
+
+def test_the_nightly_rebuild_survives_a_stray_year_9999_record(service_types):
+    """Finding 1: one record dated 9999 made `rebuild_snapshots` fail every night with OverflowError."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from analytics.lib import snapshots
+
+    f.RecordFactory(score=4)
+    stray = f.RecordFactory(score=1)
+    SatisfactionRecord.objects.filter(pk=stray.pk).update(
+        created_at=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC)
+    )
+    result = snapshots.rebuild_all()
+    assert result.records == 1 and timezone.now()

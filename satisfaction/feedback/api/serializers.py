@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.api.fields import EventDateTimeField
 from core.api.serializers import UserSummarySerializer
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
@@ -80,7 +81,7 @@ class SatisfactionRecordInputSerializer(serializers.Serializer):
         max_length=64,
         help_text="Your id for this feedback: sending it again returns the first record (200), no duplicate.",
     )
-    created_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When given; default now.")
+    created_at = EventDateTimeField(required=False, allow_null=True, help_text="When given; default now.")
 
     def validate(self, attrs):
         by_id = attrs.pop("customer", None)
