@@ -233,6 +233,10 @@ class RawChunk:
         found = self._columns.get(name)
         return found if found is not None else [None] * len(self.numbers)
 
+    def replace_column(self, name: str, cells: Sequence[Any]) -> None:
+        """Put translated cells in place of a field's column (a mapping's value maps and date formats)."""
+        self._columns[name] = cells
+
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Row by row, as `(row number, {field: cell})` without the absent fields."""
         names = list(self._columns)
@@ -393,8 +397,11 @@ def run_batch(
     dry_run: bool = False,
     errors: ErrorSink | None = None,
     on_progress: Callable[[int, str], None] | None = None,
+    skip_errors: bool = False,
 ) -> BatchResult:
     """Validate every row (pass 1), then write all of them in one transaction (pass 2) only if none failed.
+
+    With `skip_errors` the valid rows are written even when others failed; the failed ones are reported.
 
     Rows whose external id exists already are skipped (re-imports create nothing); a repeated external id inside
     the file is a row error. `on_progress(rows_done, phase)` is called per chunk ("validating") and once before
@@ -416,14 +423,14 @@ def run_batch(
             if existing:
                 result.skipped += sum(1 for i in keep if clean.external_ids[i] in existing)
                 keep = [i for i in keep if clean.external_ids[i] not in existing]
-            if not errors.count and not dry_run:
+            if (skip_errors or not errors.count) and not dry_run:
                 marked = {clean.external_ids[i] for i in keep if clean.marked[i]} if clean.marked else set()
                 spool.append(inserter.chunk_params(clean.columns, keep, sparse=clean.sparse), marked)
             if on_progress:
                 on_progress(result.rows_total, "validating")
         result.error_count = errors.count
         result.errors = list(errors.preview)
-        if errors.count or dry_run:
+        if (errors.count and not skip_errors) or dry_run:
             return result
         if on_progress:
             on_progress(result.rows_total, "writing")

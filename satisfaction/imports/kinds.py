@@ -168,8 +168,10 @@ def _customers_of_contacts(contact_ids: list[int]) -> set[int]:
 class ModelBatch(BatchSpec):
     """Batch rules for one of the helpdesk/CRM kinds: parse each cell, resolve references in bulk, check rules."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, quiet_before=None):
         self.kind = kind
+        # History: cases closed before this moment invite no survey.
+        self.quiet_before = quiet_before
         self.model = MODELS[kind]
         self.columns = COLUMNS[kind]
         self._service_types = None
@@ -251,10 +253,8 @@ class ModelBatch(BatchSpec):
 
     def _service_type_ids(self) -> dict[str, int]:
         if self._service_types is None:
-            self._service_types = _LowerView({})
-            for pk, *names in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
-                for key in names:
-                    self._service_types.data[key.strip().lower()] = pk
+            self._service_types = _LowerView({}, reload=_load_service_types)
+            _load_service_types(self._service_types.data)
         return self._service_types
 
     def _agents(self, names: set[str]) -> dict[str, int]:
@@ -269,7 +269,9 @@ class ModelBatch(BatchSpec):
 
     def mark(self, row: CleanRow) -> bool:
         closing = CLOSING_FIELD.get(self.kind)
-        return closing is not None and row.values.get(closing) is not None
+        if closing is None or row.values.get(closing) is None:
+            return False
+        return self.quiet_before is None or row.values[closing] >= self.quiet_before
 
     def after_write(self, created, marked) -> None:
         self._closed_ids.extend(pk for pk, external_id in created if external_id in marked)
@@ -285,6 +287,12 @@ class ModelBatch(BatchSpec):
             after_cases_closed(ticket_ids=tickets, complaint_ids=complaints)
 
 
+def _load_service_types(into: dict[str, int]) -> None:
+    for pk, *names in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
+        for key in names:
+            into[key.strip().lower()] = pk
+
+
 class _KeyView:
     """Read-only view of the reference cache for one reference name."""
 
@@ -296,11 +304,17 @@ class _KeyView:
 
 
 class _LowerView:
-    def __init__(self, data):
+    def __init__(self, data, reload=None):
         self.data = data
+        self.reload = reload
+        self.tried: set[str] = set()
 
     def get(self, key):
-        return self.data.get(str(key).strip().lower())
+        key = str(key).strip().lower()
+        if key not in self.data and self.reload is not None and key not in self.tried:
+            self.tried.add(key)
+            self.reload(self.data)  # created since the batch started (an import that creates them)
+        return self.data.get(key)
 
 
 MODELS = {
