@@ -4,45 +4,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('satisfaction', '0008_import_files_purged'),
+        ("satisfaction", "0008_import_files_purged"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
-            name='history',
-            field=models.BooleanField(default=False, help_text='Past data: no live alerts or invitations.', verbose_name='history'),
+            model_name="importjob",
+            name="history",
+            field=models.BooleanField(
+                default=False, help_text="Past data: no live alerts or invitations.", verbose_name="history"
+            ),
         ),
         migrations.AddField(
-            model_name='importjob',
-            name='mapping_spec',
-            field=models.JSONField(blank=True, null=True, verbose_name='mapping used'),
+            model_name="importjob",
+            name="mapping_spec",
+            field=models.JSONField(blank=True, null=True, verbose_name="mapping used"),
         ),
         migrations.AddField(
-            model_name='importmapping',
-            name='create',
-            field=models.JSONField(blank=True, default=list, verbose_name='create missing'),
+            model_name="importmapping",
+            name="create",
+            field=models.JSONField(blank=True, default=list, verbose_name="create missing"),
         ),
         migrations.AddField(
-            model_name='importmapping',
-            name='date_formats',
-            field=models.JSONField(blank=True, default=list, verbose_name='date formats'),
+            model_name="importmapping",
+            name="date_formats",
+            field=models.JSONField(blank=True, default=list, verbose_name="date formats"),
         ),
         migrations.AddField(
-            model_name='importmapping',
-            name='history',
-            field=models.BooleanField(default=False, help_text='Import as past data: no live alerts.', verbose_name='history'),
+            model_name="importmapping",
+            name="history",
+            field=models.BooleanField(
+                default=False, help_text="Import as past data: no live alerts.", verbose_name="history"
+            ),
         ),
         migrations.AddField(
-            model_name='importmapping',
-            name='on_error',
-            field=models.CharField(choices=[('reject', 'Reject the file (all or nothing)'), ('skip', 'Skip bad rows, import the rest')], default='reject', max_length=10, verbose_name='on row errors'),
+            model_name="importmapping",
+            name="on_error",
+            field=models.CharField(
+                choices=[("reject", "Reject the file (all or nothing)"), ("skip", "Skip bad rows, import the rest")],
+                default="reject",
+                max_length=10,
+                verbose_name="on row errors",
+            ),
         ),
         migrations.AlterField(
-            model_name='importmapping',
-            name='columns',
-            field=models.JSONField(default=dict, help_text='Source column header → field name, a list of them, or {field, values}.', verbose_name='columns'),
+            model_name="importmapping",
+            name="columns",
+            field=models.JSONField(
+                default=dict,
+                help_text="Source column header → field name, a list of them, or {field, values}.",
+                verbose_name="columns",
+            ),
         ),
     ]
