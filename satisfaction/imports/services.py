@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -266,9 +267,13 @@ def import_job_create(
 
 
 def import_job_enqueue(*, job_id: int) -> None:
-    """Send the job to the worker (inline in eager mode); if the broker is down, the job says so."""
+    """Send the job to the worker; without a broker, to a background thread of this process
+    (`IMPORT_IN_BACKGROUND`), or inline. If the broker is down, the job says so."""
     from satisfaction.imports.tasks import run_import
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_IN_BACKGROUND:
+        threading.Thread(target=_run_in_background, args=(job_id,), name=f"import-job-{job_id}", daemon=True).start()
+        return
     try:
         run_import.delay(job_id)
     except Exception:
@@ -278,6 +283,18 @@ def import_job_enqueue(*, job_id: int) -> None:
             message="The import could not be queued (task broker unavailable). Upload the file again later.",
             finished_at=timezone.now(),
         )
+
+
+def _run_in_background(job_id: int) -> None:
+    try:
+        import_job_run(job_id=job_id)
+    except Exception:
+        logger.exception("Import job %s failed in the background thread", job_id)
+        ImportJob.objects.filter(pk=job_id).exclude(status__in=ImportJob.FINISHED).update(
+            status=ImportJob.Status.FAILED, message="The import stopped unexpectedly.", finished_at=timezone.now()
+        )
+    finally:
+        connection.close()  # the thread's own database connection
 
 
 def import_job_run(*, job_id: int) -> ImportJob:

@@ -300,3 +300,37 @@ def test_saved_mapping_round_trips_through_its_file_form():
     from satisfaction.imports.mappings import mapping_of
 
     assert mapping_of(saved) == spec and saved.date_formats == ["%d-%m-%Y %H:%M", "%d-%m-%Y"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_upload_returns_at_once_and_the_job_runs_in_the_background(
+    client, staff_user, settings, monkeypatch
+):
+    import threading
+
+    from satisfaction.imports import services
+
+    settings.IMPORT_IN_BACKGROUND = True
+    f.CustomerFactory(external_id="C-1")
+    release = threading.Event()
+    run = services.import_job_run
+
+    def held_run(*, job_id):
+        assert release.wait(10)
+        return run(job_id=job_id)
+
+    monkeypatch.setattr(services, "import_job_run", held_run)
+    client.force_login(staff_user)
+    text = "记录ID,客户ID,服务类型,评分\nR-1,C-1,数据分析,4\n"
+    upload = SimpleUploadedFile("f.csv", text.encode(), content_type="text/csv")
+    response = client.post(reverse("import-index"), {"kind": "feedback", "file": upload})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.status == "pending"  # the request did not wait for the import
+    page = client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert 'role="progressbar"' in page and 'hx-trigger="every 1s"' in page
+
+    release.set()
+    [worker] = [t for t in threading.enumerate() if t.name == f"import-job-{job.pk}"]
+    worker.join(10)
+    job.refresh_from_db()
+    assert job.status == "succeeded" and SatisfactionRecord.objects.get().external_id == "R-1"
