@@ -219,6 +219,8 @@ class ModelBatch(BatchSpec):
                 row_values[attname] = resolved
             if "agent" in values:
                 row_values["agent_name"] = values["agent"]
+            for name in UNKNOWN_WHEN_ABSENT.get(self.kind, ()):
+                row_values.setdefault(name, None)  # missing is not "no": an absent or empty cell stays unknown
             self.check(row_values, bad)
             if bad:
                 for name, reason in bad.items():
@@ -324,6 +326,8 @@ MODELS = {
     ImportKind.TICKETS: ServiceTicket,
     ImportKind.COMPLAINTS: Complaint,
 }
+# Yes/no fields a source may lack: an absent column or an empty cell is stored as unknown (NULL), not as "no".
+UNKNOWN_WHEN_ABSENT = {ImportKind.TICKETS: ("follow_up",), ImportKind.COMPLAINTS: ("escalated",)}
 # Imported tickets closed / complaints resolved are handed to `after_cases_closed` once the import commits.
 CLOSING_FIELD = {ImportKind.TICKETS: "closed_at", ImportKind.COMPLAINTS: "resolved_at"}
 ORDER_RULES = {
