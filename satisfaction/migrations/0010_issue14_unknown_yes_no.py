@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('satisfaction', '0009_issue14_mapping_options'),
+        ("satisfaction", "0009_issue14_mapping_options"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='complaint',
-            name='escalated',
-            field=models.BooleanField(blank=True, default=False, null=True, verbose_name='escalated'),
+            model_name="complaint",
+            name="escalated",
+            field=models.BooleanField(blank=True, default=False, null=True, verbose_name="escalated"),
         ),
         migrations.AlterField(
-            model_name='serviceticket',
-            name='follow_up',
-            field=models.BooleanField(blank=True, default=False, null=True, verbose_name='needed a follow-up'),
+            model_name="serviceticket",
+            name="follow_up",
+            field=models.BooleanField(blank=True, default=False, null=True, verbose_name="needed a follow-up"),
         ),
     ]
