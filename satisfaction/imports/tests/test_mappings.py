@@ -334,3 +334,11 @@ def test_without_a_broker_the_upload_returns_at_once_and_the_job_runs_in_the_bac
     worker.join(10)
     job.refresh_from_db()
     assert job.status == "succeeded" and SatisfactionRecord.objects.get().external_id == "R-1"
+
+
+def test_the_documented_mapping_examples_are_valid():
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "imports.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        assert mapping_load(block).rules
