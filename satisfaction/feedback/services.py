@@ -333,8 +333,15 @@ class _FeedbackBatch(BatchSpec):
             for key in (code, name_en, name_zh):
                 self.service_types[key.strip().lower()] = pk
 
+    def update_row(self, pk: int, changes: dict[str, Any]) -> None:
+        """A re-imported record whose answer changed (a late rating) is updated as a manual edit is: its alerts
+        are evaluated again, once."""
+        record_update(record=SatisfactionRecord.objects.get(pk=pk), data=changes)
+
     def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
         n = len(chunk)
+        # Sync changes the answer fields the file gives; who, what and when of a record stay as first recorded.
+        self.update_fields = tuple(name for name in RECORD_EDITABLE_FIELDS if name in chunk.names)
         bad: dict[int, dict[str, str]] = {}  # row index → field → reason, filled in the order errors are reported
 
         def reject(i: int, name: str, reason: str) -> None:
@@ -487,6 +494,7 @@ def record_satisfaction_batch(
     on_progress: Callable[[int, str], None] | None = None,
     skip_errors: bool = False,
     quiet_before=None,
+    update: bool = False,
 ) -> BatchResult:
     """Validate and save many satisfaction records at once, all or nothing; returns a `BatchResult`.
 
@@ -496,12 +504,19 @@ def record_satisfaction_batch(
     `record_satisfaction`. Idempotent on `external_id`: rows already saved are skipped. Any row error writes
     nothing, unless `skip_errors` (the valid rows are written, the others reported);
     `register_after_batch_hook` subscribers run once on commit. Records created before `quiet_before`
-    (history) are stored as already evaluated: they raise no live alerts.
+    (history) are stored as already evaluated: they raise no live alerts. With `update`, rows already saved
+    whose answer changed are updated through `record_update` instead of skipped.
     """
     if chunks is None:
         numbered = ((pair if isinstance(pair, tuple) else (i, pair)) for i, pair in enumerate(rows, start=1))
         chunks = chunked(numbered, RawChunk.from_mappings)
     spec = _FeedbackBatch(channel=channel, recorded_by=recorded_by, quiet_before=quiet_before)
     return run_batch(
-        spec=spec, chunks=chunks, dry_run=dry_run, errors=errors, on_progress=on_progress, skip_errors=skip_errors
+        spec=spec,
+        chunks=chunks,
+        dry_run=dry_run,
+        errors=errors,
+        on_progress=on_progress,
+        skip_errors=skip_errors,
+        update=update,
     )

@@ -15,9 +15,9 @@ from django.core.validators import validate_email
 from core import cells as vocab
 from core.batch import BatchSpec, CleanChunk, CleanRow, ErrorSink, RawChunk, RowInvalid
 from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
-from satisfaction.crm.services import segment_may_have_changed
+from satisfaction.crm.services import contact_update, contract_update, customer_update, segment_may_have_changed
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
-from satisfaction.helpdesk.services import cases_closed
+from satisfaction.helpdesk.services import cases_closed, complaint_update, ticket_update
 from satisfaction.imports.models import ImportKind
 
 
@@ -181,6 +181,13 @@ class ModelBatch(BatchSpec):
         self._contact_customer_ids: set[int] = set()
 
     def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
+        given = chunk.names
+        # Sync changes what the file gives, never a reference (moving a ticket to another contract is not a sync).
+        self.update_fields = tuple(
+            ("agent_name" if c.name == "agent" else (c.attname or c.name))
+            for c in self.columns
+            if c.name in given and c.name != "external_id" and (c.attname is not None or c.name == "agent")
+        )
         parsed = []
         for row_no, raw in chunk.rows():
             values: dict[str, Any] = {}
@@ -280,6 +287,12 @@ class ModelBatch(BatchSpec):
         if self.kind == ImportKind.CONTACTS:
             self._contact_customer_ids |= _customers_of_contacts([pk for pk, _ in created])
 
+    def update_row(self, pk: int, changes: dict[str, Any]) -> None:
+        """A changed row goes through the entity's update service, as a manual edit does (a ticket closed since
+        the last import is announced once, a contact's new priority moves its customer's segment)."""
+        update, name = UPDATE_SERVICES[self.kind]
+        update(**{name: self.model.objects.get(pk=pk), "data": changes})
+
     def on_commit(self, created_ids: list[int]) -> None:
         if self._contact_customer_ids:
             segment_may_have_changed(customer_ids=self._contact_customer_ids)
@@ -325,6 +338,13 @@ MODELS = {
     ImportKind.CONTRACTS: Contract,
     ImportKind.TICKETS: ServiceTicket,
     ImportKind.COMPLAINTS: Complaint,
+}
+UPDATE_SERVICES = {
+    ImportKind.CUSTOMERS: (customer_update, "customer"),
+    ImportKind.CONTACTS: (contact_update, "contact"),
+    ImportKind.CONTRACTS: (contract_update, "contract"),
+    ImportKind.TICKETS: (ticket_update, "ticket"),
+    ImportKind.COMPLAINTS: (complaint_update, "complaint"),
 }
 # Yes/no fields a source may lack: an absent column or an empty cell is stored as unknown (NULL), not as "no".
 UNKNOWN_WHEN_ABSENT = {ImportKind.TICKETS: ("follow_up",), ImportKind.COMPLAINTS: ("escalated",)}

@@ -83,11 +83,19 @@ class ImportJob(models.Model):
     # The mapping as it was when the job was queued (a saved one, or a mapping file sent with the upload).
     mapping_spec = models.JSONField(_("mapping used"), null=True, blank=True)
     history = models.BooleanField(_("history"), default=False, help_text=_("Past data: no live alerts or invitations."))
+    update = models.BooleanField(
+        _("update changed rows"), default=True, help_text=_("Off: rows imported before are skipped, as they are.")
+    )
     rows_total = models.PositiveIntegerField(_("rows total"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     skipped_count = models.PositiveIntegerField(
         _("already present"), default=0, help_text=_("Rows whose external id was imported before.")
+    )
+    updated_count = models.PositiveIntegerField(
+        _("updated"),
+        default=0,
+        help_text=_("Rows imported before whose values changed, updated through their service."),
     )
     error_count = models.PositiveIntegerField(_("row errors"), default=0)
     errors_preview = models.JSONField(_("first row errors"), default=list, blank=True)

@@ -101,6 +101,7 @@ def import_file(
     mapping: MappingSpec | ImportMapping | Mapping[str, str] | None = None,
     dry_run: bool = False,
     history: bool | None = None,
+    update: bool = True,
     user=None,
     errors: ErrorSink | None = None,
     on_progress: Callable[[int, str], None] | None = None,
@@ -110,7 +111,9 @@ def import_file(
     or (mapping `on_error: skip`) its valid rows, reporting the others.
 
     `mapping` translates the file's layout (see `satisfaction.imports.mappings`); `history` (default: the
-    mapping's) imports past data without live side effects. Returns a `BatchResult`; `message` is set when the
+    mapping's) imports past data without live side effects. Rows already imported (same external id) are
+    updated where their values changed, through the entity's service (sync); `update=False` skips them instead.
+    Returns a `BatchResult`; `message` is set when the
     file as a whole could not be imported (unreadable, required columns missing). Row errors go to `errors`
     (an `ErrorSink`) when given. The source is closed when done.
     """
@@ -147,7 +150,7 @@ def import_file(
         atomic = transaction.atomic() if maker and (dry_run or not spec.skip_errors) else nullcontext()
         try:
             with atomic:
-                result = _run(kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before)
+                result = _run(kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update)
                 if maker and not result.written and not isinstance(atomic, nullcontext):
                     transaction.set_rollback(True)
         except UnreadableFile as exc:
@@ -160,7 +163,7 @@ def import_file(
             errors.close()
 
 
-def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, quiet_before) -> BatchResult:
+def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, quiet_before, update) -> BatchResult:
     if kind == ImportKind.FEEDBACK:
         return record_satisfaction_batch(
             chunks=chunks,
@@ -171,6 +174,7 @@ def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, qu
             on_progress=on_progress,
             skip_errors=spec.skip_errors,
             quiet_before=quiet_before,
+            update=update,
         )
     return run_batch(
         spec=ModelBatch(kind, quiet_before=quiet_before),
@@ -179,6 +183,7 @@ def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, qu
         errors=errors,
         on_progress=on_progress,
         skip_errors=spec.skip_errors,
+        update=update,
     )
 
 
@@ -241,6 +246,7 @@ def import_job_create(
     mapping: ImportMapping | None = None,
     mapping_spec: MappingSpec | None = None,
     history: bool = False,
+    update: bool = True,
 ) -> ImportJob:
     """Store the uploaded file as a new import job and queue it (on commit); returns the job.
 
@@ -257,6 +263,7 @@ def import_job_create(
         mapping=mapping,
         mapping_spec=spec.to_data() if spec is not None else None,
         history=history or bool(spec and spec.history),
+        update=update,
         created_by=created_by,
     )
     job.file.save(job.original_name or "upload", file, save=False)
@@ -326,6 +333,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 mapping=mapping_parse(job.mapping_spec, kind=job.kind) if job.mapping_spec else job.mapping,
                 dry_run=job.dry_run,
                 history=job.history,
+                update=job.update,
                 user=job.created_by,
                 errors=errors,
                 on_progress=on_progress,
@@ -355,6 +363,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         rows_total=result.rows_total,
         rows_done=result.rows_total,
         created_count=result.created,
+        updated_count=result.updated,
         skipped_count=result.skipped,
         error_count=result.error_count,
         errors_preview=[e.__dict__ for e in result.errors[:50]],

@@ -44,6 +44,11 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=_("No alerts, e-mails or survey invitations for rows older than the alert windows."),
     )
+    no_update = forms.BooleanField(
+        label=_("Insert only"),
+        required=False,
+        help_text=_("Rows imported before are skipped even when they changed (by default they are updated)."),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -151,6 +156,7 @@ class ImportIndexView(StaffRequiredMixin, TemplateView):
             mapping=form.cleaned_data["mapping"],
             mapping_spec=form.cleaned_data["mapping_spec"],
             history=form.cleaned_data["history"],
+            update=not form.cleaned_data["no_update"],
         )
         return redirect("import-job", job_id=job.pk)
 

@@ -29,12 +29,14 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "status",
             "dry_run",
             "history",
+            "update",
             "original_name",
             "mapping",
             "mapping_spec",
             "rows_total",
             "rows_done",
             "created_count",
+            "updated_count",
             "skipped_count",
             "error_count",
             "errors_preview",
@@ -79,6 +81,12 @@ class ImportUploadSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="Past data: no alerts, e-mails or survey invitations for rows older than the alert windows.",
+    )
+
+    update = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Rows imported before (same external_id) are updated where they changed; false: skipped as they are.",
     )
 
     def validate(self, attrs):

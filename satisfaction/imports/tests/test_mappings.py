@@ -342,3 +342,92 @@ def test_the_documented_mapping_examples_are_valid():
     assert len(blocks) >= 2
     for block in blocks:
         assert mapping_load(block).rules
+
+
+# --- sync: re-importing an updated export --------------------------------------------------------------------
+
+
+def test_reimport_updates_changed_tickets_through_their_service_and_invites_once(
+    monkeypatch, service_types, django_capture_on_commit_callbacks
+):
+    from satisfaction.helpdesk import services as helpdesk
+
+    closed = []
+    monkeypatch.setattr(helpdesk, "_case_closed_hooks", [lambda tickets, complaints: closed.append(tickets)])
+    contract = f.ContractFactory(external_id="K-1")
+    header = ["工单ID", "合同ID", "创建时间", "关闭时间", "满意度"]
+    first = [header, ["T1", "K-1", "2026-11-02 09:00", "", ""], ["T2", "K-1", "2026-11-02 10:00", "", "4"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_file(kind="tickets", source=csv_bytes(first)).created == 2
+    assert closed == []
+
+    later = [header, ["T1", "K-1", "2026-11-02 09:00", "2026-11-03 09:00", "2"], first[2]]
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_file(kind="tickets", source=csv_bytes(later))
+    t1 = ServiceTicket.objects.get(external_id="T1")
+    assert (result.created, result.updated, result.unchanged, result.error_count) == (0, 1, 1, 0)
+    assert t1.closed_at is not None and t1.satisfaction == 2 and t1.contract_id == contract.pk
+    assert closed == [[t1.pk]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_file(kind="tickets", source=csv_bytes(later))
+    assert (again.updated, again.unchanged) == (0, 2) and closed == [[t1.pk]]  # invited once, not per import
+
+
+def test_a_late_rating_updates_the_record_and_its_alerts_once(service_types, django_capture_on_commit_callbacks):
+    f.CustomerFactory(external_id="C-1")
+    header = ["记录ID", "客户ID", "服务类型", "评分", "反馈内容"]
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(kind="feedback", source=csv_bytes([header, ["R-1", "C-1", "数据分析", "4.5", "ok"]]))
+    assert SatisfactionAlert.objects.count() == 0
+
+    late = [header, ["R-1", "C-1", "数据分析", "1.5", "ok"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        insert_only = import_file(kind="feedback", source=csv_bytes(late), update=False)
+    assert (insert_only.updated, insert_only.skipped) == (0, 1)
+    assert str(SatisfactionRecord.objects.get().score) == "4.5"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        synced = import_file(kind="feedback", source=csv_bytes(late))
+    assert synced.updated == 1 and str(SatisfactionRecord.objects.get().score) == "1.5"
+    assert SatisfactionAlert.objects.filter(kind="low_score").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(kind="feedback", source=csv_bytes(late))
+    assert SatisfactionAlert.objects.filter(kind="low_score").count() == 1
+
+
+def test_a_column_the_file_lacks_is_not_wiped_by_a_sync(service_types):
+    f.CustomerFactory(external_id="C-1")
+    full = [["记录ID", "客户ID", "服务类型", "评分", "反馈内容"], ["R-1", "C-1", "数据分析", "4", "very good"]]
+    import_file(kind="feedback", source=csv_bytes(full))
+    result = import_file(kind="feedback", source=csv_bytes([full[0][:4], ["R-1", "C-1", "数据分析", "4"]]))
+    assert (result.updated, result.unchanged) == (0, 1)
+    assert SatisfactionRecord.objects.get().feedback == "very good"
+
+
+def test_sync_through_the_command_page_and_api(
+    capsys, tmp_path, client, staff, staff_user, django_capture_on_commit_callbacks
+):
+    f.CustomerFactory(external_id="C-1")
+    path = tmp_path / "c.csv"
+    path.write_text("客户ID,客户名称\nC-1,Old name\n", encoding="utf-8")
+    call_command("import_data", "customers", str(path), "--no-update")
+    assert "0 updated, 1 already present" in capsys.readouterr().out
+    assert Customer.objects.get().name != "Old name"
+    call_command("import_data", "customers", str(path))
+    assert "1 updated" in capsys.readouterr().out and Customer.objects.get().name == "Old name"
+
+    client.force_login(staff_user)
+    upload = SimpleUploadedFile("c.csv", "客户ID,客户名称\nC-1,Page name\n".encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import-index"), {"kind": "customers", "file": upload, "no_update": "on"})
+    job = ImportJob.objects.get()
+    assert (job.update, job.updated_count, job.skipped_count) == (False, 0, 1)
+    assert Customer.objects.get().name == "Old name"
+
+    upload = SimpleUploadedFile("c.csv", "客户ID,客户名称\nC-1,API name\n".encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post("/api/v1/imports/", {"kind": "customers", "file": upload})
+    job = staff.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert (job["update"], job["updated_count"], job["skipped_count"]) == (True, 1, 0)
+    assert Customer.objects.get().name == "API name"

@@ -26,6 +26,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history", action="store_true", help="Past data: no live alerts, e-mails or survey invitations."
         )
+        parser.add_argument(
+            "--no-update", action="store_true", help="Insert only: rows imported before are skipped even if changed."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate every row, write nothing.")
         parser.add_argument("--user", help="Username recorded as the importer (feedback's recorded_by).")
         parser.add_argument(
@@ -52,6 +55,7 @@ class Command(BaseCommand):
                 mapping=spec,
                 dry_run=dry_run,
                 history=True if options.get("history") else None,
+                update=not options.get("no_update"),
                 user=importer,
                 errors=sink,
             )
@@ -70,7 +74,8 @@ class Command(BaseCommand):
             sink.close()
         skipping = spec is not None and spec.skip_errors
         summary = (
-            f"{kind}: {result.rows_total} rows read, {result.created} created, {result.skipped} already present, "
+            f"{kind}: {result.rows_total} rows read, {result.created} created, {result.updated} updated, "
+            f"{result.skipped} already present{' (unchanged)' if result.unchanged == result.skipped > 0 else ''}, "
             f"{result.error_count} row errors"
             + (" (skipped)" if skipping and result.error_count else "")
             + (" (dry run: nothing written)" if dry_run else "")
