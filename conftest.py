@@ -56,6 +56,12 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _imports_inline(settings):
+    """Import jobs run inline, as eager Celery runs them; the background thread of the web process has its own test."""
+    settings.IMPORT_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the database, data-migration rows included: put them back for every db test."""
     marker = request.node.get_closest_marker("django_db")

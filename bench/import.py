@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/import.py                       # 200,000 rows, CSV + XLSX, SQLite + PostgreSQL, 3 runs
     .venv/bin/python bench/import.py --rows 50000 --formats csv --databases sqlite --runs 5
+    .venv/bin/python bench/import.py --rows 20000 --formats csv --update-share 0.1   # + re-import, 10% changed
 
 Each run is a fresh process importing the whole file through `import_file` (the path the page, the command and
 the task use) into an empty records table, so peak RSS is that of one import. The databases are the bench's own:
@@ -53,11 +54,16 @@ def make_rows(n: int):
         ]
 
 
-def write_csv(path: Path, n: int) -> None:
+def write_csv(path: Path, n: int, changed_share: float = 0.0) -> None:
+    """The bench file; with `changed_share`, the same rows with that share of the scores changed (an update)."""
+    rng = random.Random(14)
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
-        writer.writerows(make_rows(n))
+        for row in make_rows(n):
+            if changed_share and rng.random() < changed_share:
+                row[3] = "1.0" if row[3] != "1.0" else "5.0"
+            writer.writerow(row)
 
 
 def write_xlsx(path: Path, n: int) -> None:
@@ -107,8 +113,9 @@ def prepare(database_url: str) -> None:
     )
 
 
-def child(database_url: str, path: str) -> None:
-    """One measured import in this process; prints a JSON line."""
+def child(database_url: str, path: str, update_from: str = "") -> None:
+    """One measured import in this process; prints a JSON line. With `update_from`, that file is imported first
+    (not measured) and the measured import of `path` is a re-import that updates the changed rows."""
     import resource
 
     setup_django(database_url)
@@ -124,13 +131,18 @@ def child(database_url: str, path: str) -> None:
         cursor.execute(f"DELETE FROM {table}")
         if connection.vendor == "postgresql":
             cursor.execute(f"VACUUM ANALYZE {table}")
+    if update_from:
+        with feedback.hooks_replaced(after_record=[], after_batch=[]):
+            import_file(kind="feedback", source=update_from, filename=os.path.basename(update_from))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start, cpu_start = time.perf_counter(), time.process_time()
-    with feedback.hooks_replaced(after_batch=[]):  # the benchmark measures the import, not its tasks
+    # The benchmark measures the import, not its tasks.
+    with feedback.hooks_replaced(after_record=[], after_batch=[]):
         result = import_file(kind="feedback", source=path, filename=os.path.basename(path))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    assert result.ok and result.created == result.rows_total, (result.message, result.errors[:3])
+    assert result.ok, (result.message, result.errors[:3])
+    assert result.created + result.updated + result.unchanged == result.rows_total, result
     assert SatisfactionRecord.objects.count() == result.rows_total
     print(
         json.dumps(
@@ -138,6 +150,7 @@ def child(database_url: str, path: str) -> None:
                 "rows": result.rows_total,
                 "seconds": elapsed,
                 "rows_per_s": result.rows_total / elapsed,
+                "updated": result.updated,
                 "cpu_seconds": cpu,
                 "load_avg": os.getloadavg()[0],
                 "peak_rss_mb": peak,
@@ -196,7 +209,13 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", default=["csv", "xlsx"], choices=["csv", "xlsx"])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
-    parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--update-share",
+        type=float,
+        default=0.0,
+        help="Also time a re-import of the CSV with this share of the rows changed (sync), e.g. 0.1.",
+    )
+    parser.add_argument("--child", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--floor-child", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -216,6 +235,10 @@ def main() -> None:
         files[fmt] = path
         size = path.stat().st_size / 1e6
         print(f"# wrote {path.name}: {size:.1f} MB in {time.perf_counter() - started:.1f} s", flush=True)
+    updates = {}
+    if args.update_share and "csv" in files:
+        updates["csv"] = work / f"feedback-{args.rows}-changed.csv"
+        write_csv(updates["csv"], args.rows, changed_share=args.update_share)
     urls = {"sqlite": f"sqlite:///{work / 'bench.sqlite3'}", "postgres": args.pg_url}
     summary = []
     for db in args.databases:
@@ -234,6 +257,21 @@ def main() -> None:
             rates = [r["rows_per_s"] for r in runs]
             rss = [r["peak_rss_mb"] for r in runs]
             summary.append((db, fmt, args.rows, statistics.median(rates), min(rates), max(rates), f"{max(rss):.0f}"))
+        for fmt, changed in updates.items():
+            runs = []
+            for _ in range(args.runs):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", urls[db], str(changed), str(files[fmt])],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                print(f"# {db} {fmt} update: {runs[-1]}", flush=True)
+            rates = [r["rows_per_s"] for r in runs]
+            label = f"{fmt} update ({args.update_share:.0%} changed)"
+            rss = f"{max(r['peak_rss_mb'] for r in runs):.0f}"
+            summary.append((db, label, args.rows, statistics.median(rates), min(rates), max(rates), rss))
         floors = []
         for _ in range(args.runs):
             out = subprocess.run(

@@ -138,6 +138,10 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 if IMPORT_FILE_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IMPORT_FILE_RETENTION_DAYS must be a whole number of days, at least 1.")
 
+# Without a broker, an uploaded file is imported in a background thread of the web process, so the upload returns at
+# once and the page shows the progress bar (with a broker, a Celery worker runs it).
+IMPORT_IN_BACKGROUND = env.bool("IMPORT_IN_BACKGROUND", default=not env.str("CELERY_BROKER_URL", default=""))
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -39,6 +39,8 @@ class TicketMetrics:
     follow_ups: int
     follow_up_rate: float | None
     first_contact_resolution_rate: float | None
+    # Tickets whose follow-up is known (yes or no): the rates are over these, never over unknowns.
+    follow_up_known: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class ComplaintMetrics:
     avg_resolution_hours: float | None
     median_resolution_hours: float | None
     p90_resolution_hours: float | None
+    # Complaints whose escalation is known: the escalation rate is over these.
+    escalation_known: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,7 @@ def _ticket_metrics(qs: QuerySet, priority: int, customers: dict[str, int]) -> d
             sat_sum=Sum("satisfaction"),
             sat_sq=Sum(F("satisfaction") * F("satisfaction")),
             follow_ups=Count("id", filter=Q(follow_up=True)),
+            follow_up_known=Count("follow_up"),
         )
     )
     found = {_group_key(r["grp"]): r for r in rows}
@@ -184,7 +189,7 @@ def _ticket_metrics(qs: QuerySet, priority: int, customers: dict[str, int]) -> d
         r = found.get(key, {})
         n, rated = r.get("count", 0), r.get("rated", 0)
         mean, sd = _mean_sd(rated, r.get("sat_sum") or 0, r.get("sat_sq") or 0)
-        follow_rate = _ratio(r.get("follow_ups", 0), n)
+        follow_rate = _ratio(r.get("follow_ups", 0), r.get("follow_up_known", 0))
         result[key] = TicketMetrics(
             customers=customers[key],
             customers_with_tickets=r.get("customers", 0),
@@ -196,6 +201,7 @@ def _ticket_metrics(qs: QuerySet, priority: int, customers: dict[str, int]) -> d
             follow_ups=r.get("follow_ups", 0),
             follow_up_rate=follow_rate,
             first_contact_resolution_rate=None if follow_rate is None else 1 - follow_rate,
+            follow_up_known=r.get("follow_up_known", 0),
         )
     return result
 
@@ -209,6 +215,7 @@ def _complaint_metrics(qs: QuerySet, priority: int) -> dict[str, ComplaintMetric
         sat_sum=Sum("satisfaction"),
         sat_sq=Sum(F("satisfaction") * F("satisfaction")),
         escalations=Count("id", filter=Q(escalated=True)),
+        escalation_known=Count("escalated"),
     )
     found = {_group_key(r["grp"]): r for r in rows}
     times = {key: {"response_hours": [], "resolution_hours": []} for key in GROUPS}
@@ -233,13 +240,14 @@ def _complaint_metrics(qs: QuerySet, priority: int) -> dict[str, ComplaintMetric
             avg_satisfaction=mean,
             sd_satisfaction=sd,
             escalations=r.get("escalations", 0),
-            escalation_rate=_ratio(r.get("escalations", 0), r.get("count", 0)),
+            escalation_rate=_ratio(r.get("escalations", 0), r.get("escalation_known", 0)),
             avg_response_hours=float(np.mean(resp)) if resp else None,
             median_response_hours=_percentile(resp, 50),
             p90_response_hours=_percentile(resp, 90),
             avg_resolution_hours=float(np.mean(reso)) if reso else None,
             median_resolution_hours=_percentile(reso, 50),
             p90_resolution_hours=_percentile(reso, 90),
+            escalation_known=r.get("escalation_known", 0),
         )
     return result
 
@@ -328,10 +336,20 @@ def segment_comparison(
         ),  # fmt: skip
         complaint_satisfaction=welch(complaint_metrics),
         follow_up_rate=stats.two_proportion_z(
-            seg_t.follow_ups, seg_t.count, rest_t.follow_ups, rest_t.count, labels=labels, labels_zh=labels_zh
+            seg_t.follow_ups,
+            seg_t.follow_up_known,
+            rest_t.follow_ups,
+            rest_t.follow_up_known,
+            labels=labels,
+            labels_zh=labels_zh,
         ),
         escalation_rate=stats.two_proportion_z(
-            seg_c.escalations, seg_c.count, rest_c.escalations, rest_c.count, labels=labels, labels_zh=labels_zh
+            seg_c.escalations,
+            seg_c.escalation_known,
+            rest_c.escalations,
+            rest_c.escalation_known,
+            labels=labels,
+            labels_zh=labels_zh,
         ),
     )
     return SegmentComparison(

@@ -9,6 +9,7 @@ and the admin call these functions; the contacts file import announces its custo
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -16,10 +17,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from core.services import model_create, model_update
-from satisfaction.crm.models import Contact, Contract, Customer
+from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,23 @@ def customer_create(*, data: Mapping[str, Any]) -> Customer:
 def customer_update(*, customer: Customer, data: Mapping[str, Any]) -> Customer:
     """Change the fields of a customer given in `data`."""
     return model_update(instance=customer, data=data, fields=CUSTOMER_FIELDS)[0]
+
+
+@transaction.atomic
+def service_type_create(*, name: str, code: str = "") -> ServiceType:
+    """A new service type named `name` in both languages (editable later); the code is made from the name."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A service type needs a name."})
+    base = (code or slugify(name).replace("-", "_"))[:40] or "type_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    code, n = base, 1
+    while ServiceType.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}_{n}"
+    service_type = ServiceType(code=code, name_en=name[:100], name_zh=name[:100])
+    service_type.full_clean()
+    service_type.save()
+    return service_type
 
 
 @transaction.atomic

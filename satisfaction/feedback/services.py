@@ -317,20 +317,32 @@ class _FeedbackBatch(BatchSpec):
 
     model = SatisfactionRecord
 
-    def __init__(self, *, channel: str, recorded_by):
+    def __init__(self, *, channel: str, recorded_by, quiet_before=None):
         self.channel = channel
         self.recorded_by = recorded_by
+        # History: records created before this moment are stored as evaluated, so they raise no live alerts.
+        self.quiet_before = quiet_before
         self.service_types: dict[str, int] = {}
-        for pk, code, name_en, name_zh in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
-            for key in (code, name_en, name_zh):
-                self.service_types[key.strip().lower()] = pk
+        self._load_service_types()
         self._customers: dict[str, int] = {}
         self._rules = _record_rules()
         # Timestamps are nearly all distinct: remembering them would cost more than it saves.
         self._memos = {name: ColumnMemo() for name in (*self._rules, "service_type") if name != "created_at"}
 
+    def _load_service_types(self) -> None:
+        for pk, code, name_en, name_zh in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
+            for key in (code, name_en, name_zh):
+                self.service_types[key.strip().lower()] = pk
+
+    def update_row(self, pk: int, changes: dict[str, Any]) -> None:
+        """A re-imported record whose answer changed (a late rating) is updated as a manual edit is: its alerts
+        are evaluated again, once."""
+        record_update(record=SatisfactionRecord.objects.get(pk=pk), data=changes)
+
     def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
         n = len(chunk)
+        # Sync changes the answer fields the file gives; who, what and when of a record stay as first recorded.
+        self.update_fields = tuple(name for name in RECORD_EDITABLE_FIELDS if name in chunk.names)
         bad: dict[int, dict[str, str]] = {}  # row index → field → reason, filled in the order errors are reported
 
         def reject(i: int, name: str, reason: str) -> None:
@@ -366,6 +378,12 @@ class _FeedbackBatch(BatchSpec):
             [recorded_by_id in handler_ids.get(i, ()) for i in range(n)] if recorded_by_id is not None else [False] * n
         )
         columns["external_id"] = keys["external_id"]
+        if self.quiet_before is not None:
+            now = timezone.now()
+            columns["alerts_evaluated_at"] = [
+                now if created is not None and created < self.quiet_before else None
+                for created in columns["created_at"]
+            ]
         for i, reasons in sorted(bad.items()):
             for name, reason in reasons.items():
                 errors.add(chunk.numbers[i], name, chunk.column(name)[i], reason)
@@ -375,6 +393,8 @@ class _FeedbackBatch(BatchSpec):
         key = _key(cell)
         if not key:
             raise RowInvalid("Service type is required.")
+        if key.lower() not in self.service_types:
+            self._load_service_types()  # created since the batch started (an import that creates them)
         try:
             return self.service_types[key.lower()]
         except KeyError:
@@ -473,6 +493,9 @@ def record_satisfaction_batch(
     dry_run: bool = False,
     errors: ErrorSink | None = None,
     on_progress: Callable[[int, str], None] | None = None,
+    skip_errors: bool = False,
+    quiet_before=None,
+    update: bool = False,
 ) -> BatchResult:
     """Validate and save many satisfaction records at once, all or nothing; returns a `BatchResult`.
 
@@ -480,10 +503,21 @@ def record_satisfaction_batch(
     `complaint` are external ids, `service_type` a code or name. Rows may be `(row_number, mapping)` pairs;
     a file import passes `chunks` (RawChunk, column by column) instead. The field rules are those of
     `record_satisfaction`. Idempotent on `external_id`: rows already saved are skipped. Any row error writes
-    nothing; `register_after_batch_hook` subscribers run once on commit.
+    nothing, unless `skip_errors` (the valid rows are written, the others reported);
+    `register_after_batch_hook` subscribers run once on commit. Records created before `quiet_before`
+    (history) are stored as already evaluated: they raise no live alerts. With `update`, rows already saved
+    whose answer changed are updated through `record_update` instead of skipped.
     """
     if chunks is None:
         numbered = ((pair if isinstance(pair, tuple) else (i, pair)) for i, pair in enumerate(rows, start=1))
         chunks = chunked(numbered, RawChunk.from_mappings)
-    spec = _FeedbackBatch(channel=channel, recorded_by=recorded_by)
-    return run_batch(spec=spec, chunks=chunks, dry_run=dry_run, errors=errors, on_progress=on_progress)
+    spec = _FeedbackBatch(channel=channel, recorded_by=recorded_by, quiet_before=quiet_before)
+    return run_batch(
+        spec=spec,
+        chunks=chunks,
+        dry_run=dry_run,
+        errors=errors,
+        on_progress=on_progress,
+        skip_errors=skip_errors,
+        update=update,
+    )

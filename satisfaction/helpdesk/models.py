@@ -20,7 +20,8 @@ class ServiceTicket(models.Model):
     urgency = models.CharField(_("urgency"), max_length=10, choices=Level.choices, default=Level.MEDIUM)
     ticket_priority = models.CharField(_("ticket priority"), max_length=10, choices=Level.choices, default=Level.MEDIUM)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
-    follow_up = models.BooleanField(_("needed a follow-up"), default=False)
+    # Nullable: a source that does not say leaves it unknown, and rates count only the known values.
+    follow_up = models.BooleanField(_("needed a follow-up"), null=True, blank=True, default=False)
     is_internal = models.BooleanField(_("internal"), default=False)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,7 +75,7 @@ class Complaint(models.Model):
     response_hours = models.FloatField(_("response hours"), null=True, blank=True)
     resolution_hours = models.FloatField(_("resolution hours"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
-    escalated = models.BooleanField(_("escalated"), default=False)
+    escalated = models.BooleanField(_("escalated"), null=True, blank=True, default=False)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Level.choices, default=Level.MEDIUM)
     handling_speed = models.CharField(_("handling speed"), max_length=10, choices=Speed.choices, default=Speed.NORMAL)
     agent = models.ForeignKey(

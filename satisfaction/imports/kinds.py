@@ -15,9 +15,9 @@ from django.core.validators import validate_email
 from core import cells as vocab
 from core.batch import BatchSpec, CleanChunk, CleanRow, ErrorSink, RawChunk, RowInvalid
 from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
-from satisfaction.crm.services import segment_may_have_changed
+from satisfaction.crm.services import contact_update, contract_update, customer_update, segment_may_have_changed
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
-from satisfaction.helpdesk.services import cases_closed
+from satisfaction.helpdesk.services import cases_closed, complaint_update, ticket_update
 from satisfaction.imports.models import ImportKind
 
 
@@ -168,8 +168,10 @@ def _customers_of_contacts(contact_ids: list[int]) -> set[int]:
 class ModelBatch(BatchSpec):
     """Batch rules for one of the helpdesk/CRM kinds: parse each cell, resolve references in bulk, check rules."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, quiet_before=None):
         self.kind = kind
+        # History: cases closed before this moment invite no survey.
+        self.quiet_before = quiet_before
         self.model = MODELS[kind]
         self.columns = COLUMNS[kind]
         self._service_types = None
@@ -179,6 +181,13 @@ class ModelBatch(BatchSpec):
         self._contact_customer_ids: set[int] = set()
 
     def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
+        given = chunk.names
+        # Sync changes what the file gives, never a reference (moving a ticket to another contract is not a sync).
+        self.update_fields = tuple(
+            ("agent_name" if c.name == "agent" else (c.attname or c.name))
+            for c in self.columns
+            if c.name in given and c.name != "external_id" and (c.attname is not None or c.name == "agent")
+        )
         parsed = []
         for row_no, raw in chunk.rows():
             values: dict[str, Any] = {}
@@ -217,6 +226,8 @@ class ModelBatch(BatchSpec):
                 row_values[attname] = resolved
             if "agent" in values:
                 row_values["agent_name"] = values["agent"]
+            for name in UNKNOWN_WHEN_ABSENT.get(self.kind, ()):
+                row_values.setdefault(name, None)  # missing is not "no": an absent or empty cell stays unknown
             self.check(row_values, bad)
             if bad:
                 for name, reason in bad.items():
@@ -251,10 +262,8 @@ class ModelBatch(BatchSpec):
 
     def _service_type_ids(self) -> dict[str, int]:
         if self._service_types is None:
-            self._service_types = _LowerView({})
-            for pk, *names in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
-                for key in names:
-                    self._service_types.data[key.strip().lower()] = pk
+            self._service_types = _LowerView({}, reload=_load_service_types)
+            _load_service_types(self._service_types.data)
         return self._service_types
 
     def _agents(self, names: set[str]) -> dict[str, int]:
@@ -269,12 +278,20 @@ class ModelBatch(BatchSpec):
 
     def mark(self, row: CleanRow) -> bool:
         closing = CLOSING_FIELD.get(self.kind)
-        return closing is not None and row.values.get(closing) is not None
+        if closing is None or row.values.get(closing) is None:
+            return False
+        return self.quiet_before is None or row.values[closing] >= self.quiet_before
 
     def after_write(self, created, marked) -> None:
         self._closed_ids.extend(pk for pk, external_id in created if external_id in marked)
         if self.kind == ImportKind.CONTACTS:
             self._contact_customer_ids |= _customers_of_contacts([pk for pk, _ in created])
+
+    def update_row(self, pk: int, changes: dict[str, Any]) -> None:
+        """A changed row goes through the entity's update service, as a manual edit does (a ticket closed since
+        the last import is announced once, a contact's new priority moves its customer's segment)."""
+        update, name = UPDATE_SERVICES[self.kind]
+        update(**{name: self.model.objects.get(pk=pk), "data": changes})
 
     def on_commit(self, created_ids: list[int]) -> None:
         if self._contact_customer_ids:
@@ -283,6 +300,12 @@ class ModelBatch(BatchSpec):
             tickets = self._closed_ids if self.kind == ImportKind.TICKETS else []
             complaints = self._closed_ids if self.kind == ImportKind.COMPLAINTS else []
             after_cases_closed(ticket_ids=tickets, complaint_ids=complaints)
+
+
+def _load_service_types(into: dict[str, int]) -> None:
+    for pk, *names in ServiceType.objects.values_list("pk", "code", "name_en", "name_zh"):
+        for key in names:
+            into[key.strip().lower()] = pk
 
 
 class _KeyView:
@@ -296,11 +319,17 @@ class _KeyView:
 
 
 class _LowerView:
-    def __init__(self, data):
+    def __init__(self, data, reload=None):
         self.data = data
+        self.reload = reload
+        self.tried: set[str] = set()
 
     def get(self, key):
-        return self.data.get(str(key).strip().lower())
+        key = str(key).strip().lower()
+        if key not in self.data and self.reload is not None and key not in self.tried:
+            self.tried.add(key)
+            self.reload(self.data)  # created since the batch started (an import that creates them)
+        return self.data.get(key)
 
 
 MODELS = {
@@ -310,6 +339,15 @@ MODELS = {
     ImportKind.TICKETS: ServiceTicket,
     ImportKind.COMPLAINTS: Complaint,
 }
+UPDATE_SERVICES = {
+    ImportKind.CUSTOMERS: (customer_update, "customer"),
+    ImportKind.CONTACTS: (contact_update, "contact"),
+    ImportKind.CONTRACTS: (contract_update, "contract"),
+    ImportKind.TICKETS: (ticket_update, "ticket"),
+    ImportKind.COMPLAINTS: (complaint_update, "complaint"),
+}
+# Yes/no fields a source may lack: an absent column or an empty cell is stored as unknown (NULL), not as "no".
+UNKNOWN_WHEN_ABSENT = {ImportKind.TICKETS: ("follow_up",), ImportKind.COMPLAINTS: ("escalated",)}
 # Imported tickets closed / complaints resolved are handed to `after_cases_closed` once the import commits.
 CLOSING_FIELD = {ImportKind.TICKETS: "closed_at", ImportKind.COMPLAINTS: "resolved_at"}
 ORDER_RULES = {

@@ -14,12 +14,25 @@ class ImportKind(models.TextChoices):
     FEEDBACK = "feedback", _("Feedback")
 
 
+class OnError(models.TextChoices):
+    REJECT = "reject", _("Reject the file (all or nothing)")
+    SKIP = "skip", _("Skip bad rows, import the rest")
+
+
 class ImportMapping(models.Model):
-    """A user-defined header layout, saved by name: source column header → field name of the kind."""
+    """A mapping file saved by name: source column → field(s) with value maps, date formats and import options."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
-    columns = models.JSONField(_("columns"), default=dict, help_text=_("Source column header → field name."))
+    columns = models.JSONField(
+        _("columns"),
+        default=dict,
+        help_text=_("Source column header → field name, a list of them, or {field, values}."),
+    )
+    date_formats = models.JSONField(_("date formats"), default=list, blank=True)
+    on_error = models.CharField(_("on row errors"), max_length=10, choices=OnError.choices, default=OnError.REJECT)
+    history = models.BooleanField(_("history"), default=False, help_text=_("Import as past data: no live alerts."))
+    create = models.JSONField(_("create missing"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -67,11 +80,22 @@ class ImportJob(models.Model):
         related_name="jobs",
         verbose_name=_("mapping"),
     )
+    # The mapping as it was when the job was queued (a saved one, or a mapping file sent with the upload).
+    mapping_spec = models.JSONField(_("mapping used"), null=True, blank=True)
+    history = models.BooleanField(_("history"), default=False, help_text=_("Past data: no live alerts or invitations."))
+    update = models.BooleanField(
+        _("update changed rows"), default=True, help_text=_("Off: rows imported before are skipped, as they are.")
+    )
     rows_total = models.PositiveIntegerField(_("rows total"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     skipped_count = models.PositiveIntegerField(
         _("already present"), default=0, help_text=_("Rows whose external id was imported before.")
+    )
+    updated_count = models.PositiveIntegerField(
+        _("updated"),
+        default=0,
+        help_text=_("Rows imported before whose values changed, updated through their service."),
     )
     error_count = models.PositiveIntegerField(_("row errors"), default=0)
     errors_preview = models.JSONField(_("first row errors"), default=list, blank=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO
@@ -16,20 +18,22 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.batch import BatchResult, ErrorSink, RawChunk, chunked, run_batch
+from satisfaction.alerts.models import AlertSettings
+from satisfaction.alerts.risk import recompute_risk_scores
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.feedback.services import record_satisfaction_batch
 from satisfaction.imports.kinds import COLUMNS, ModelBatch, header_aliases, normalise_header
+from satisfaction.imports.mappings import IGNORE, MappingSpec, allowed_fields, mapping_coerce, mapping_parse
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 from satisfaction.imports.readers import UnreadableFile, open_table
+from satisfaction.imports.references import ReferenceMaker
 
 logger = logging.getLogger(__name__)
-
-IGNORE = "-"  # a saved mapping may send a column here on purpose: read, not imported, not reported
 
 
 @dataclass
@@ -42,27 +46,39 @@ class HeaderMap:
     problems: list[str] = field(default_factory=list)
 
 
-def map_headers(*, kind: str, headers: list[str], mapping: Mapping[str, str] | None = None) -> HeaderMap:
-    """Match each header to a field: the saved mapping first, then the English/Chinese aliases of the kind."""
+def map_headers(*, kind: str, headers: list[str], mapping: MappingSpec | Mapping[str, str] | None = None) -> HeaderMap:
+    """Match each header to its field(s): the mapping first, then the English/Chinese aliases of the kind.
+
+    A column the mapping names may feed several fields; an alias never takes a field the mapping gave away.
+    """
+    spec = mapping_coerce(mapping, kind=kind)
     aliases = header_aliases(kind)
-    fields = {c.name for c in COLUMNS[kind]}
-    custom = {normalise_header(k): v for k, v in (mapping or {}).items()}
+    fields = allowed_fields(kind) - {IGNORE}
+    custom = spec.targets()
     result = HeaderMap()
+    claimed = {name for names in custom.values() for name in names}
     for position, header in enumerate(headers):
         key = normalise_header(header)
         if not key:
             continue
-        target = custom.get(key) or aliases.get(key)
-        if target == IGNORE:
-            continue
-        if target is None or target not in fields:
-            result.unknown.append(header.strip())
-            continue
-        if target in result.index:
-            result.problems.append(f"Columns {result.labels[target]!r} and {header.strip()!r} both mean {target!r}.")
-            continue
-        result.index[target] = position
-        result.labels[target] = header.strip()
+        if key in custom:
+            targets = custom[key]
+        else:
+            alias = aliases.get(key)
+            targets = [alias] if alias is not None and alias not in claimed else [None]
+        for target in targets:
+            if target == IGNORE:
+                continue
+            if target is None or target not in fields:
+                result.unknown.append(header.strip())
+                continue
+            if target in result.index:
+                result.problems.append(
+                    f"Columns {result.labels[target]!r} and {header.strip()!r} both mean {target!r}."
+                )
+                continue
+            result.index[target] = position
+            result.labels[target] = header.strip()
     for column in COLUMNS[kind]:
         if column.required and column.name not in result.index:
             accepted = ", ".join([column.name, *column.headers[:3]])
@@ -70,26 +86,41 @@ def map_headers(*, kind: str, headers: list[str], mapping: Mapping[str, str] | N
     return result
 
 
+def history_cutoff(*, now: datetime | None = None) -> datetime:
+    """Rows older than this are history: past every alert window, so they raise nothing live."""
+    cfg = AlertSettings.load()
+    days = max(cfg.decline_lookback_days, cfg.drop_recent_days + cfg.drop_baseline_days, cfg.sla_lookback_days)
+    return (now or timezone.now()) - timedelta(days=days)
+
+
 def import_file(
     *,
     kind: str,
     source: str | os.PathLike | IO[bytes],
     filename: str = "",
-    mapping: ImportMapping | Mapping[str, str] | None = None,
+    mapping: MappingSpec | ImportMapping | Mapping[str, str] | None = None,
     dry_run: bool = False,
+    history: bool | None = None,
+    update: bool = True,
     user=None,
     errors: ErrorSink | None = None,
     on_progress: Callable[[int, str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> BatchResult:
-    """Validate a CSV/XLSX file of one kind and, if every row is valid and not `dry_run`, import it all.
+    """Validate a CSV/XLSX file of one kind and, unless `dry_run`, import it: all of it if every row is valid,
+    or (mapping `on_error: skip`) its valid rows, reporting the others.
 
-    Returns a `BatchResult`; `message` is set when the file as a whole could not be imported (unreadable,
-    required columns missing). Row errors go to `errors` (an `ErrorSink`) when given. The source is closed when done.
+    `mapping` translates the file's layout (see `satisfaction.imports.mappings`); `history` (default: the
+    mapping's) imports past data without live side effects. Rows already imported (same external id) are
+    updated where their values changed, through the entity's service (sync); `update=False` skips them instead.
+    Returns a `BatchResult`; `message` is set when the
+    file as a whole could not be imported (unreadable, required columns missing). Row errors go to `errors`
+    (an `ErrorSink`) when given. The source is closed when done.
     """
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
-    columns = mapping.columns if isinstance(mapping, ImportMapping) else mapping
+    spec = mapping_coerce(mapping, kind=kind)
+    history = spec.history if history is None else history
     own_sink = errors is None
     errors = errors or ErrorSink()
     try:
@@ -97,7 +128,7 @@ def import_file(
             table = open_table(source, filename=filename)
         except UnreadableFile as exc:
             return BatchResult(dry_run=dry_run, message=exc.reason)
-        headers = map_headers(kind=kind, headers=table.headers, mapping=columns)
+        headers = map_headers(kind=kind, headers=table.headers, mapping=spec)
         if headers.problems:
             for problem in headers.problems:
                 errors.add(1, "header", "", problem)
@@ -105,27 +136,63 @@ def import_file(
         if on_total:
             on_total(table.estimated_rows)
         errors.labels.update(headers.labels)
-        chunks = chunked(table.rows, lambda part: RawChunk.from_cells(part, headers.index))
+        transform = spec.transformer()
+        maker = ReferenceMaker(create=spec.create, errors=errors) if spec.create else None
+
+        def make(part) -> RawChunk:
+            chunk = RawChunk.from_cells(part, headers.index)
+            transform(chunk)
+            return maker.ensure(chunk) if maker else chunk
+
+        chunks = chunked(table.rows, make)
+        quiet_before = history_cutoff() if history else None
+        # Rows created for references follow the file: with all-or-nothing (or a dry run) they go when it goes.
+        atomic = transaction.atomic() if maker and (dry_run or not spec.skip_errors) else nullcontext()
         try:
-            if kind == ImportKind.FEEDBACK:
-                result = record_satisfaction_batch(
-                    chunks=chunks,
-                    channel=SatisfactionRecord.Channel.IMPORT,
-                    recorded_by=user,
-                    dry_run=dry_run,
-                    errors=errors,
-                    on_progress=on_progress,
-                )
-            else:
-                result = run_batch(
-                    spec=ModelBatch(kind), chunks=chunks, dry_run=dry_run, errors=errors, on_progress=on_progress
-                )
+            with atomic:
+                result = _run(kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update)
+                if maker and not result.written and not isinstance(atomic, nullcontext):
+                    transaction.set_rollback(True)
         except UnreadableFile as exc:
             result = BatchResult(dry_run=dry_run, message=exc.reason, error_count=errors.count)
+        if history and result.written:
+            transaction.on_commit(history_imported)
         return _finish(result, headers, errors, table)
     finally:
         if own_sink:
             errors.close()
+
+
+def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, quiet_before, update) -> BatchResult:
+    if kind == ImportKind.FEEDBACK:
+        return record_satisfaction_batch(
+            chunks=chunks,
+            channel=SatisfactionRecord.Channel.IMPORT,
+            recorded_by=user,
+            dry_run=dry_run,
+            errors=errors,
+            on_progress=on_progress,
+            skip_errors=spec.skip_errors,
+            quiet_before=quiet_before,
+            update=update,
+        )
+    return run_batch(
+        spec=ModelBatch(kind, quiet_before=quiet_before),
+        chunks=chunks,
+        dry_run=dry_run,
+        errors=errors,
+        on_progress=on_progress,
+        skip_errors=spec.skip_errors,
+        update=update,
+    )
+
+
+def history_imported() -> None:
+    """After a history import: the derived numbers that live rules keep up one by one are rebuilt once."""
+    try:
+        recompute_risk_scores()
+    except Exception:
+        logger.exception("Risk scores could not be recomputed after a history import")
 
 
 def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -> BatchResult:
@@ -139,18 +206,29 @@ def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -
 
 
 @transaction.atomic
-def import_mapping_save(*, name: str, kind: str, columns: Mapping[str, str], created_by=None) -> ImportMapping:
-    """Create or replace the header mapping called `name`; every target must be a field of `kind` (or "-")."""
+def import_mapping_save(
+    *,
+    name: str,
+    kind: str,
+    columns: Mapping[str, str] | None = None,
+    spec: MappingSpec | None = None,
+    created_by=None,
+) -> ImportMapping:
+    """Create or replace the mapping called `name`: a parsed mapping file (`spec`), or just header → field
+    `columns`. Every target must be a field of `kind` (or "-"); errors name the key and the line."""
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
-    fields = {c.name for c in COLUMNS[kind]} | {IGNORE}
-    bad = sorted(str(v) for v in columns.values() if v not in fields)
-    if bad:
-        allowed = ", ".join(sorted(fields))
-        raise ValidationError({"columns": f"Not fields of {kind}: {', '.join(bad)}. Allowed: {allowed}."})
+    spec = spec if spec is not None else mapping_coerce(dict(columns or {}), kind=kind)
+    if spec.kind != kind:
+        raise ValidationError({"kind": f"This mapping is for {spec.kind}, not {kind}."})
+    data = spec.to_data()
     mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
     mapping.kind = kind
-    mapping.columns = {str(k).strip(): v for k, v in columns.items() if str(k).strip()}
+    mapping.columns = data["columns"]
+    mapping.date_formats = data.get("date_format", [])
+    mapping.on_error = spec.on_error
+    mapping.history = spec.history
+    mapping.create = list(spec.create)
     if created_by is not None and mapping.created_by_id is None:
         mapping.created_by = created_by
     mapping.full_clean()
@@ -160,14 +238,32 @@ def import_mapping_save(*, name: str, kind: str, columns: Mapping[str, str], cre
 
 @transaction.atomic
 def import_job_create(
-    *, kind: str, file, created_by=None, dry_run: bool = False, mapping: ImportMapping | None = None
+    *,
+    kind: str,
+    file,
+    created_by=None,
+    dry_run: bool = False,
+    mapping: ImportMapping | None = None,
+    mapping_spec: MappingSpec | None = None,
+    history: bool = False,
+    update: bool = True,
 ) -> ImportJob:
-    """Store the uploaded file as a new import job and queue it (on commit); returns the job."""
+    """Store the uploaded file as a new import job and queue it (on commit); returns the job.
+
+    The mapping (a saved one, or `mapping_spec` from a mapping file sent with the upload) is copied into the
+    job, so editing the saved mapping later does not change what this job does. `history` or the mapping's
+    own `history` imports the file as past data."""
+    spec = mapping_spec if mapping_spec is not None else (mapping_coerce(mapping, kind=kind) if mapping else None)
+    if spec is not None and spec.kind != kind:
+        raise ValidationError({"mapping": f"This mapping is for {spec.kind}, not {kind}."})
     job = ImportJob(
         kind=kind,
         original_name=os.path.basename(getattr(file, "name", "") or "")[:255],
         dry_run=dry_run,
         mapping=mapping,
+        mapping_spec=spec.to_data() if spec is not None else None,
+        history=history or bool(spec and spec.history),
+        update=update,
         created_by=created_by,
     )
     job.file.save(job.original_name or "upload", file, save=False)
@@ -178,9 +274,13 @@ def import_job_create(
 
 
 def import_job_enqueue(*, job_id: int) -> None:
-    """Send the job to the worker (inline in eager mode); if the broker is down, the job says so."""
+    """Send the job to the worker; without a broker, to a background thread of this process
+    (`IMPORT_IN_BACKGROUND`), or inline. If the broker is down, the job says so."""
     from satisfaction.imports.tasks import run_import
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_IN_BACKGROUND:
+        threading.Thread(target=_run_in_background, args=(job_id,), name=f"import-job-{job_id}", daemon=True).start()
+        return
     try:
         run_import.delay(job_id)
     except Exception:
@@ -190,6 +290,18 @@ def import_job_enqueue(*, job_id: int) -> None:
             message="The import could not be queued (task broker unavailable). Upload the file again later.",
             finished_at=timezone.now(),
         )
+
+
+def _run_in_background(job_id: int) -> None:
+    try:
+        import_job_run(job_id=job_id)
+    except Exception:
+        logger.exception("Import job %s failed in the background thread", job_id)
+        ImportJob.objects.filter(pk=job_id).exclude(status__in=ImportJob.FINISHED).update(
+            status=ImportJob.Status.FAILED, message="The import stopped unexpectedly.", finished_at=timezone.now()
+        )
+    finally:
+        connection.close()  # the thread's own database connection
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -218,8 +330,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 kind=job.kind,
                 source=source,
                 filename=job.original_name or job.file.name,
-                mapping=job.mapping,
+                mapping=mapping_parse(job.mapping_spec, kind=job.kind) if job.mapping_spec else job.mapping,
                 dry_run=job.dry_run,
+                history=job.history,
+                update=job.update,
                 user=job.created_by,
                 errors=errors,
                 on_progress=on_progress,
@@ -236,7 +350,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
         errors.close()
     if result.message:
         status = ImportJob.Status.FAILED if not result.error_count else ImportJob.Status.REJECTED
-    elif result.error_count:
+    elif result.written:
+        status = ImportJob.Status.SUCCEEDED  # with `on_error: skip`, also when some rows were skipped
+    elif result.error_count and not (result.dry_run and (job.mapping_spec or {}).get("on_error") == "skip"):
         status = ImportJob.Status.REJECTED
     elif result.dry_run:
         status = ImportJob.Status.VALIDATED
@@ -247,6 +363,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         rows_total=result.rows_total,
         rows_done=result.rows_total,
         created_count=result.created,
+        updated_count=result.updated,
         skipped_count=result.skipped,
         error_count=result.error_count,
         errors_preview=[e.__dict__ for e in result.errors[:50]],

@@ -17,6 +17,7 @@ from core.htmx import render_page_or_partial
 from core.roles import StaffRequiredMixin
 from core.spreadsheets import neutralise
 from satisfaction.imports.kinds import COLUMNS
+from satisfaction.imports.mappings import mapping_load, mapping_of
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 from satisfaction.imports.services import IGNORE, import_job_create, import_mapping_save
 
@@ -33,6 +34,21 @@ class ImportUploadForm(forms.Form):
         label=_("Saved header mapping"), queryset=ImportMapping.objects.all(), required=False, empty_label=_("None")
     )
     dry_run = forms.BooleanField(label=_("Dry run: validate only, write nothing"), required=False)
+    mapping_file = forms.FileField(
+        label=_("Or a mapping file"),
+        required=False,
+        help_text=_("YAML or JSON: columns, value maps, date formats, on_error, history, create."),
+    )
+    history = forms.BooleanField(
+        label=_("History: past data"),
+        required=False,
+        help_text=_("No alerts, e-mails or survey invitations for rows older than the alert windows."),
+    )
+    no_update = forms.BooleanField(
+        label=_("Insert only"),
+        required=False,
+        help_text=_("Rows imported before are skipped even when they changed (by default they are updated)."),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -47,7 +63,21 @@ class ImportUploadForm(forms.Form):
         mapping = data.get("mapping")
         if mapping and data.get("kind") and mapping.kind != data["kind"]:
             self.add_error("mapping", _("This mapping is for another kind of file."))
+        upload = data.get("mapping_file")
+        data["mapping_spec"] = None
+        if upload and mapping:
+            self.add_error("mapping_file", _("Choose a saved mapping or a mapping file, not both."))
+        elif upload and data.get("kind"):
+            try:
+                data["mapping_spec"] = mapping_load(upload.read(), kind=data["kind"])
+            except ValidationError as exc:
+                self.add_error("mapping_file", _problems(exc))
         return data
+
+
+def _problems(exc: ValidationError) -> str:
+    """One sentence of a mapping's ValidationError, each problem after the key it concerns."""
+    return "; ".join(f"{key}: {' '.join(messages)}" for key, messages in exc.message_dict.items())
 
 
 class MappingForm(forms.Form):
@@ -55,11 +85,33 @@ class MappingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ImportKind.choices)
     columns = forms.CharField(
         label=_("Columns"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("One per line: header in your file = field name (use - to ignore a column on purpose)."),
     )
+    definition = forms.CharField(
+        label=_("Or the mapping file"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("YAML or JSON, as in docs/imports.md: value maps, date_format, on_error, history, create."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if bool(data.get("columns")) == bool(data.get("definition", "").strip()):
+            raise ValidationError(_("Fill in the columns or the mapping file (one of them)."))
+        if data.get("definition", "").strip():
+            try:
+                data["spec"] = mapping_load(data["definition"], kind=data["kind"])
+            except ValidationError as exc:
+                self.add_error("definition", _problems(exc))
+        return data
 
     def clean_columns(self):
+        if not self.cleaned_data["columns"].strip():
+            return {}
         pairs = {}
         for number, line in enumerate(self.cleaned_data["columns"].splitlines(), start=1):
             if not line.strip():
@@ -68,8 +120,6 @@ class MappingForm(forms.Form):
             if not sep or not header.strip() or not field.strip():
                 raise ValidationError(_("Line %(n)s: write it as header = field.") % {"n": number})
             pairs[header.strip()] = field.strip()
-        if not pairs:
-            raise ValidationError(_("Add at least one line."))
         return pairs
 
 
@@ -87,7 +137,7 @@ class ImportIndexView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("form", ImportUploadForm())
-        ctx.setdefault("mapping_form", MappingForm())
+        ctx.setdefault("mapping_form", _mapping_form_for(self.request.GET.get("edit")))
         ctx["jobs"] = ImportJob.objects.select_related("created_by", "mapping")[:RECENT_JOBS]
         ctx["mappings"] = ImportMapping.objects.select_related("created_by")
         ctx["kinds"] = _fields_by_kind()
@@ -104,8 +154,19 @@ class ImportIndexView(StaffRequiredMixin, TemplateView):
             created_by=request.user,
             dry_run=form.cleaned_data["dry_run"],
             mapping=form.cleaned_data["mapping"],
+            mapping_spec=form.cleaned_data["mapping_spec"],
+            history=form.cleaned_data["history"],
+            update=not form.cleaned_data["no_update"],
         )
         return redirect("import-job", job_id=job.pk)
+
+
+def _mapping_form_for(name: str | None) -> MappingForm:
+    """The mapping form, filled with a saved mapping as a mapping file when `name` names one (editing it)."""
+    saved = ImportMapping.objects.filter(name=name).first() if name else None
+    if saved is None:
+        return MappingForm()
+    return MappingForm(initial={"name": saved.name, "kind": saved.kind, "definition": mapping_of(saved).to_yaml()})
 
 
 class ImportMappingSaveView(StaffRequiredMixin, View):
@@ -122,6 +183,7 @@ class ImportMappingSaveView(StaffRequiredMixin, View):
                     name=form.cleaned_data["name"],
                     kind=form.cleaned_data["kind"],
                     columns=form.cleaned_data["columns"],
+                    spec=form.cleaned_data.get("spec"),
                     created_by=request.user,
                 )
             except ValidationError as exc:

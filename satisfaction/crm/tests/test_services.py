@@ -303,13 +303,13 @@ def test_contacts_import_recomputes_each_customer_once_after_commit(
     acme, bolt = world["acme"], world["bolt"]
     rows = [
         ["联系人ID", "客户ID", "姓名", "联系优先级"],
-        ["C-ACME", "ACME", "Already there", "1"],  # exists: skipped, not a change
+        ["C-ACME", "ACME", "Already there", "1"],  # exists: skipped by an insert-only import, not a change
         ["N1", "BOLT", "王五", "1"],
         ["N2", "BOLT", "赵六", "3"],
         ["N3", "BOLT", "钱七", "2"],
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        result = import_file(kind="contacts", source=csv_bytes(rows), filename="contacts.csv")
+        result = import_file(kind="contacts", source=csv_bytes(rows), filename="contacts.csv", update=False)
     assert (result.created, result.skipped, result.error_count) == (3, 1, 0)
     assert recomputed == [bolt.pk]  # one call for Bolt's three new contacts, none for Acme
     assert (records_in_segment(1), records_in_segment(2), records_in_segment(4)) == (4, 6, 0)
@@ -318,6 +318,20 @@ def test_contacts_import_recomputes_each_customer_once_after_commit(
     # Re-importing the same file creates nothing and queues nothing.
     recomputed.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        again = import_file(kind="contacts", source=csv_bytes(rows), filename="contacts.csv")
+        again = import_file(kind="contacts", source=csv_bytes(rows), filename="contacts.csv", update=False)
     assert (again.created, recomputed) == (0, [])
     assert acme.contacts.get().contact_priority == 2
+
+
+def test_contacts_reimport_updates_a_changed_priority_through_the_service(
+    world, recomputed, django_capture_on_commit_callbacks
+):
+    acme = world["acme"]
+    rows = [["联系人ID", "客户ID", "姓名", "联系优先级"], ["C-ACME", "ACME", "Already there", "1"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_file(kind="contacts", source=csv_bytes(rows), filename="contacts.csv")
+    assert (result.created, result.updated, result.error_count) == (0, 1, 0)
+    contact = acme.contacts.get()
+    assert (contact.name, contact.contact_priority) == ("Already there", 1)
+    assert recomputed == [acme.pk]  # contact_update moved Acme's segment, once
+    assert_equals_full_rebuild()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
 from core.api.serializers import UserSummarySerializer
+from satisfaction.imports.mappings import mapping_load
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 
 
@@ -26,11 +28,15 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "dry_run",
+            "history",
+            "update",
             "original_name",
             "mapping",
+            "mapping_spec",
             "rows_total",
             "rows_done",
             "created_count",
+            "updated_count",
             "skipped_count",
             "error_count",
             "errors_preview",
@@ -64,7 +70,23 @@ class ImportUploadSerializer(serializers.Serializer):
         queryset=ImportMapping.objects.all(),
         required=False,
         allow_null=True,
-        help_text="Name of a saved header mapping for other file layouts.",
+        help_text="Name of a saved mapping for other file layouts.",
+    )
+    mapping_file = serializers.FileField(
+        required=False,
+        write_only=True,
+        help_text="A mapping file (YAML or JSON, see docs/imports.md) instead of a saved mapping.",
+    )
+    history = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Past data: no alerts, e-mails or survey invitations for rows older than the alert windows.",
+    )
+
+    update = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Rows imported before (same external_id) are updated where they changed; false: skipped as they are.",
     )
 
     def validate(self, attrs):
@@ -73,4 +95,16 @@ class ImportUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"mapping": [f"This mapping is for {mapping.kind}, not {attrs['kind']}."]}
             )
+        upload = attrs.pop("mapping_file", None)
+        if upload is not None:
+            if mapping is not None:
+                raise serializers.ValidationError(
+                    {"mapping_file": ["Send a saved mapping or a mapping file, not both."]}
+                )
+            try:
+                attrs["mapping_spec"] = mapping_load(upload.read(), kind=attrs["kind"])
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(
+                    {"mapping_file": [f"{key}: {' '.join(m)}" for key, m in exc.message_dict.items()]}
+                ) from None
         return attrs

@@ -23,10 +23,12 @@ from satisfaction.imports.services import import_job_create
         summary="Import a file",
         description=(
             "Uploads a CSV or XLSX file of customers, contacts, contracts, tickets, complaints or feedback "
-            "(multipart: `kind`, `file`, optional `dry_run` and `mapping`) and starts the same import the import "
-            "page runs (staff and managers). Answers 202 with the job; poll `GET /api/v1/imports/{id}/` for "
-            "`rows_done` / `rows_total` and the outcome. A file imports all-or-nothing: any row error rejects it, "
-            "and `error_report_url` lists every error (row, column, value, reason). Re-importing the same file "
+            "(multipart: `kind`, `file`, optional `dry_run`, `history`, and `mapping` (a saved mapping's name) or "
+            "`mapping_file` (YAML/JSON: columns, value maps, date formats, `on_error`, `create`)) and starts the "
+            "same import the import page runs (staff and managers). Answers 202 with the job; poll "
+            "`GET /api/v1/imports/{id}/` for `rows_done` / `rows_total` and the outcome. By default a file imports "
+            "all-or-nothing: any row error rejects it; with `on_error: skip` the valid rows are written. "
+            "`error_report_url` lists every error (row, column, value, reason). Re-importing the same file "
             "creates no duplicates (`external_id`)."
         ),
         request={"multipart/form-data": s.ImportUploadSerializer},

@@ -148,7 +148,7 @@ def test_save_mapping_from_the_page(client, staff_user):
     assert response.status_code == 302
     assert ImportMapping.objects.get(name="CRM").columns == {"Kunden-Nr": "external_id", "Firma": "name"}
     bad = client.post(url, {"name": "CRM", "kind": "customers", "columns": "Farbe = colour"})
-    assert bad.status_code == 400 and "Not fields of customers" in bad.content.decode()
+    assert bad.status_code == 400 and "is not a field of customers" in bad.content.decode()
 
 
 def test_template_download_has_the_chinese_headers(client, staff_user):

@@ -1,11 +1,14 @@
-"""`manage.py import_data KIND FILE [--mapping NAME] [--dry-run]`: import a CSV/XLSX file from the shell."""
+"""`manage.py import_data KIND FILE [--mapping NAME | --mapping-file FILE.yml] [--history] [--dry-run]`: import a
+CSV/XLSX file from the shell."""
 
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from core.batch import ErrorSink
+from satisfaction.imports.mappings import mapping_coerce, mapping_load
 from satisfaction.imports.models import ImportKind, ImportMapping
 from satisfaction.imports.services import import_file
 
@@ -16,7 +19,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=ImportKind.values)
         parser.add_argument("file", type=Path)
-        parser.add_argument("--mapping", help="Name of a saved header mapping.")
+        parser.add_argument("--mapping", help="Name of a saved mapping.")
+        parser.add_argument(
+            "--mapping-file", type=Path, help="A mapping file (YAML or JSON): columns, value maps, date formats, …"
+        )
+        parser.add_argument(
+            "--history", action="store_true", help="Past data: no live alerts, e-mails or survey invitations."
+        )
+        parser.add_argument(
+            "--no-update", action="store_true", help="Insert only: rows imported before are skipped even if changed."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate every row, write nothing.")
         parser.add_argument("--user", help="Username recorded as the importer (feedback's recorded_by).")
         parser.add_argument(
@@ -28,13 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, kind, file, mapping=None, dry_run=False, user=None, errors=None, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        saved = None
-        if mapping:
-            saved = ImportMapping.objects.filter(name=mapping).first()
-            if saved is None:
-                raise CommandError(f"No saved mapping called {mapping!r}.")
-            if saved.kind != kind:
-                raise CommandError(f"Mapping {mapping!r} is for {saved.kind}, not {kind}.")
+        spec = self._mapping(kind, mapping, options.get("mapping_file"))
         importer = None
         if user:
             importer = get_user_model().objects.filter(username=user).first()
@@ -43,7 +49,15 @@ class Command(BaseCommand):
         sink = ErrorSink()
         try:
             result = import_file(
-                kind=kind, source=file, filename=file.name, mapping=saved, dry_run=dry_run, user=importer, errors=sink
+                kind=kind,
+                source=file,
+                filename=file.name,
+                mapping=spec,
+                dry_run=dry_run,
+                history=True if options.get("history") else None,
+                update=not options.get("no_update"),
+                user=importer,
+                errors=sink,
             )
             if result.unknown_columns:
                 self.stderr.write(f"Unknown columns, not imported: {', '.join(result.unknown_columns)}")
@@ -58,10 +72,35 @@ class Command(BaseCommand):
                 self.stderr.write(f"Full error report: {report}")
         finally:
             sink.close()
+        skipping = spec is not None and spec.skip_errors
         summary = (
-            f"{kind}: {result.rows_total} rows read, {result.created} created, {result.skipped} already present, "
-            f"{result.error_count} row errors" + (" (dry run: nothing written)" if dry_run else "")
+            f"{kind}: {result.rows_total} rows read, {result.created} created, {result.updated} updated, "
+            f"{result.skipped} already present{' (unchanged)' if result.unchanged == result.skipped > 0 else ''}, "
+            f"{result.error_count} row errors"
+            + (" (skipped)" if skipping and result.error_count else "")
+            + (" (dry run: nothing written)" if dry_run else "")
         )
-        if result.message or result.error_count:
+        # With `on_error: skip` a file that could be read is a success; the report lists the rows left out.
+        if result.message or (result.error_count and not skipping):
             raise CommandError(f"{result.message or 'Nothing imported: fix the rows above and run again.'} {summary}")
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _mapping(self, kind, name, path):
+        if name and path:
+            raise CommandError("Give --mapping or --mapping-file, not both.")
+        try:
+            if path:
+                if not path.is_file():
+                    raise CommandError(f"No such mapping file: {path}")
+                return mapping_load(path.read_bytes(), kind=kind)
+            if name:
+                saved = ImportMapping.objects.filter(name=name).first()
+                if saved is None:
+                    raise CommandError(f"No saved mapping called {name!r}.")
+                if saved.kind != kind:
+                    raise CommandError(f"Mapping {name!r} is for {saved.kind}, not {kind}.")
+                return mapping_coerce(saved, kind=kind)
+        except ValidationError as exc:
+            problems = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in exc.message_dict.items())
+            raise CommandError(f"The mapping cannot be used: {problems}") from None
+        return None
