@@ -121,8 +121,6 @@ def test_the_nightly_rebuild_survives_a_stray_year_9999_record(service_types):
 
     f.RecordFactory(score=4)
     stray = f.RecordFactory(score=1)
-    SatisfactionRecord.objects.filter(pk=stray.pk).update(
-        created_at=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC)
-    )
+    SatisfactionRecord.objects.filter(pk=stray.pk).update(created_at=dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC))
     result = snapshots.rebuild_all()
     assert result.records == 1 and timezone.now()

@@ -8,7 +8,7 @@ import core.db
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0008_import_files_purged"),
+        ("satisfaction", "0011_issue14_import_updates"),
     ]
 
     operations = [
