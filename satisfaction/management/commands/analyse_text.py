@@ -29,29 +29,31 @@ class Command(BaseCommand):
             source = open(input, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by the with below)
         except OSError as exc:
             raise CommandError(f"cannot read {input}: {exc.strerror}") from exc
-        rows = 0
         with source, open(out, "w", encoding="utf-8", newline="") as target:
-            reader = csv.DictReader(source)
-            header = [(name or "").strip().lower() for name in reader.fieldnames or []]
-            if "id" not in header or "text" not in header:
-                raise CommandError(f"{input} needs the columns id,text; found {','.join(header) or 'none'}")
-            reader.fieldnames = header
-            writer = csv.writer(target)
-            writer.writerow(OUT_COLUMNS)
             try:
-                for row in reader:
-                    result = analyse(row.get("text") or "", topics)
-                    writer.writerow(
-                        [
-                            row.get("id") or "",
-                            result.language,
-                            result.sentiment,
-                            f"{result.score:.3f}",
-                            ";".join(result.topics),
-                            ";".join(result.keywords),
-                        ]
-                    )
-                    rows += 1
+                rows = self._analyse(csv.DictReader(source), csv.writer(target), topics, input)
             except UnicodeDecodeError as exc:
-                raise CommandError(f"{input} is not UTF-8 (after {rows} rows): {exc.reason}") from exc
+                raise CommandError(f"{input} is not UTF-8: {exc.reason} at byte {exc.start}") from exc
         self.stdout.write(f"Analysed {rows:,} rows into {out}.")
+
+    def _analyse(self, reader: csv.DictReader, writer, topics, name: str) -> int:
+        header = [(column or "").strip().lower() for column in reader.fieldnames or []]
+        if "id" not in header or "text" not in header:
+            raise CommandError(f"{name} needs the columns id,text; found {','.join(header) or 'none'}")
+        reader.fieldnames = header
+        writer.writerow(OUT_COLUMNS)
+        rows = 0
+        for row in reader:
+            result = analyse(row.get("text") or "", topics)
+            writer.writerow(
+                [
+                    row.get("id") or "",
+                    result.language,
+                    result.sentiment,
+                    f"{result.score:.3f}",
+                    ";".join(result.topics),
+                    ";".join(result.keywords),
+                ]
+            )
+            rows += 1
+        return rows
