@@ -245,6 +245,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from analytics.quality.comparison import segment_comparison
         from analytics.quality.insights import generate_insights
+        from analytics.quality.topics import topic_comparison
         from core.chartjs import chart, dataset
 
         priority = _segment_param(self.request)
@@ -277,6 +278,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
             "test_rows": [(label, t.reading_zh if zh else t.reading_en, t) for label, t in test_rows],
             "findings": by_kind["finding"], "risks": by_kind["risk"], "recommendations": by_kind["recommendation"],
             "segments": range(1, 6), "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
+            "topic_rows": topic_comparison(priority=priority),
         }  # fmt: skip
 
 

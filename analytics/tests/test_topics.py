@@ -90,8 +90,8 @@ def test_drilldown_lists_the_comments_with_the_matched_terms_marked(texts, clien
     url = reverse("analytics:topic-comments", args=["response_speed"])
     client.force_login(manager_user)
     html = client.get(url).content.decode()
-    assert html.count("<li class=\"px-4 py-2\">") == 6
-    assert "<mark class=\"bg-amber-100\">太慢</mark>" in html
+    assert html.count('<li class="px-4 py-2">') == 6
+    assert '<mark class="bg-amber-100">太慢</mark>' in html
     assert "Excellent work" not in html
     assert client.get(reverse("analytics:topic-comments", args=["no_such_topic"])).status_code == 404
     client.force_login(staff_user)
