@@ -25,11 +25,11 @@ class SatisfactionConfig(AppConfig):
         from satisfaction.surveys.tasks import enqueue_case_invitations
         from satisfaction.text.tasks import enqueue_batch_analysis, enqueue_record_analysis
 
+        # The text of every saved or changed record (and imported batch) is analysed first: alerts can show its topics.
+        feedback.register_after_record_hook(enqueue_record_analysis)
+        feedback.register_after_batch_hook(enqueue_batch_analysis)
         # Alert evaluation follows every saved record (and every imported batch).
         feedback.register_after_record_hook(enqueue_record_evaluation)
         feedback.register_after_batch_hook(enqueue_batch_evaluation)
-        # The text of every saved or changed record (and every imported batch) is analysed.
-        feedback.register_after_record_hook(enqueue_record_analysis)
-        feedback.register_after_batch_hook(enqueue_batch_analysis)
         # Surveys follow every closed ticket and resolved complaint.
         helpdesk.register_case_closed_hook(enqueue_case_invitations)
