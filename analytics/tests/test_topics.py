@@ -104,3 +104,19 @@ def test_drilldown_escapes_what_customers_typed(service_types, client, manager_u
     client.force_login(manager_user)
     html = client.get(reverse("analytics:topic-comments", args=["response_speed"])).content.decode()
     assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_customer_page_shows_the_customers_topics_by_month(texts, client, staff_user):
+    other = f.CustomerFactory(name="Someone else")
+    f.RecordFactory(customer=other, feedback="The invoice was wrong", score=Decimal("2"))
+    text_rebuild()
+    client.force_login(staff_user)
+    html = client.get(reverse("customer-detail", args=[texts["customer"].pk])).content.decode()
+    assert 'data-testid="customer-topics"' in html and 'data-topic="response_speed"' in html
+    assert 'data-topic="price_billing"' not in html  # another customer's comment
+    from analytics.customers import customer_topics
+
+    table = customer_topics(customer_id=texts["customer"].pk)
+    speed = next(r for r in table["rows"] if r["code"] == "response_speed")
+    assert speed["total"] == 7  # six this month-ish and one 40 days ago, all within 12 months
+    assert sum(c["negative"] for c in speed["cells"] if c) == sum(c["n"] for c in speed["cells"] if c)
