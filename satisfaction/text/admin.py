@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from satisfaction.text.models import TextAnalysis, Topic
+from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 
 
 @admin.register(Topic)
@@ -20,6 +20,22 @@ class TextAnalysisAdmin(admin.ModelAdmin):
     list_display = ("record", "language", "sentiment", "sentiment_score", "analyser_version", "analysed_at")
     list_filter = ("language", "sentiment", "analyser_version")
     list_select_related = ("record",)
+    raw_id_fields = ("record",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecordTopic)
+class RecordTopicAdmin(admin.ModelAdmin):
+    """Derived data: which topic a record's text mentions, with the matched terms (read-only)."""
+
+    list_display = ("record", "topic", "terms")
+    list_filter = ("topic",)
+    list_select_related = ("record", "topic")
     raw_id_fields = ("record",)
 
     def has_add_permission(self, request):
