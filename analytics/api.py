@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from analytics import dashboard
 from analytics.lib import metrics
+from analytics.lib.topics import topic_rows
 from core.api.views import ApiView
 from core.roles import MANAGER, STAFF
 from satisfaction.alerts.api.serializers import SatisfactionAlertSerializer, WatchlistEntrySerializer
@@ -158,6 +159,7 @@ def analytics_json(
         "target": {k: v for k, v in to_json(target).items() if k != "kpis"},
         "by_service_type": to_json([row.as_dict() for row in service_rows]),
         "by_segment": to_json([row.as_dict() for row in metrics.by_segment(scope)]),
+        "topics": to_json(topic_rows(scope)),
     }
 
 
@@ -261,6 +263,29 @@ TREND_POINT = {
         "change": {**CHANGE, "nullable": True},
     },
 }
+TOPICS = {
+    "type": "array",
+    "description": "Each active text topic over the scope, by volume: records mentioning it, share of the analysed "
+    "texts, share of them negative, mean score with and without it, the difference's Welch test and the change "
+    "in share against the period before (null when either period has no analysed text).",
+    "items": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "label_en": {"type": "string"},
+            "label_zh": {"type": "string"},
+            "count": {"type": "integer"},
+            "share": NUMBER_OR_NULL,
+            "negative_share": NUMBER_OR_NULL,
+            "avg_score": NUMBER_OR_NULL,
+            "avg_score_without": NUMBER_OR_NULL,
+            "difference": TEST,
+            "previous_count": {"type": "integer", "nullable": True},
+            "previous_share": NUMBER_OR_NULL,
+            "share_change": NUMBER_OR_NULL,
+        },
+    },
+}
 ANALYTICS = {
     "type": "object",
     "properties": {
@@ -279,8 +304,9 @@ ANALYTICS = {
         "target": TARGET,
         "by_service_type": BREAKDOWN,
         "by_segment": BREAKDOWN,
+        "topics": TOPICS,
     },
-    "required": ["scope", "kpis", "previous", "change", "tests", "target", "by_service_type", "by_segment"],
+    "required": ["scope", "kpis", "previous", "change", "tests", "target", "by_service_type", "by_segment", "topics"],
 }
 TRENDS = {
     "type": "object",
@@ -432,6 +458,22 @@ EXAMPLE_ANALYTICS = {
         {"key": "data_analysis", "label_en": "Data analysis", "label_zh": "数据分析", **EXAMPLE_KPIS},
     ],
     "by_segment": [{"key": 1, "label_en": "Priority 1", "label_zh": "优先级 1", **EXAMPLE_KPIS}],
+    "topics": [
+        {
+            "code": "response_speed",
+            "label_en": "Response speed",
+            "label_zh": "响应速度",
+            "count": 18,
+            "share": 0.2,
+            "negative_share": 0.61,
+            "avg_score": 3.4,
+            "avg_score_without": 4.3,
+            "difference": {"p_value": 0.001, "enough_data": True, "reading_en": "… difference −0.90 …"},
+            "previous_count": 12,
+            "previous_share": 0.14,
+            "share_change": 0.06,
+        },
+    ],
 }
 
 EXAMPLE_RESPONSE_RATE = {

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from analytics.lib import metrics
-from analytics.lib.metrics import Kpis, Scope
+from analytics.lib.metrics import Kpis, Scope, raw_records
 from core.chartjs import chart, dataset, score_and_rate_scales
 from core.localtime import local_today
 from core.roles import StaffRequiredMixin, is_manager
@@ -21,6 +22,8 @@ from satisfaction.alerts.selectors import alert_list, watchlist_history
 from satisfaction.crm.selectors import customer_list
 from satisfaction.feedback.selectors import record_list
 from satisfaction.helpdesk.selectors import complaint_list, ticket_list
+from satisfaction.text.models import RecordTopic, TextAnalysis
+from satisfaction.text.selectors import topics_in_order
 
 
 def customer_kpis(*, customer_id: int) -> Kpis:
@@ -30,11 +33,43 @@ def customer_kpis(*, customer_id: int) -> Kpis:
 
 def customer_monthly_trend(*, customer_id: int, months: int = 12) -> list[metrics.TrendPoint]:
     """The customer's months with feedback over the last `months` months (local time), oldest first."""
-    today = local_today()
-    start = today.replace(day=1)
+    start = customer_monthly_trend_start(months)
+    return metrics.trend(Scope(start=start, end=local_today(), customer_id=customer_id), "month", fill=False)
+
+
+def customer_topics(*, customer_id: int, months: int = 12) -> dict:
+    """The customer's topics per month over the last `months` months: mentions and how many were negative."""
+    start = customer_monthly_trend_start(months)
+    records = raw_records(Scope(start=start, end=local_today(), customer_id=customer_id))
+    rows = (
+        RecordTopic.objects.filter(record__in=records.values("pk"))
+        .values_list("topic_id", "record__created_at", "record__text_analysis__sentiment")
+        .order_by()
+    )
+    cells: dict[tuple[int, str], list[int]] = {}
+    for topic_id, created_at, sentiment in rows:
+        cell = cells.setdefault((topic_id, timezone.localtime(created_at).strftime("%Y-%m")), [0, 0])
+        cell[0] += 1
+        cell[1] += sentiment == TextAnalysis.Sentiment.NEGATIVE
+    month_keys = sorted({month for _, month in cells})
+    zh = (translation.get_language() or "").startswith("zh")
+    table = []
+    for topic in topics_in_order():
+        counts = [cells.get((topic.pk, m)) for m in month_keys]
+        if any(counts):
+            table.append({"code": topic.code, "label": topic.label_zh if zh else topic.label_en,
+                          "cells": [{"n": c[0], "negative": c[1]} if c else None for c in counts],
+                          "total": sum(c[0] for c in counts if c)})  # fmt: skip
+    table.sort(key=lambda r: -r["total"])
+    return {"months": month_keys, "rows": table}
+
+
+def customer_monthly_trend_start(months: int) -> dt.date:
+    """The first day of the month `months - 1` months before this one (local time)."""
+    start = local_today().replace(day=1)
     for _month in range(months - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
-    return metrics.trend(Scope(start=start, end=today, customer_id=customer_id), "month", fill=False)
+    return start
 
 
 class CustomerDetailView(StaffRequiredMixin, TemplateView):
@@ -69,4 +104,5 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
             "alerts": alert_list().filter(customer_id=pk)[:20],
             "watch_entries": watchlist_history(customer_id=pk),
             "can_manage": is_manager(self.request.user),
+            "topics": customer_topics(customer_id=pk),
         }

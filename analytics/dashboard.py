@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from analytics.forms import scope_query
 from analytics.lib import metrics
 from analytics.lib.metrics import Kpis, Scope
+from analytics.lib.topics import topic_rows
 from core.chartjs import chart, dataset, score_and_rate_scales
 from satisfaction.alerts.selectors import alert_counts, open_alerts, watchlist_list
 from satisfaction.feedback.models import SatisfactionTarget
@@ -221,3 +222,27 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month", response_break
         "segment": segment_summary(scope),
         **operations_summary(user),
     }
+
+
+def topics_widget(scope: Scope) -> dict:
+    """ "What customers say": topics by volume, by impact on the score (significant differences first) and rising."""
+    rows = [r for r in topic_rows(scope) if r.count]
+    zh = _zh()
+    items = [
+        {
+            "row": r,
+            "label": r.label_zh if zh else r.label_en,
+            "share_pct": _pct(r.share),
+            "negative_pct": _pct(r.negative_share),
+            "impact": r.difference.diff,
+            "reading": r.difference.reading_zh if zh else r.difference.reading_en,
+            "change_pts": _pct(r.share_change),
+            "url": reverse("analytics:topic-comments", args=[r.code]) + "?" + scope_query(scope),
+        }
+        for r in rows
+    ]
+    by_impact = sorted(
+        (i for i in items if i["impact"] is not None and i["row"].difference.significant()), key=lambda i: i["impact"]
+    )
+    rising = sorted((i for i in items if (i["row"].share_change or 0) > 0), key=lambda i: -i["row"].share_change)
+    return {"by_volume": items, "by_impact": by_impact[:5], "rising": rising[:5]}

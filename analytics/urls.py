@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("widgets/<slug:name>/", views.DashboardWidgetView.as_view(), name="widget"),
     path("records/", views.RecordDrilldownView.as_view(), name="records"),
+    path("topics/<slug:code>/", views.TopicCommentsView.as_view(), name="topic-comments"),
     path("export/kpis/", views.KpiExportView.as_view(), name="kpi-export"),
     path("path/", views.PathToTargetView.as_view(), name="path"),
     path("report/", views.ReportView.as_view(), name="report"),

@@ -1,9 +1,12 @@
 """Manager pages of the analytics app: dashboard (with htmx widgets), drill-down records, exports."""
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -15,6 +18,8 @@ from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from core.spreadsheets import table_response
 from satisfaction.feedback.models import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN
+from satisfaction.text.models import Topic
+from satisfaction.text.selectors import records_mentioning
 
 BANDS = {
     "satisfied": Q(score__gte=SATISFIED_MIN),
@@ -57,6 +62,7 @@ WIDGETS = {
         "trend": widgets.trend_chart(scope, request.GET.get("period", "month"))}),
     "drivers": ("analytics/partials/drivers.html", lambda scope, request: {"drivers": widgets.drivers(scope)}),
     "kpis": ("analytics/partials/kpis.html", lambda scope, request: {"kpis": widgets.kpi_cards(scope)}),
+    "topics": ("analytics/partials/topics.html", lambda scope, request: {"topics": widgets.topics_widget(scope)}),
 }  # fmt: skip
 
 
@@ -107,6 +113,47 @@ class RecordDrilldownView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         return self.render_to_response(
             {"page": page, "scope": scope, "band": request.GET.get("band", ""), "query": query.urlencode(),
              "filter_form": self.filter_form}
+        )  # fmt: skip
+
+
+def highlighted(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, matched) parts around the matched terms (case-insensitive), for <mark> in a template."""
+    if not terms:
+        return [(text, False)]
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)), re.IGNORECASE)
+    parts, last = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > last:
+            parts.append((text[last : m.start()], False))
+        parts.append((m.group(), True))
+        last = m.end()
+    if last < len(text):
+        parts.append((text[last:], False))
+    return parts
+
+
+class TopicCommentsView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """The comments behind a topic of "What customers say", filtered like the widget, matched terms marked."""
+
+    template_name = "analytics/topic_comments.html"
+
+    def get(self, request, code):
+        topic = Topic.objects.filter(code=code).first()
+        if topic is None:
+            raise Http404
+        scope = self.get_scope()
+        qs = records_mentioning(raw_records(scope), topic)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        rows = [
+            {"record": r, "parts": highlighted(r.feedback, [t for hit in r.hits for t in hit.terms])}
+            for r in page.object_list
+        ]
+        query = request.GET.copy()
+        query.pop("page", None)
+        zh = (get_language() or "").startswith("zh")
+        return self.render_to_response(
+            {"topic": topic, "label": topic.label_zh if zh else topic.label_en, "page": page, "rows": rows,
+             "scope": scope, "query": query.urlencode(), "filter_form": self.filter_form}
         )  # fmt: skip
 
 
@@ -198,6 +245,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from analytics.quality.comparison import segment_comparison
         from analytics.quality.insights import generate_insights
+        from analytics.quality.topics import topic_comparison
         from core.chartjs import chart, dataset
 
         priority = _segment_param(self.request)
@@ -230,6 +278,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
             "test_rows": [(label, t.reading_zh if zh else t.reading_en, t) for label, t in test_rows],
             "findings": by_kind["finding"], "risks": by_kind["risk"], "recommendations": by_kind["recommendation"],
             "segments": range(1, 6), "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
+            "topic_rows": topic_comparison(priority=priority),
         }  # fmt: skip
 
 

@@ -14,13 +14,20 @@ class SatisfactionConfig(AppConfig):
         for model in self.get_models():
             if not auditlog.contains(model):
                 auditlog.register(model)
+        # The text analysis is derived and rebuilt in bulk (`analyse_feedback`): its rows are not audited.
+        for name in ("TextAnalysis", "RecordTopic"):
+            auditlog.unregister(self.get_model(name))
 
         # Side effects of the write paths are wired here, so no package imports the ones that build on it.
         from satisfaction.alerts.tasks import enqueue_batch_evaluation, enqueue_record_evaluation
         from satisfaction.feedback import services as feedback
         from satisfaction.helpdesk import services as helpdesk
         from satisfaction.surveys.tasks import enqueue_case_invitations
+        from satisfaction.text.tasks import enqueue_batch_analysis, enqueue_record_analysis
 
+        # The text of every saved or changed record (and imported batch) is analysed first: alerts can show its topics.
+        feedback.register_after_record_hook(enqueue_record_analysis)
+        feedback.register_after_batch_hook(enqueue_batch_analysis)
         # Alert evaluation follows every saved record (and every imported batch).
         feedback.register_after_record_hook(enqueue_record_evaluation)
         feedback.register_after_batch_hook(enqueue_batch_evaluation)

@@ -24,6 +24,7 @@ from core import roles
 from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
+from satisfaction.text.services import text_rebuild
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,51 @@ FEEDBACK = {
         "非常满意，响应及时。",
         "Clear report, thank you.",
         "专业、准确，值得信赖。",
+        "The consultant was patient and explained everything clearly.",
+        "报告内容完整，图表清楚易懂。",
+        "服务态度很好，耐心解答了所有问题。",
+        "Quick reply and a very professional team.",
         "",
     ],
-    "mid": ["Good overall, some delays.", "整体不错，但沟通可以更及时。", "Fine, but needed one more round.", ""],
+    "mid": [
+        "Good overall, some delays.",
+        "整体不错，但沟通可以更及时。",
+        "Fine, but needed one more round.",
+        "报告还可以，个别数据需要再核对。",
+        "OK, but the invoice took a while to arrive.",
+        "内容基本完整，交付比约定晚了两天。",
+        "",
+    ],
     "low": [
         "Took far too long.",
         "结果不准确，需要返工。",
         "Nobody followed up on my question.",
         "多次催促才有回复，不满意。",
+        "The report had errors and several sections were missing.",
+        "费用比报价高，账单也算错了。",
+        "Rude staff, nobody took ownership.",
+        "审查意见很笼统，没有实际帮助。",
     ],
+}
+# The demo's known problems speak in the comments too: slow legal consultation, priority-1 follow-ups.
+SERVICE_FEEDBACK = {
+    ("legal_consultation", "low"): [
+        "律师回复太慢，等了三天才有答复。",
+        "The lawyer took a week to reply; far too slow for an urgent contract.",
+        "法律咨询响应太慢，耽误了签约时间。",
+        "Waited days for the legal opinion.",
+    ],
+    ("legal_consultation", "mid"): ["律师意见专业，但回复太慢。", "Good advice, but the response time was slow."],
+    ("data_analysis", "low"): ["数据分析结论和实际不符，数据有错误。", "The analysis numbers were inconsistent."],
+}
+P1_FEEDBACK = {
+    "low": [
+        "第二次跟进了还是没有解决，又要重新说明情况。",
+        "Third follow-up on the same issue and it is still open.",
+        "同一个问题反复跟进好几次，转了三个人。",
+        "We had to chase them again and again.",
+    ],
+    "mid": ["问题解决了，但需要二次跟进。", "Resolved after a second follow-up."],
 }
 
 
@@ -118,6 +155,8 @@ def seed_demo(*, seed: int = 42, scale: str = "default", reset: bool = False, cr
         _create_complaints(rng, sizes, contracts, start, today)
         log(f"Satisfaction records ({sizes.records}) …")
         _create_records(rng, sizes, contracts, service_types, start, today, staff_user)
+        log("Text analysis of the comments …")
+        text_rebuild()
 
     report.counts = {
         "customers": Customer.objects.count(),
@@ -156,10 +195,10 @@ def ensure_demo_users() -> dict:
 
 
 def wipe_domain_data() -> None:
-    """Delete all domain rows (not users, service types or targets) with plain SQL: fast at a million rows."""
+    """Delete all domain rows (not users, service types, targets or text topics) with plain SQL: fast at 1M rows."""
     from django.apps import apps
 
-    keep = {"servicetype", "satisfactiontarget"}
+    keep = {"servicetype", "satisfactiontarget", "topic"}
     models = [m for m in apps.get_app_config("satisfaction").get_models() if m._meta.model_name not in keep]
     analytics = list(apps.get_app_config("analytics").get_models())
     # Children before parents; repeat until every table is empty to respect foreign keys in any order.
@@ -391,7 +430,9 @@ def _create_records(rng, sizes, contracts, service_types, start, today, staff_us
         for j in range(m):
             s = float(score[j])
             band = "high" if s >= 4.5 else "mid" if s >= 3 else "low"
-            texts = FEEDBACK[band]
+            texts = FEEDBACK[band] + SERVICE_FEEDBACK.get((codes[svc[j]], band), [])
+            if contracts["p1"][idx[j]]:
+                texts = texts + P1_FEEDBACK.get(band, [])
             objs.append(
                 SatisfactionRecord(
                     external_id=f"R{offset + j + 1:08d}",

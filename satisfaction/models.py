@@ -40,6 +40,7 @@ from satisfaction.improvements.models import (
     MeasureEvaluation,
 )
 from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveyOptOut, SurveySettings
+from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 
 __all__ = [
     "AlertSettings",
@@ -73,6 +74,9 @@ __all__ = [
     "SurveyInvitation",
     "SurveyOptOut",
     "SurveySettings",
+    "RecordTopic",
+    "TextAnalysis",
+    "Topic",
     "WatchlistEntry",
     "segment_customer_ids",
     "segment_priority_subquery",

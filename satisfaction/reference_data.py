@@ -1,4 +1,4 @@
-"""Reference data every installation needs: the three service types, the 95% target and the role groups.
+"""Reference data every installation needs: service types, the 95% target, the role groups and the text topics.
 
 Created by a data migration; tests call `ensure_reference_data` again after a transactional test flushed it.
 """
@@ -27,6 +27,22 @@ def ensure_reference_data(apps=None) -> None:
         SatisfactionTarget.objects.create(
             name="Overall satisfaction rate", metric="satisfaction_rate", target_value=DEFAULT_TARGET, period="month"
         )
+    from satisfaction.text.seed import SEED_TOPICS
+
+    try:
+        Topic = apps.get_model("satisfaction", "Topic")
+    except LookupError:  # an early migration runs this before the topic table exists (0009 seeds them)
+        Topic = None
+    if Topic is not None and not Topic.objects.exists():
+        for position, (code, label_en, label_zh, keywords_en, keywords_zh) in enumerate(SEED_TOPICS):
+            Topic.objects.create(
+                code=code,
+                label_en=label_en,
+                label_zh=label_zh,
+                keywords_en=keywords_en,
+                keywords_zh=keywords_zh,
+                position=position,
+            )
     Group = apps.get_model("auth", "Group")
     if Group.objects.filter(name__in=["staff", "manager"]).count() < 2:
         sync_role_groups(apps)

@@ -25,6 +25,7 @@ __all__ = [
     "MIN_N_PROPORTION",
     "MIN_N_CORRELATION",
     "ChiSquareTest",
+    "benjamini_hochberg",
     "Correlation",
     "EffectSize",
     "Interval",
@@ -579,3 +580,22 @@ def spearman(
         f"{direction_zh}）：{v_zh}。"
     )
     return Correlation(n, rho, p_value, True, reading_en, reading_zh)
+
+
+# --- multiple comparisons ------------------------------------------------------------------------------------
+
+
+def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini–Hochberg adjusted p-values (false-discovery rate) over the given tests; None stays None.
+
+    Tests without a p-value (not enough data) are left out of the family rather than counted as p = 1.
+    """
+    known = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(known)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        p, i = known[rank - 1]
+        running = min(running, p * m / rank)
+        adjusted[i] = running
+    return adjusted

@@ -24,6 +24,7 @@ from analytics.lib.stats import MIN_N_MEAN, MIN_N_PROPORTION
 from analytics.quality import charts
 from analytics.quality.comparison import SegmentComparison, complaints_in_scope, segment_comparison, tickets_in_scope
 from analytics.quality.insights import Insight, generate_insights
+from analytics.quality.topics import TopicComparisonRow, topic_comparison, topics_markdown
 from core.spreadsheets import Echo, neutralise
 from satisfaction.crm.models import segment_customer_ids
 
@@ -103,6 +104,7 @@ class ServiceQualityReport:
     insights: tuple[Insight, ...]
     drivers: tuple[metrics.DriverGroup, ...]
     generated_at: dt.datetime
+    topics: tuple[TopicComparisonRow, ...] = ()
 
     def as_dict(self) -> dict:
         """Every number, JSON-ready."""
@@ -111,6 +113,7 @@ class ServiceQualityReport:
             "comparison": self.comparison.as_dict(),
             "insights": [asdict(i) for i in self.insights],
             "drivers": [d.as_dict() for d in self.drivers],
+            "topics": [t.as_dict() for t in self.topics],
             "definitions": {
                 "follow_up_rate": "share of tickets that needed a second follow-up",
                 "first_contact_resolution_rate": "1 - follow_up_rate",
@@ -139,7 +142,10 @@ def build_report(
     drivers = ()
     if include_drivers:
         drivers = metrics.drivers(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
-    return ServiceQualityReport(comparison, tuple(generate_insights(comparison)), tuple(drivers), timezone.now())
+    topics = topic_comparison(priority=priority, start=start, end=end, service_types=service_types)
+    return ServiceQualityReport(
+        comparison, tuple(generate_insights(comparison)), tuple(drivers), timezone.now(), tuple(topics)
+    )
 
 
 def report_json(**kwargs) -> dict:
@@ -440,7 +446,8 @@ def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, en
         write_csv(out / "complaints_raw.csv", complaint_raw_rows(**scope)),
         *draw_charts(report, out, lang),
     ]
-    (out / "report.md").write_text(report_markdown(report, lang), encoding="utf-8")
+    markdown = report_markdown(report, lang) + topics_markdown(list(report.topics), lang)
+    (out / "report.md").write_text(markdown, encoding="utf-8")
     data = {**report.as_dict(), "lang": lang, "files": list(BUNDLE_FILES)}
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return [*paths, out / "report.md", out / "report.json"]

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from analytics.lib import metrics, stats
 from analytics.lib.metrics import Kpis, Scope
+from analytics.lib.topics import topic_rows
 from analytics.models import NO_SEGMENT
 from core.db import Level
 from satisfaction.crm.models import Customer, ServiceType, segment_priority_subquery
@@ -687,6 +688,106 @@ def rule_recent_drop(ctx: Context) -> list[Candidate]:
     return out
 
 
+# --- rule 9: a negative topic that is frequent or rising -------------------------------------------------------
+
+TOPIC_MIN_MENTIONS = 10
+TOPIC_NEGATIVE_SHARE = 0.5
+TOPIC_FREQUENT_SHARE = 0.10
+TOPIC_RISING_POINTS = 0.05
+TOPIC_CATEGORY = {
+    "communication": Category.COMMUNICATION,
+    "staff_attitude": Category.TRAINING,
+    "expertise": Category.TRAINING,
+    "accuracy": Category.QUALITY_ASSURANCE,
+    "completeness": Category.QUALITY_ASSURANCE,
+    "product_quality": Category.QUALITY_ASSURANCE,
+}
+
+
+def rule_negative_topic(ctx: Context) -> list[Candidate]:
+    """A topic customers mostly write about negatively, frequent or rising, whose comments score significantly lower.
+
+    Impact: the topic's records satisfied as often as the window's other records.
+    """
+    out = []
+    for row in topic_rows(ctx.scope):
+        test = row.difference
+        frequent = row.share is not None and row.share >= TOPIC_FREQUENT_SHARE
+        rising = row.share_change is not None and row.share_change >= TOPIC_RISING_POINTS
+        if (
+            row.count < TOPIC_MIN_MENTIONS
+            or (row.negative_share or 0) < TOPIC_NEGATIVE_SHARE
+            or not (frequent or rising)
+            or not (test.significant() and test.diff < 0)
+        ):
+            continue
+        sat = Q(score__gte=SATISFIED_MIN)
+        mentioning = Q(text_topics__topic__code=row.code)
+        counts = _window_records(ctx).aggregate(
+            n=Count("id", filter=mentioning, distinct=True),
+            sat=Count("id", filter=mentioning & sat, distinct=True),
+        )
+        rest_n, rest_sat = ctx.overall.count - counts["n"], ctx.overall.satisfied - counts["sat"]
+        if not counts["n"] or not rest_n:
+            continue
+        rate, rest_rate = counts["sat"] / counts["n"], rest_sat / rest_n
+        points, impact_en, impact_zh = _impact_text(
+            ctx,
+            max(counts["n"] * (rest_rate - rate), 0.0),
+            f"comments about {row.label_en.lower()} were as satisfied as the rest",
+            f"提及{row.label_zh}的反馈与其余反馈同样满意",
+        )
+        why_en = "frequent" if frequent else "rising"
+        why_zh = "常见" if frequent else "上升"
+        out.append(
+            Candidate(
+                rule_code="negative_topic",
+                scope_key=f"topic:{row.code}",
+                severity=round(row.negative_share * (row.share or 0), 3),
+                priority=_priority(points),
+                category=TOPIC_CATEGORY.get(row.code, Category.PROCESS),
+                title_en=f"Address what customers write about {row.label_en.lower()}",
+                title_zh=f"改进客户反映的{row.label_zh}问题",
+                rationale_en=(
+                    f"{row.count} comments ({pct(row.share)} of analysed texts, {why_en}) mention "
+                    f"{row.label_en.lower()}, {pct(row.negative_share)} of them negative; their mean score is "
+                    f"{row.avg_score:.2f} against {row.avg_score_without:.2f} for the rest "
+                    f"({stats.format_p(test.p_value)}); satisfied {pct(rate)} against {pct(rest_rate)}."
+                ),
+                rationale_zh=(
+                    f"{row.count} 条反馈（占已分析文本的 {pct(row.share)}，{why_zh}）提及{row.label_zh}，"
+                    f"其中 {pct(row.negative_share)} 为负面；平均分 {row.avg_score:.2f}，其余为 "
+                    f"{row.avg_score_without:.2f}（{stats.format_p(test.p_value)}）；"
+                    f"满意率 {pct(rate)}，其余为 {pct(rest_rate)}。"
+                ),
+                actions_en=(
+                    "Read the comments behind the topic on the dashboard, name the two most common causes, "
+                    "assign an owner for each and follow up with the customers who wrote them."
+                ),
+                actions_zh=(
+                    "在仪表板查看该主题背后的反馈，找出两个最常见的原因，"
+                    "为每个原因指定负责人，并回访写下这些反馈的客户。"
+                ),
+                expected_impact_en=impact_en,
+                expected_impact_zh=impact_zh,
+                impact_points=round(points, 2),
+                evidence={
+                    "topic": row.code,
+                    "count": row.count,
+                    "share": row.share,
+                    "share_change": row.share_change,
+                    "negative_share": row.negative_share,
+                    "avg_score": row.avg_score,
+                    "avg_score_without": row.avg_score_without,
+                    "p": test.p_value,
+                    "satisfied_rate": rate,
+                    "rest_satisfied_rate": rest_rate,
+                },
+            )
+        )
+    return out
+
+
 RULES: dict[str, Callable[[Context], list[Candidate]]] = {
     "service_below_target": rule_service_below_target,
     "low_sub_score": rule_low_sub_score,
@@ -696,6 +797,7 @@ RULES: dict[str, Callable[[Context], list[Candidate]]] = {
     "account_recovery": rule_account_recovery,
     "complaint_sla": rule_complaint_sla,
     "recent_drop": rule_recent_drop,
+    "negative_topic": rule_negative_topic,
 }
 
 

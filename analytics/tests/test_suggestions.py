@@ -270,3 +270,38 @@ def test_generate_suggestions_command_runs_in_the_foreground(service_types, caps
     call_command("generate_suggestions")
     assert "created 1" in capsys.readouterr().out
     assert ImprovementSuggestion.objects.filter(rule_code="service_below_target").exists()
+
+
+# --- negative topic ---
+
+
+def _commented(service_type, texts_scores, *, days=(1, 20)):
+    from satisfaction.text.services import text_rebuild
+
+    texts = [t for t, _ in texts_scores]
+    plant(service_type, [s for _, s in texts_scores], days=days, feedback=texts)
+    text_rebuild()
+
+
+def test_negative_topic_fires_with_the_impact_worked_out(service_types):
+    slow_scores = [2.0, 1.5] * 6
+    happy_scores = [4.5, 5.0] * 14
+    slow = [("律师回复太慢，等了三天", s) for s in slow_scores]  # 12 of 40 texts about speed, all negative
+    happy = [("Excellent work, very professional", s) for s in happy_scores]
+    _commented(service_types["legal_consultation"], slow + happy)
+    [c] = found("negative_topic")
+    assert c.scope_key == "topic:response_speed" and c.category == "process"
+    # Overall 28/40 satisfied; the 12 speed comments satisfied like the rest (28/28) would add 12 satisfied.
+    expected_new = (28 + 12 * (28 / 28 - 0 / 12)) / 40
+    assert c.impact_points == pytest.approx(round((expected_new - 28 / 40) * 100, 2))
+    expected = sps.ttest_ind(slow_scores, happy_scores, equal_var=False)
+    assert c.evidence["p"] == pytest.approx(expected.pvalue)
+    assert "响应速度" in c.title_zh and "12 comments" in c.rationale_en
+
+
+def test_negative_topic_silent_when_the_topic_is_praised_or_rare(service_types):
+    praised = [("回复很及时，速度很快", 4.8)] * 12  # frequent but positive and high-scoring
+    rare = [("The invoice was wrong", 2.0)] * 3  # negative but only three mentions
+    others = [("Excellent work, very professional", 4.5)] * 25
+    _commented(service_types["data_analysis"], praised + rare + others)
+    assert found("negative_topic") == []

@@ -67,10 +67,23 @@ def alert_url(alert_id: int) -> str:
         return f"{base}/alerts/{alert_id}/"
 
 
+def _comment_lines(alert: SatisfactionAlert) -> str:
+    """The customer's words behind a record alert, with the topics the text analysis found in them (if any yet)."""
+    record = alert.record
+    if record is None or not record.feedback:
+        return ""
+    mentions = record.text_topics.select_related("topic").order_by("topic__position")
+    topics = ", ".join(f"{m.topic.label_en} / {m.topic.label_zh}" for m in mentions)
+    line = "\n\n" + _("Comment: %(text)s") % {"text": record.feedback[:500]}
+    if topics:
+        line += "\n" + _("Topics: %(topics)s") % {"topics": topics}
+    return line
+
+
 def notify_alert(*, alert_id: int) -> int:
     """Email managers who want alert emails about a high or critical alert; returns the number of emails sent."""
     alert = (
-        SatisfactionAlert.objects.select_related("customer", "service_type")
+        SatisfactionAlert.objects.select_related("customer", "service_type", "record")
         .filter(pk=alert_id, severity__in=NOTIFY_SEVERITIES)
         .exclude(status=SatisfactionAlert.Status.RESOLVED)
         .first()
@@ -91,5 +104,6 @@ def notify_alert(*, alert_id: int) -> int:
                 "message_zh": alert.message_zh,
                 "link": link,
             }
+            body += _comment_lines(alert)
         sent += send_mail(str(subject), str(body), settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
     return sent

@@ -73,6 +73,7 @@ def sample_kwargs(db):
         "suggestion-accept": {"pk": suggestion.pk},
         "suggestion-dismiss": {"pk": suggestion.pk},
         "analytics:widget": {"name": "trend"},
+        "analytics:topic-comments": {"code": "response_speed"},
     })  # fmt: skip
     import_job = f.ImportJobFactory()
     by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})

@@ -53,3 +53,24 @@ def test_notify_skips_medium_and_resolved_alerts(manager_user):
     assert notify_alert(alert_id=resolved.pk) == 0
     assert notify_alert(alert_id=high.pk) == 1
     assert "Bad" in mail.outbox[0].body and "差" in mail.outbox[0].body
+
+
+def test_a_record_alert_quotes_the_comment_with_its_topics(manager_user, client):
+    from satisfaction.text.services import text_analyse_records
+
+    record = f.RecordFactory(score="1.5", feedback="律师回复太慢，账单也算错了")
+    text_analyse_records(record_ids=[record.pk])
+    alert = SatisfactionAlert.objects.create(
+        kind="low_score", dedupe_key="t", severity="high", record=record, customer=record.customer, message_en="Low"
+    )
+    assert notify_alert(alert_id=alert.pk) == 1
+    body = mail.outbox[0].body
+    assert "律师回复太慢" in body and "Response speed / 响应速度" in body and "Price and billing / 费用" in body
+    client.force_login(manager_user)
+    html = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert 'data-testid="alert-topics"' in html and "Response speed" in html
+    # The contrary case: an alert without a comment says nothing about topics.
+    bare = SatisfactionAlert.objects.create(kind="low_score", dedupe_key="u", severity="high", message_en="Low")
+    notify_alert(alert_id=bare.pk)
+    assert "Topics" not in mail.outbox[-1].body and "Comment" not in mail.outbox[-1].body
+    assert 'data-testid="alert-topics"' not in client.get(f"/alerts/{bare.pk}/").content.decode()
