@@ -33,7 +33,10 @@ __all__ = [
     "RankTest",
     "chi_square",
     "effect_size",
+    "chance_text",
     "format_p",
+    "jeffreys_probability_at_least",
+    "mean_interval",
     "mann_whitney",
     "spearman",
     "two_proportion_z",
@@ -239,6 +242,30 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     return Interval(max(0.0, centre - half), min(1.0, centre + half), confidence)
 
 
+def jeffreys_probability_at_least(successes: int, n: int, threshold: float) -> float | None:
+    """Posterior probability that the true rate is ≥ `threshold` under the Jeffreys prior Beta(½, ½).
+
+    With x successes of n the posterior is Beta(x + ½, n − x + ½), so the chance is 1 − BetaCDF(threshold);
+    None without observations (the prior alone says nothing about a service).
+    """
+    if n <= 0:
+        return None
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n, got {successes}/{n}")
+    # The survival function keeps precision when the chance is tiny (1 − cdf would round to 0).
+    return float(sps.beta.sf(threshold, successes + 0.5, n - successes + 0.5))
+
+
+def chance_text(probability: float) -> tuple[str, str]:
+    """A probability as people say it: ('a 3% chance', '为 3%'), ('less than a 1% chance', '不到 1%')."""
+    if probability < 0.01:
+        return "less than a 1% chance", "不到 1%"
+    if probability > 0.99:
+        return "more than a 99% chance", "超过 99%"
+    text = f"{probability * 100:.0f}%"
+    return f"a {text} chance", f"为 {text}"
+
+
 def two_proportion_z(
     x1: int,
     n1: int,
@@ -309,6 +336,14 @@ def effect_size(
     se_g = math.sqrt((n1 + n2) / (n1 * n2) + g * g / (2 * (n1 + n2)))
     crit = _z_crit(confidence)
     return EffectSize(n1, n2, d, g, Interval(g - crit * se_g, g + crit * se_g, confidence), _magnitude(g))
+
+
+def mean_interval(mean: float | None, sd: float | None, n: int, confidence: float = 0.95) -> Interval | None:
+    """Student-t interval of a mean, mean ± t(n−1)·sd/√n; None with fewer than two values."""
+    if n < 2 or mean is None or sd is None:
+        return None
+    half = float(sps.t.ppf(1 - (1 - confidence) / 2, n - 1)) * sd / math.sqrt(n)
+    return Interval(mean - half, mean + half, confidence)
 
 
 def welch_t_from_stats(
