@@ -250,6 +250,11 @@ TARGET = {
         "met": {"type": "boolean", "nullable": True},
         "interval": INTERVAL,
         "needed": {"type": "integer", "nullable": True, "description": "More satisfied responses to reach it."},
+        "probability_met": {
+            **NUMBER_OR_NULL,
+            "description": "Posterior chance (Jeffreys prior) that the true rate is at or above the target: "
+            "1 − BetaCDF(target; x + ½, n − x + ½). Null for an average-score target or without responses.",
+        },
         "reading_en": {"type": "string"},
         "reading_zh": {"type": "string"},
     },
@@ -434,9 +439,11 @@ EXAMPLE_TARGET = {
     "met": False,
     "interval": {"low": 0.7373, "high": 0.8755, "confidence": 0.95},
     "needed": 320,
+    "probability_met": 6.0e-08,
     "reading_en": "Satisfaction rate is 81.7% (n = 120), below the target of 95.0%: 320 more ratings of 4.0 or "
-    "above would reach it.",
-    "reading_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。",
+    "above would reach it. There is less than a 1% chance that the true rate is at or above 95.0%.",
+    "reading_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。"
+    "真实比率达到或超过 95.0% 的概率不到 1%。",
 }
 EXAMPLE_ANALYTICS = {
     "scope": EXAMPLE_SCOPE,

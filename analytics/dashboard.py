@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from analytics.forms import scope_query
-from analytics.lib import metrics
+from analytics.lib import metrics, stats
 from analytics.lib.metrics import Kpis, Scope
 from analytics.lib.topics import topic_rows
 from core.chartjs import chart, dataset, score_and_rate_scales
@@ -67,8 +67,31 @@ def kpi_cards(scope: Scope) -> dict:
     ]  # fmt: skip
     for card in cards:  # the unrounded value, as the API gives it, for the page's data-value attributes
         card["raw"] = getattr(cur, card["key"])
+        card.update(tile_evidence(cur, card["key"]))
     reading = comparison.satisfaction_rate_test.reading_zh if _zh() else comparison.satisfaction_rate_test.reading_en
     return {"cards": cards, "comparison": comparison, "change_reading": reading}
+
+
+# Below this many responses a tile is greyed: a rate or a mean of a handful of answers is not a reading.
+MIN_N_TILE = stats.MIN_N_PROPORTION
+_TILE_HITS = {"satisfaction_rate": "satisfied", "high_satisfaction_rate": "high_satisfied",
+              "dissatisfaction_rate": "dissatisfied"}  # fmt: skip
+
+
+def tile_evidence(k: Kpis, key: str) -> dict:
+    """A KPI tile's n, its 95% interval (Wilson for rates, Student t for the mean; in display units) and whether
+    there is enough data to read it at all."""
+    interval = None
+    if key in _TILE_HITS:
+        interval = stats.wilson_interval(getattr(k, _TILE_HITS[key]), k.count) if k.count else None
+        low, high = (_pct(interval.low), _pct(interval.high)) if interval else (None, None)
+    elif key == "avg_score":
+        interval = stats.mean_interval(k.avg_score, k.score_sd, k.count)
+        low, high = (round(interval.low, 2), round(interval.high, 2)) if interval else (None, None)
+    else:
+        low = high = None
+    return {"n": k.count, "enough": k.count >= MIN_N_TILE, "min_n": MIN_N_TILE, "interval": interval,
+            "low": low, "high": high}  # fmt: skip
 
 
 def target_card(scope: Scope) -> dict | None:
@@ -87,6 +110,9 @@ def target_card(scope: Scope) -> dict | None:
         "current_pct": _pct(status.current),
         "low_pct": _pct(status.interval.low) if status.interval else None,
         "high_pct": _pct(status.interval.high) if status.interval else None,
+        "probability_pct": _pct(status.probability_met),
+        "enough": status.kpis.count >= MIN_N_TILE,
+        "min_n": MIN_N_TILE,
         "reading": status.reading_zh if _zh() else status.reading_en,
     }
 

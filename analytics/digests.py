@@ -24,6 +24,7 @@ from analytics.lib.responses import ResponseRate, response_rate
 from analytics.quality import report
 from satisfaction.alerts.models import SatisfactionAlert
 from satisfaction.alerts.notifications import users_opted_in
+from satisfaction.feedback.models import SatisfactionTarget
 from satisfaction.improvements.models import ImprovementTask
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,19 @@ class Digest:
     overdue_task_count: int
     overdue_tasks: list
     by_service_type: list
+    target: metrics.TargetStatus | None = None  # the overall satisfaction-rate target over the period
+
+
+def _overall_target_status(scope: metrics.Scope) -> metrics.TargetStatus | None:
+    """The active overall satisfaction-rate target (as on the dashboard tile) over the digest's period."""
+    target = (
+        SatisfactionTarget.objects.filter(
+            is_active=True, service_type=None, metric=SatisfactionTarget.Metric.SATISFACTION_RATE
+        )
+        .order_by("pk")
+        .first()
+    )
+    return None if target is None else metrics.target_status(target, scope=scope)
 
 
 def _calendar_comparison(scope: metrics.Scope, previous: metrics.Scope) -> metrics.PeriodComparison:
@@ -98,6 +112,7 @@ def _facts(kind: str, comparison: metrics.PeriodComparison, today: dt.date) -> D
         overdue_task_count=overdue.count(),
         overdue_tasks=list(overdue.select_related("measure", "assignee").order_by("due_date", "pk")[:MAX_LISTED]),
         by_service_type=metrics.by_service_type(scope),
+        target=_overall_target_status(scope),
     )
 
 
@@ -164,12 +179,20 @@ def _context(digest: Digest) -> dict:
             _pct(digest.comparison.current.satisfaction_rate_ci.high),
         ),
         "response_ci": (_pct(digest.response.ci.low), _pct(digest.response.ci.high)),
+        "target_reading": _target_reading(digest.target),
         "d": digest,
         "cur": digest.comparison.current,
         "prev": digest.comparison.previous,
         "change": digest.comparison.change,
         "site_url": settings.SITE_URL.rstrip("/"),
     }
+
+
+def _target_reading(status: metrics.TargetStatus | None) -> str | None:
+    """The target sentence (with its chance of being met) in the site language of the e-mails."""
+    if status is None:
+        return None
+    return status.reading_zh if settings.LANGUAGE_CODE.startswith("zh") else status.reading_en
 
 
 def _render(name: str, context: dict) -> tuple[str, str, str]:

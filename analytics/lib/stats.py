@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+import numpy as np
 from scipy import stats as sps
 
 MIN_N_PROPORTION = 10
@@ -25,7 +26,6 @@ __all__ = [
     "MIN_N_PROPORTION",
     "MIN_N_CORRELATION",
     "ChiSquareTest",
-    "benjamini_hochberg",
     "Correlation",
     "EffectSize",
     "Interval",
@@ -34,7 +34,13 @@ __all__ = [
     "RankTest",
     "chi_square",
     "effect_size",
+    "chance_text",
     "format_p",
+    "jeffreys_probability_at_least",
+    "mean_interval",
+    "bh_q_values",
+    "format_q",
+    "with_q_values",
     "mann_whitney",
     "spearman",
     "two_proportion_z",
@@ -53,8 +59,10 @@ class Interval:
     confidence: float = 0.95
 
 
-def _significant(enough_data: bool, p_value: float | None, alpha: float) -> bool:
-    return bool(enough_data and p_value is not None and p_value < alpha)
+def _significant(enough_data: bool, p_value: float | None, alpha: float, q_value: float | None = None) -> bool:
+    # Shown in a family of tests, the verdict is the false-discovery-controlled one (q), not the single p.
+    decisive = q_value if q_value is not None else p_value
+    return bool(enough_data and decisive is not None and decisive < alpha)
 
 
 @dataclass(frozen=True)
@@ -74,10 +82,12 @@ class ProportionTest:
     enough_data: bool
     reading_en: str
     reading_zh: str
+    no_variation: bool = False  # every value the same: no test is defined, so none is run
+    q_value: float | None = None  # Benjamini–Hochberg, set by `with_q_values` when tests are shown together
 
     def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
-        """True when there is enough data and p < alpha."""
-        return _significant(self.enough_data, self.p_value, alpha)
+        """True when there is enough data and p < alpha (q < alpha when a q-value was set for a family of tests)."""
+        return _significant(self.enough_data, self.p_value, alpha, self.q_value)
 
 
 @dataclass(frozen=True)
@@ -113,10 +123,12 @@ class MeanTest:
     enough_data: bool
     reading_en: str
     reading_zh: str
+    no_variation: bool = False  # every value the same: no test is defined, so none is run
+    q_value: float | None = None  # Benjamini–Hochberg, set by `with_q_values` when tests are shown together
 
     def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
-        """True when there is enough data and p < alpha."""
-        return _significant(self.enough_data, self.p_value, alpha)
+        """True when there is enough data and p < alpha (q < alpha when a q-value was set for a family of tests)."""
+        return _significant(self.enough_data, self.p_value, alpha, self.q_value)
 
 
 @dataclass(frozen=True)
@@ -133,10 +145,12 @@ class RankTest:
     enough_data: bool
     reading_en: str
     reading_zh: str
+    no_variation: bool = False  # every value the same: no test is defined, so none is run
+    q_value: float | None = None  # Benjamini–Hochberg, set by `with_q_values` when tests are shown together
 
     def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
-        """True when there is enough data and p < alpha."""
-        return _significant(self.enough_data, self.p_value, alpha)
+        """True when there is enough data and p < alpha (q < alpha when a q-value was set for a family of tests)."""
+        return _significant(self.enough_data, self.p_value, alpha, self.q_value)
 
 
 @dataclass(frozen=True)
@@ -156,10 +170,11 @@ class ChiSquareTest:
     enough_data: bool
     reading_en: str
     reading_zh: str
+    q_value: float | None = None  # Benjamini–Hochberg, set by `with_q_values` when tests are shown together
 
     def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
-        """True when there is enough data and p < alpha."""
-        return _significant(self.enough_data, self.p_value, alpha)
+        """True when there is enough data and p < alpha (q < alpha when a q-value was set for a family of tests)."""
+        return _significant(self.enough_data, self.p_value, alpha, self.q_value)
 
 
 # --- formatting helpers --------------------------------------------------------------------------------------
@@ -240,6 +255,30 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     return Interval(max(0.0, centre - half), min(1.0, centre + half), confidence)
 
 
+def jeffreys_probability_at_least(successes: int, n: int, threshold: float) -> float | None:
+    """Posterior probability that the true rate is ≥ `threshold` under the Jeffreys prior Beta(½, ½).
+
+    With x successes of n the posterior is Beta(x + ½, n − x + ½), so the chance is 1 − BetaCDF(threshold);
+    None without observations (the prior alone says nothing about a service).
+    """
+    if n <= 0:
+        return None
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n, got {successes}/{n}")
+    # The survival function keeps precision when the chance is tiny (1 − cdf would round to 0).
+    return float(sps.beta.sf(threshold, successes + 0.5, n - successes + 0.5))
+
+
+def chance_text(probability: float) -> tuple[str, str]:
+    """A probability as people say it: ('a 3% chance', '为 3%'), ('less than a 1% chance', '不到 1%')."""
+    if probability < 0.01:
+        return "less than a 1% chance", "不到 1%"
+    if probability > 0.99:
+        return "more than a 99% chance", "超过 99%"
+    text = f"{probability * 100:.0f}%"
+    return f"a {text} chance", f"为 {text}"
+
+
 def two_proportion_z(
     x1: int,
     n1: int,
@@ -267,13 +306,17 @@ def two_proportion_z(
             f"数据不足，无法比较{z1}（{x1}/{n1}）与{z2}（{x2}/{n2}）：每组至少需要 {MIN_N_PROPORTION} 条。",
         )  # fmt: skip
     pooled = (x1 + x2) / (n1 + n2)
+    if pooled in (0, 1):
+        # Both groups all-or-nothing in the same way: there is nothing a test could tell apart.
+        return ProportionTest(
+            x1, n1, x2, n2, p1, p2, diff, None, None, None, True,
+            f"{l1}: {_pct(p1)} ({x1}/{n1}) and {l2}: {_pct(p2)} ({x2}/{n2}): no variation, so no test.",
+            f"{z1}：{_pct(p1)}（{x1}/{n1}），{z2}：{_pct(p2)}（{x2}/{n2}）：数据没有变化，无法检验。",
+            no_variation=True,
+        )  # fmt: skip
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        # Both groups all-or-nothing in the same way: the difference is exactly zero.
-        z, p_value = 0.0, 1.0
-    else:
-        z = diff / se
-        p_value = float(2 * sps.norm.sf(abs(z)))
+    z = diff / se
+    p_value = float(2 * sps.norm.sf(abs(z)))
     se_diff = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     crit = _z_crit(confidence)
     ci = Interval(diff - crit * se_diff, diff + crit * se_diff, confidence)
@@ -306,10 +349,21 @@ def effect_size(
     d = (mean1 - mean2) / pooled
     j = 1 - 3 / (4 * (n1 + n2) - 9)
     g = j * d
-    # Hedges & Olkin (1985) large-sample standard error of g.
+    if not math.isfinite(g):
+        return EffectSize(n1, n2, None, None, None, "n/a")
+    # Hedges & Olkin (1985) standard error of g, with the t critical value on n1 + n2 − 2 degrees of freedom so
+    # that small samples get the wider interval they deserve (the normal value is its large-sample limit).
     se_g = math.sqrt((n1 + n2) / (n1 * n2) + g * g / (2 * (n1 + n2)))
-    crit = _z_crit(confidence)
+    crit = float(sps.t.ppf(1 - (1 - confidence) / 2, n1 + n2 - 2))
     return EffectSize(n1, n2, d, g, Interval(g - crit * se_g, g + crit * se_g, confidence), _magnitude(g))
+
+
+def mean_interval(mean: float | None, sd: float | None, n: int, confidence: float = 0.95) -> Interval | None:
+    """Student-t interval of a mean, mean ± t(n−1)·sd/√n; None with fewer than two values."""
+    if n < 2 or mean is None or sd is None:
+        return None
+    half = float(sps.t.ppf(1 - (1 - confidence) / 2, n - 1)) * sd / math.sqrt(n)
+    return Interval(mean - half, mean + half, confidence)
 
 
 def welch_t_from_stats(
@@ -341,19 +395,24 @@ def welch_t_from_stats(
     se = math.sqrt(v1 + v2)
     es = effect_size(mean1=mean1, sd1=sd1, n1=n1, mean2=mean2, sd2=sd2, n2=n2, confidence=confidence)
     if se == 0:
-        # No spread in either group: the means either match exactly or differ with certainty.
-        t, df, p_value, ci = None, float(n1 + n2 - 2), (1.0 if diff == 0 else 0.0), Interval(diff, diff, confidence)
-    else:
-        t = diff / se
-        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
-        p_value = float(2 * sps.t.sf(abs(t), df))
-        crit = float(sps.t.ppf(1 - (1 - confidence) / 2, df))
-        ci = Interval(diff - crit * se, diff + crit * se, confidence)
+        # No spread in either group: a t-test (and its degrees of freedom) is not defined, so none is run.
+        return MeanTest(
+            n1, n2, mean1, mean2, sd1, sd2, diff, None, None, None, None, None, None, None, True,
+            f"{l1}: mean {mean1:.2f} (n = {n1}) and {l2}: mean {mean2:.2f} (n = {n2}): no variation within "
+            "either group, so no test.",
+            f"{z1}：均值 {mean1:.2f}（n = {n1}），{z2}：均值 {mean2:.2f}（n = {n2}）：两组内部均无变化，无法检验。",
+            no_variation=True,
+        )  # fmt: skip
+    t = diff / se
+    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    p_value = float(2 * sps.t.sf(abs(t), df))
+    crit = float(sps.t.ppf(1 - (1 - confidence) / 2, df))
+    ci = Interval(diff - crit * se, diff + crit * se, confidence)
     sig = _significant(True, p_value, DEFAULT_ALPHA)
     v_en, v_zh = _verdict(sig)
     conf = f"{confidence * 100:g}%"
-    t_en = f"Welch t = {t:.2f} (df {df:.1f}), " if t is not None else "no spread in either group, "
-    t_zh = f"Welch t = {t:.2f}（自由度 {df:.1f}），" if t is not None else "两组均无离散，"
+    t_en = f"Welch t = {t:.2f} (df {df:.1f}), "
+    t_zh = f"Welch t = {t:.2f}（自由度 {df:.1f}），"
     g_en = f"; Hedges' g = {es.hedges_g:.2f} ({es.magnitude} effect)" if es.hedges_g is not None else ""
     g_zh = f"；Hedges' g = {es.hedges_g:.2f}（{_MAGNITUDE_ZH[es.magnitude]}效应）" if es.hedges_g is not None else ""
     reading_en = (
@@ -410,6 +469,55 @@ def _median(values: list[float]) -> float | None:
     return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
+EXACT_RANK_MAX_GROUP = 20  # either group this small: the exact permutation p (the normal one is off with ties)
+EXACT_RANK_MAX_CELLS = 200_000  # bound on the exact counting table (≈ 0.2 s); past it the normal approximation
+
+
+def _rank_sum_distribution(ranks2: list[int], k: int) -> np.ndarray:
+    """How many k-subsets of the pooled values have each doubled rank sum (midranks × 2 are integers).
+
+    Tied values are interchangeable, so each tie group of size m contributes C(m, j) ways to take j of them:
+    the count table is built group by group instead of value by value.
+    """
+    groups: dict[int, int] = {}
+    for r in ranks2:
+        groups[r] = groups.get(r, 0) + 1
+    top = sum(sorted(ranks2)[-k:]) if k else 0
+    ways = np.zeros((k + 1, top + 1))
+    ways[0, 0] = 1.0
+    for rank, m in groups.items():
+        nxt = ways.copy()
+        for j in range(1, min(m, k) + 1):
+            shift = j * rank
+            if shift > top:
+                break
+            nxt[j:, shift:] += math.comb(m, j) * ways[:-j, : top + 1 - shift]
+        ways = nxt
+    return ways[k]
+
+
+def _mann_whitney_u_p(a: list[float], b: list[float]) -> tuple[float, float, str]:
+    """U of `a` and the two-sided p: exact over all splits of the pooled values when a group is small, else scipy's
+    tie-corrected normal approximation. The exact p is 2·min(P(U ≤ u), P(U ≥ u)), capped at 1 (as scipy's
+    permutation test defines it)."""
+    n1, n2 = len(a), len(b)
+    small = min(n1, n2)
+    if small <= EXACT_RANK_MAX_GROUP and small * 2 * (n1 + n2) * small <= EXACT_RANK_MAX_CELLS:
+        ranks = sps.rankdata(a + b)
+        ranks2 = [round(2 * r) for r in ranks]
+        first = n1 <= n2  # count subsets of the smaller group's size
+        k = n1 if first else n2
+        observed = sum(ranks2[:n1]) if first else sum(ranks2[n1:])
+        dist = _rank_sum_distribution(ranks2, k)
+        total = dist.sum()
+        p_le, p_ge = dist[: observed + 1].sum() / total, dist[observed:].sum() / total
+        p_value = min(1.0, 2 * min(p_le, p_ge))
+        u = float(sum(ranks[:n1]) - n1 * (n1 + 1) / 2)
+        return u, float(p_value), "exact"
+    res = sps.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic")
+    return float(res.statistic), float(res.pvalue), "asymptotic"
+
+
 def mann_whitney(
     a: Sequence[float],
     b: Sequence[float],
@@ -417,7 +525,8 @@ def mann_whitney(
     labels: tuple[str, str] | None = None,
     labels_zh: tuple[str, str] | None = None,
 ) -> RankTest:
-    """Mann–Whitney U (two-sided, scipy's exact/asymptotic choice) with the rank-biserial correlation."""
+    """Mann–Whitney U (two-sided) with the rank-biserial correlation; an exact permutation p when either group has
+    at most `EXACT_RANK_MAX_GROUP` values, the tie-corrected normal approximation otherwise."""
     a = [float(v) for v in a]
     b = [float(v) for v in b]
     (l1, l2), (z1, z2) = _labels(labels, labels_zh)
@@ -431,20 +540,25 @@ def mann_whitney(
             f"数据不足，无法比较{z1}（n = {n1}）与{z2}（n = {n2}）：每组至少需要 {MIN_N_MEAN} 条。",
         )  # fmt: skip
     if len(set(a) | set(b)) == 1:
-        # Every value identical: ranks carry no information (scipy would divide by zero).
-        u, p_value = n1 * n2 / 2, 1.0
-    else:
-        res = sps.mannwhitneyu(a, b, alternative="two-sided")
-        u, p_value = float(res.statistic), float(res.pvalue)
+        # Every value identical: ranks carry no information, so no test is run.
+        return RankTest(
+            n1, n2, m1, m2, None, None, None, True,
+            f"{l1} (n = {n1}) and {l2} (n = {n2}) all gave {m1:.2f}: no variation, so no test.",
+            f"{z1}（n = {n1}）与{z2}（n = {n2}）全部为 {m1:.2f}：数据没有变化，无法检验。",
+            no_variation=True,
+        )  # fmt: skip
+    u, p_value, method = _mann_whitney_u_p(a, b)
     r = 2 * u / (n1 * n2) - 1
     v_en, v_zh = _verdict(_significant(True, p_value, DEFAULT_ALPHA))
+    method_en = " (exact permutation p)" if method == "exact" else ""
+    method_zh = "（精确置换 p 值）" if method == "exact" else ""
     reading_en = (
         f"{l1}: median {m1:.2f} (n = {n1}) vs {l2}: median {m2:.2f} (n = {n2}); Mann–Whitney U = {u:.1f}, "
-        f"rank-biserial r = {r:+.2f}, {format_p(p_value)}: {v_en}."
+        f"rank-biserial r = {r:+.2f}, {format_p(p_value)}{method_en}: {v_en}."
     )
     reading_zh = (
         f"{z1}：中位数 {m1:.2f}（n = {n1}），{z2}：中位数 {m2:.2f}（n = {n2}）；Mann–Whitney U = {u:.1f}，"
-        f"秩二列相关 r = {r:+.2f}，{format_p(p_value)}：{v_zh}。"
+        f"秩二列相关 r = {r:+.2f}，{format_p(p_value)}{method_zh}：{v_zh}。"
     )
     return RankTest(n1, n2, m1, m2, u, p_value, r, True, reading_en, reading_zh)
 
@@ -529,10 +643,11 @@ class Correlation:
     enough_data: bool
     reading_en: str
     reading_zh: str
+    q_value: float | None = None  # Benjamini–Hochberg, set by `with_q_values` when tests are shown together
 
     def significant(self, alpha: float = DEFAULT_ALPHA) -> bool:
-        """True when there is enough data and p < alpha."""
-        return _significant(self.enough_data, self.p_value, alpha)
+        """True when there is enough data and p < alpha (q < alpha when a q-value was set for a family of tests)."""
+        return _significant(self.enough_data, self.p_value, alpha, self.q_value)
 
 
 def _constant(values: Sequence[float]) -> bool:
@@ -582,20 +697,54 @@ def spearman(
     return Correlation(n, rho, p_value, True, reading_en, reading_zh)
 
 
-# --- multiple comparisons ------------------------------------------------------------------------------------
+# --- several tests shown together ------------------------------------------------------------------------------
 
 
-def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
-    """Benjamini–Hochberg adjusted p-values (false-discovery rate) over the given tests; None stays None.
+def bh_q_values(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini–Hochberg adjusted p-values (q-values) of a family; None (no test) stays None and is not counted.
 
-    Tests without a p-value (not enough data) are left out of the family rather than counted as p = 1.
+    q_(i) = min over j ≥ i of m·p_(j)/j for the sorted p-values, capped at 1 (Benjamini & Hochberg 1995).
     """
-    known = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
-    m = len(known)
-    adjusted: list[float | None] = [None] * len(p_values)
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(present)
+    q: list[float | None] = [None] * len(p_values)
     running = 1.0
     for rank in range(m, 0, -1):
-        p, i = known[rank - 1]
+        p, i = present[rank - 1]
         running = min(running, p * m / rank)
-        adjusted[i] = running
-    return adjusted
+        q[i] = running
+    return q
+
+
+def format_q(q: float) -> str:
+    """A q-value as people read it: 'q = 0.041', 'q < 0.001'."""
+    return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
+
+
+def with_q_values(results: Sequence, alpha: float = DEFAULT_ALPHA) -> list:
+    """The tests of one family with their Benjamini–Hochberg q-values set and, when there is more than one test,
+    a closing sentence that gives the verdict by q (the one `significant()` then uses)."""
+    qs = bh_q_values([r.p_value if r.enough_data else None for r in results])
+    tested = sum(q is not None for q in qs)
+    out = []
+    for result, q in zip(results, qs, strict=True):
+        if q is None:
+            out.append(result)
+            continue
+        if tested < 2:
+            out.append(replace(result, q_value=q))
+            continue
+        sig = q < alpha
+        verdict_en = "still significant" if sig else "not significant"
+        verdict_zh = "仍然显著" if sig else "不显著"
+        out.append(
+            replace(
+                result,
+                q_value=q,
+                reading_en=f"{result.reading_en} Among the {tested} tests shown together, {format_q(q)} "
+                f"(Benjamini–Hochberg): {verdict_en} at the {alpha:g} false-discovery level.",
+                reading_zh=f"{result.reading_zh}在同时给出的 {tested} 项检验中，{format_q(q)}（Benjamini–Hochberg）："
+                f"在 {alpha:g} 错误发现率水平上{verdict_zh}。",
+            )
+        )
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 from django.db.models import BooleanField, Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
@@ -352,6 +352,7 @@ def segment_comparison(
             labels_zh=labels_zh,
         ),
     )
+    tests, distributions = _with_family_q_values(tests, distributions)
     return SegmentComparison(
         priority=priority,
         label_en=label_en,
@@ -363,3 +364,13 @@ def segment_comparison(
         distributions=tuple(distributions),
         tests=tests,
     )
+
+
+def _with_family_q_values(
+    tests: ComparisonTests, distributions: list[Distribution]
+) -> tuple[ComparisonTests, list[Distribution]]:
+    """The report shows all its tests together, so each gets its Benjamini–Hochberg q-value over the family."""
+    names = [f.name for f in fields(ComparisonTests)]
+    family = stats.with_q_values([getattr(tests, n) for n in names] + [d.test for d in distributions])
+    adjusted = ComparisonTests(**dict(zip(names, family[: len(names)], strict=True)))
+    return adjusted, [replace(d, test=t) for d, t in zip(distributions, family[len(names) :], strict=True)]

@@ -75,7 +75,7 @@ def topic_comparison(
                 what=f"mentions of {topic.label_en}", what_zh=f"提及{topic.label_zh}的比例",
             ))
         )  # fmt: skip
-    adjusted = stats.benjamini_hochberg([t.p_value if t.enough_data else None for *_, t in tests])
+    adjusted = stats.bh_q_values([t.p_value if t.enough_data else None for *_, t in tests])
     rows = []
     for (topic, seg, rest, test), p_adj in zip(tests, adjusted, strict=True):
         significant = p_adj is not None and p_adj < FDR

@@ -189,23 +189,33 @@ def baseline_for_measure(measure: ImprovementMeasure, *, today: dt.date | None =
 
 @dataclass(frozen=True)
 class DiffInDiff:
-    """(treated after − treated before) − (control after − control before), with a normal-approximation test."""
+    """(treated after − treated before) − (control after − control before), with a normal-approximation test.
 
-    estimate: float
-    se: float
+    `enough_data` is False (and every number None) when a cell has fewer than `MIN_DID_CELL` records: an empty
+    cell has no rate, and a one-record cell has no spread to weigh it by.
+    """
+
+    estimate: float | None
+    se: float | None
     z: float | None
     p_value: float | None
-    ci: Interval
+    ci: Interval | None
+    enough_data: bool = True
+    no_variation: bool = False  # all four cells without spread: no test is defined
 
     def significant(self, alpha: float = ALPHA) -> bool:
         return self.p_value is not None and self.p_value < alpha
+
+
+MIN_DID_CELL = 2
+NOT_ENOUGH_DID = DiffInDiff(None, None, None, None, None, enough_data=False)
 
 
 def _did(estimate: float, variances: list[float], confidence: float = 0.95) -> DiffInDiff:
     se = math.sqrt(sum(variances))
     crit = float(sps.norm.ppf(1 - (1 - confidence) / 2))
     if se == 0:
-        return DiffInDiff(estimate, 0.0, None, 1.0 if estimate == 0 else 0.0, Interval(estimate, estimate, confidence))
+        return DiffInDiff(estimate, 0.0, None, None, None, no_variation=True)
     z = estimate / se
     return DiffInDiff(
         estimate, se, z, float(2 * sps.norm.sf(abs(z))), Interval(estimate - crit * se, estimate + crit * se)
@@ -218,6 +228,8 @@ def did_proportions(
 ) -> DiffInDiff:  # fmt: skip
     """DiD of satisfaction rates from (satisfied, n) per cell; SE = √(Σ p(1−p)/n)."""
     cells = [treated_after, treated_before, control_after, control_before]
+    if min(n for _, n in cells) < MIN_DID_CELL:
+        return NOT_ENOUGH_DID
     p = [x / n for x, n in cells]
     estimate = (p[0] - p[1]) - (p[2] - p[3])
     return _did(estimate, [pi * (1 - pi) / n for pi, (_, n) in zip(p, cells, strict=True)])
@@ -227,6 +239,8 @@ def did_means(*, treated_before: CellStats, treated_after: CellStats, control_be
               control_after: CellStats) -> DiffInDiff:  # fmt: skip
     """DiD of mean scores; SE = √(Σ s²/n) over the four cells (sd with ddof = 1)."""
     cells = [treated_after, treated_before, control_after, control_before]
+    if min(c.n for c in cells) < MIN_DID_CELL:
+        return NOT_ENOUGH_DID
     estimate = (cells[0].mean - cells[1].mean) - (cells[2].mean - cells[3].mean)
     return _did(estimate, [(c.sd or 0.0) ** 2 / c.n for c in cells])
 
@@ -341,7 +355,7 @@ def _direction(test_significant: bool, diff: float | None, did: DiffInDiff | Non
     if not test_significant or not diff:
         return 0
     sign = 1 if diff > 0 else -1
-    if did is not None and not (did.significant() and (did.estimate > 0) == (sign > 0)):
+    if did is not None and not (did.significant() and did.estimate is not None and (did.estimate > 0) == (sign > 0)):
         return 0
     return sign
 
@@ -383,13 +397,13 @@ def _reading(ev: dict) -> tuple[str, str]:
     did_en = (
         f" Against records outside the scope, the difference-in-differences of the rate is "
         f"{did.estimate * 100:+.1f} points (95% CI {did.ci.low * 100:+.1f} to {did.ci.high * 100:+.1f})."
-        if did
+        if did and did.ci is not None
         else " No comparison group with enough data outside the scope."
     )
     did_zh = (
         f"与范围外记录相比，满意率的双重差分为 {did.estimate * 100:+.1f} 个百分点"
         f"（95% 置信区间 {did.ci.low * 100:+.1f} 至 {did.ci.high * 100:+.1f}）。"
-        if did
+        if did and did.ci is not None
         else "范围外没有足够数据作对照。"
     )
     verdicts = {

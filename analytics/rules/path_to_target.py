@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from scipy import stats as sps
 
-from analytics.lib import metrics
+from analytics.lib import metrics, stats
 from analytics.lib.metrics import Kpis, Scope
 from analytics.lib.stats import Interval
 from satisfaction.feedback.kpis import responses_needed
@@ -113,6 +113,7 @@ class PathToTarget:
     gap_points: float | None
     conversions_needed: int  # responses in the window that would have had to be satisfied instead
     additional_satisfied_needed: int | None  # more satisfied responses (on top of these) to reach the target
+    probability_met: float | None  # Jeffreys posterior chance that the true rate is at or above the target
     by_service_type: list[GapPart]
     by_segment: list[GapPart]
     projection: Projection
@@ -350,6 +351,7 @@ def path_to_target(
     projection = project(monthly_history(today=today, source=source), target)
     met = None if rate is None else rate >= target
     needed = responses_needed(total.satisfied, total.count, target)
+    probability = stats.jeffreys_probability_at_least(total.satisfied, total.count, target)
     ci = total.satisfaction_rate_ci
     if rate is None:
         reading_en = f"No feedback in the last {window_days} days."
@@ -375,6 +377,10 @@ def path_to_target(
             f"低于目标 {pct(target)} {(target - rate) * 100:.1f} 个百分点：需要其中 {conversions} 条反馈变为满意，"
             f"或再增加 {needed} 条满意反馈。{top_zh}"
         )
+    if probability is not None:
+        chance_en, chance_zh = stats.chance_text(probability)
+        reading_en += f" There is {chance_en} that the true rate is at or above {pct(target)}."
+        reading_zh += f"真实满意率达到或超过 {pct(target)} 的概率{chance_zh}。"
     return PathToTarget(
         target=target,
         start=scope.start,
@@ -387,6 +393,7 @@ def path_to_target(
         gap_points=None if rate is None else round(max(0.0, target - rate) * 100, 2),
         conversions_needed=conversions,
         additional_satisfied_needed=needed,
+        probability_met=probability,
         by_service_type=by_service,
         by_segment=by_segment,
         projection=projection,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from scipy import stats as sps
 
-from analytics.lib.stats import benjamini_hochberg
+from analytics.lib.stats import bh_q_values
 from analytics.quality.report import write_bundle
 from analytics.quality.topics import topic_comparison
 from satisfaction.tests import factories as f
@@ -16,9 +16,9 @@ from satisfaction.text.services import text_rebuild
 
 def test_benjamini_hochberg_matches_scipy_and_skips_missing():
     p = [0.01, 0.04, 0.03, 0.2, 0.005]
-    assert benjamini_hochberg(p) == pytest.approx(list(sps.false_discovery_control(p, method="bh")))
-    assert benjamini_hochberg([0.01, None, 0.04]) == pytest.approx([0.02, None, 0.04])  # a family of two
-    assert benjamini_hochberg([]) == []
+    assert bh_q_values(p) == pytest.approx(list(sps.false_discovery_control(p, method="bh")))
+    assert bh_q_values([0.01, None, 0.04]) == pytest.approx([0.02, None, 0.04])  # a family of two
+    assert bh_q_values([]) == []
 
 
 @pytest.fixture

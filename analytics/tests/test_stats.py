@@ -80,7 +80,9 @@ def test_two_proportion_not_enough_data_gives_no_verdict():
 
 def test_two_proportion_identical_all_zero_groups():
     res = stats.two_proportion_z(0, 20, 0, 30)
-    assert res.z == 0.0 and res.p_value == 1.0 and not res.significant()
+    # No variation at all: no test is run rather than p = 1 (DESIGN §8: say what cannot be said).
+    assert res.no_variation and res.z is None and res.p_value is None and not res.significant()
+    assert "no variation, so no test" in res.reading_en and "无法检验" in res.reading_zh
 
 
 def test_labels_appear_in_readings():
@@ -137,7 +139,8 @@ def test_cohens_d_and_hedges_g_by_hand():
     j_exact = special.gamma(df / 2) / (math.sqrt(df / 2) * special.gamma((df - 1) / 2))
     assert res.hedges_g == pytest.approx(j_exact * res.cohens_d, rel=1e-4)
     se = math.sqrt(45 / 500 + res.hedges_g**2 / 90)
-    assert res.g_ci.low == pytest.approx(res.hedges_g - 1.959963984540054 * se)
+    # The t critical value on 43 degrees of freedom, 2.016692…, not the normal 1.959964.
+    assert res.g_ci.low == pytest.approx(res.hedges_g - 2.0166921992278 * se)
     assert res.magnitude == "medium"
 
 
@@ -164,9 +167,12 @@ def test_welch_not_enough_data():
 
 def test_welch_without_spread():
     same = stats.welch_t([4] * 6, [4] * 7)
-    assert same.p_value == 1.0 and same.t is None and same.cohens_d is None
+    assert same.no_variation and same.p_value is None and same.t is None and same.df is None
+    assert same.cohens_d is None and not same.significant()
+    # Apart but without spread: the difference is reported, yet no t, df or p is invented.
     apart = stats.welch_t([5] * 6, [3] * 7)
-    assert apart.p_value == 0.0 and apart.significant()
+    assert apart.no_variation and apart.diff == 2.0 and apart.p_value is None and not apart.significant()
+    assert "no variation within either group, so no test" in apart.reading_en and "nan" not in apart.reading_en
 
 
 # --- Mann–Whitney --------------------------------------------------------------------------------------------
@@ -204,7 +210,7 @@ def test_mann_whitney_by_counting_pairs(seed):
 def test_mann_whitney_small_samples_and_constant_values():
     assert not stats.mann_whitney([1, 2, 3, 4], [1, 2, 3, 4, 5]).enough_data
     flat = stats.mann_whitney([3] * 6, [3] * 8)
-    assert flat.p_value == 1.0 and flat.rank_biserial == 0.0
+    assert flat.no_variation and flat.p_value is None and flat.rank_biserial is None and not flat.significant()
     # Complete separation: every a beats every b, r = +1.
     sep = stats.mann_whitney([5, 6, 7, 8, 9], [1, 2, 3, 4, 0])
     assert sep.rank_biserial == 1.0 and sep.u == 25

@@ -163,7 +163,8 @@ def top_scores_needed(score_sum: Decimal, n: int, target: float, top: float = 5.
 
 @dataclass(frozen=True)
 class TargetStatus:
-    """Where a target stands: current value, met or not, Wilson interval and responses still needed."""
+    """Where a target stands: current value, met or not, Wilson interval, responses still needed and the chance
+    (Jeffreys posterior) that the true rate is at or above the target; None for an average-score target."""
 
     target_id: int | None
     metric: str
@@ -176,6 +177,7 @@ class TargetStatus:
     met: bool | None
     interval: stats.Interval | None
     needed: int | None
+    probability_met: float | None
     reading_en: str
     reading_zh: str
 
@@ -190,6 +192,7 @@ def target_status_of(
     code = target.service_type.code if target.service_type_id else None
     metric, goal = target.metric, target.target_value
     Metric = SatisfactionTarget.Metric
+    probability = None
     if metric == Metric.AVG_SCORE:
         current, interval = k.avg_score, None
         needed = top_scores_needed(k.score_sum, k.count, goal)
@@ -198,6 +201,7 @@ def target_status_of(
         hits = k.satisfied if metric == Metric.SATISFACTION_RATE else k.high_satisfied
         current = hits / k.count if k.count else None
         interval = stats.wilson_interval(hits, k.count)
+        probability = stats.jeffreys_probability_at_least(hits, k.count, goal)
         needed = responses_needed(hits, k.count, goal)
         threshold = SATISFIED_MIN if metric == Metric.SATISFACTION_RATE else HIGH_SATISFIED_MIN
         unit_en, unit_zh, fmt = (
@@ -218,6 +222,10 @@ def target_status_of(
         more_zh = f"还需 {needed} {unit_zh}才能达到" if needed is not None else "已无法达到"
         reading_en = f"{label} is {fmt(current)} (n = {k.count}), below the target of {fmt(goal)}: {more_en}."
         reading_zh = f"当前 {fmt(current)}（n = {k.count}），低于目标 {fmt(goal)}：{more_zh}。"
+    if probability is not None:
+        chance_en, chance_zh = stats.chance_text(probability)
+        reading_en += f" There is {chance_en} that the true rate is at or above {fmt(goal)}."
+        reading_zh += f"真实比率达到或超过 {fmt(goal)} 的概率{chance_zh}。"
     return TargetStatus(
         target_id=target.pk,
         metric=metric,
@@ -230,6 +238,7 @@ def target_status_of(
         met=met,
         interval=interval,
         needed=needed,
+        probability_met=probability,
         reading_en=reading_en,
         reading_zh=reading_zh,
     )
