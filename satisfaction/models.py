@@ -39,6 +39,7 @@ from satisfaction.improvements.models import (
     ImprovementTask,
     MeasureEvaluation,
 )
+from satisfaction.recovery.models import ContactAttempt, RecoveryCase
 from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveyOptOut, SurveySettings
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "SATISFIED_MIN",
     "Category",
     "Complaint",
+    "ContactAttempt",
     "Contact",
     "Contract",
     "Customer",
@@ -64,6 +66,7 @@ __all__ = [
     "ImprovementSuggestion",
     "ImprovementTask",
     "MeasureEvaluation",
+    "RecoveryCase",
     "SatisfactionAlert",
     "SatisfactionRecord",
     "SatisfactionTarget",
