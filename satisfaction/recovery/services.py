@@ -25,9 +25,16 @@ OPEN_STATUSES = (RecoveryCase.Status.OPEN, RecoveryCase.Status.CONTACTED)
 ROOT_CAUSE_MAX = 100
 
 
+NPS_DETRACTOR_MAX = 6
+
+
 def dissatisfied_records(records=None):
-    """The responses that owe the customer a call-back: counted (not self-rated) and scored below 3."""
-    return counted_records(records).filter(score__lt=DISSATISFIED_BELOW)
+    """The responses that owe the customer a call-back: counted (not self-rated), and scored below 3 or answered
+    with an NPS of 0–6 (a detractor) on the survey that brought them in."""
+    # The NPS answer lives on the survey invitation; the survey service saves it in the same transaction as the
+    # record, so it is there when the after-record hook runs on commit. Read through the relation, not the package.
+    detractor = Q(survey_invitation__nps_score__isnull=False, survey_invitation__nps_score__lte=NPS_DETRACTOR_MAX)
+    return counted_records(records).filter(Q(score__lt=DISSATISFIED_BELOW) | detractor)
 
 
 def _owner_of(record: SatisfactionRecord):

@@ -77,3 +77,9 @@ def test_staff_and_anonymous_are_refused(staff_user, case):
     assert client.post(f"{URL}{case.pk}/contact/", {"channel": "phone"}, format="json").status_code == 403
     case.refresh_from_db()
     assert case.status == "open"
+
+
+def test_the_low_score_alert_names_its_case(manager, case):
+    alert = manager.get("/api/v1/alerts/", {"kind": "low_score"}).json()["results"][0]
+    assert alert["record"] == case.record_id and alert["recovery_case"] == case.pk
+    assert manager.get(f"/api/v1/alerts/{alert['id']}/").json()["recovery_case"] == case.pk

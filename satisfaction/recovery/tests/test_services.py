@@ -20,6 +20,7 @@ from satisfaction.recovery.services import (
     send_recovery_reminders,
     sweep_missing_cases,
 )
+from satisfaction.surveys.services import survey_answer
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,14 @@ def test_a_low_score_recorded_twice_opens_one_case_due_48_hours_later(customer, 
 def test_only_scores_below_3_open_a_case(customer, django_capture_on_commit_callbacks, score, opens):
     _record(customer, django_capture_on_commit_callbacks, score=score)
     assert RecoveryCase.objects.exists() is opens
+
+
+@pytest.mark.parametrize(("nps", "opens"), [(6, True), (7, False), (None, False)])
+def test_an_nps_detractor_opens_a_case_even_with_a_good_score(customer, django_capture_on_commit_callbacks, nps, opens):
+    invitation = f.SurveyInvitationFactory(contact=f.ContactFactory(customer=customer), ask_nps=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        record = survey_answer(invitation=invitation, score=4, nps_score=nps)
+    assert RecoveryCase.objects.filter(record=record).exists() is opens
 
 
 def test_nothing_opens_before_commit(customer, django_capture_on_commit_callbacks):
