@@ -10,9 +10,9 @@ from rest_framework.test import APIClient
 
 from core.roles import MANAGER, STAFF
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
-from satisfaction.recovery.models import RecoveryCase
 from satisfaction.crm.models import ServiceType
 from satisfaction.imports.models import ImportJob
+from satisfaction.recovery.models import RecoveryCase
 from satisfaction.tests import factories as f
 from satisfaction_site.api_urls import router
 
