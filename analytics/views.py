@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from analytics import dashboard as widgets
+from analytics.agents import agent_scores
 from analytics.forms import PRESETS, ScopeFilterForm, scope_query
 from analytics.lib.metrics import raw_records
 from core.htmx import render_page_or_partial
@@ -252,3 +253,13 @@ def _segment_param(request) -> int:
         return min(max(int(request.GET.get("segment", 1)), 1), 5)
     except ValueError:
         return 1
+
+
+class AgentsView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """Agents: raw and shrunk satisfaction rates with intervals, case-mix adjusted rate, fair rank."""
+
+    template_name = "analytics/agents.html"
+
+    def get_context_data(self, **kwargs):
+        scope = self.get_scope()
+        return {"table": agent_scores(scope), "filter_form": self.filter_form, "presets": PRESETS, "scope": scope}

@@ -136,6 +136,8 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 RECOVERY_DUE_HOURS = env.int("RECOVERY_DUE_HOURS", default=48)
 RECOVERY_REMINDER_HOURS = env.int("RECOVERY_REMINDER_HOURS", default=24)
 RECOVERY_MAX_AGE_DAYS = env.int("RECOVERY_MAX_AGE_DAYS", default=30)
+# Agents: the fewest ratings a handler needs before the Agents page and API give them a rank.
+AGENT_MIN_N = env.int("AGENT_MIN_N", default=10)
 if IMPORT_FILE_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IMPORT_FILE_RETENTION_DAYS must be a whole number of days, at least 1.")
 
