@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from analytics import dashboard
 from analytics.agents import agents_json
+from analytics.continuity import handler_continuity
 from analytics.lib import metrics
 from core.api.views import ApiView
 from core.roles import MANAGER, STAFF
@@ -702,3 +703,44 @@ class AgentsView(ApiView):
     )
     def get(self, request):
         return Response(agents_json(parse_scope(request)["scope"]))
+
+
+_GROUP_EXAMPLE = {
+    "customers": 105,
+    "avg_handlers_per_customer": 3.4,
+    "later_tickets": 310,
+    "changed_handler_share": 0.71,
+    "kept": {"rated": 80, "satisfied": 41, "rate": 0.5125},
+    "changed": {"rated": 196, "satisfied": 79, "rate": 0.4031},
+    "test": {"z": 1.69, "p_value": 0.091, "diff": 0.109, "enough_data": True, "reading_en": "…", "reading_zh": "…"},
+}
+EXAMPLE_CONTINUITY = {
+    "overall": _GROUP_EXAMPLE,
+    "segments": {"1": _GROUP_EXAMPLE},
+    "customers": [{"customer": 42, "name": "Huaxin Securities", "segment": "1", "handlers": 6, "later_tickets": 9,
+                   "changed": 7}],
+}  # fmt: skip
+
+
+class ContinuityView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/continuity`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_continuity",
+        tags=["enterprise-satisfaction"],
+        summary="Handler continuity per customer and segment (enterprise operation)",
+        description=(
+            "Over the tickets opened in scope: per customer the number of different handlers of its tickets and "
+            "complaints, and how many of its later tickets went to someone other than the first handler; per "
+            "segment and overall the average handlers per customer, that share, and the satisfaction (ratings "
+            "≥ 4) of later tickets that kept the handler against those that changed, with the two-proportion z "
+            "test (managers). Without dates: the last 30 days."
+        ),
+        parameters=SCOPE_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Continuity", value=EXAMPLE_CONTINUITY, response_only=True)],
+    )
+    def get(self, request):
+        return Response(handler_continuity(parse_scope(request)["scope"]))

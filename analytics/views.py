@@ -10,8 +10,9 @@ from django.views.generic import TemplateView
 
 from analytics import dashboard as widgets
 from analytics.agents import agent_scores
+from analytics.continuity import handler_continuity
 from analytics.forms import PRESETS, ScopeFilterForm, scope_query
-from analytics.lib.metrics import raw_records
+from analytics.lib.metrics import Scope, raw_records
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from core.spreadsheets import table_response
@@ -263,3 +264,16 @@ class AgentsView(ManagerRequiredMixin, ScopeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         scope = self.get_scope()
         return {"table": agent_scores(scope), "filter_form": self.filter_form, "presets": PRESETS, "scope": scope}
+
+
+class ContinuityView(ManagerRequiredMixin, TemplateView):
+    """The report's "handler continuity" section (loaded by htmx): per segment and the customers most handed around."""
+
+    template_name = "analytics/partials/continuity_body.html"
+
+    def get_context_data(self, **kwargs):
+        zh = self.request.LANGUAGE_CODE.startswith("zh")
+        data = handler_continuity(Scope())
+        test = data["overall"]["test"]
+        return {"continuity": data, "reading": test["reading_zh"] if zh else test["reading_en"],
+                "top_customers": data["customers"][:10], "priority": str(_segment_param(self.request))}  # fmt: skip

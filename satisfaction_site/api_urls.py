@@ -50,6 +50,7 @@ enterprise = [
     path("satisfaction/analytics", analytics_views.AnalyticsView.as_view(), name="satisfaction-analytics"),
     path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),
     path("satisfaction/agents", analytics_views.AgentsView.as_view(), name="satisfaction-agents"),
+    path("satisfaction/continuity", analytics_views.ContinuityView.as_view(), name="satisfaction-continuity"),
     path(
         "satisfaction/trends/<int:customer_id>",
         analytics_views.CustomerTrendView.as_view(),
