@@ -31,3 +31,19 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(m.ContactAttempt)
+class ContactAttemptAdmin(admin.ModelAdmin):
+    """Read-only: attempts are logged on the case page or through the API."""
+
+    list_display = ["at", "case", "channel", "reached", "by"]
+    list_filter = ["channel", "reached"]
+    list_select_related = ["case__customer", "case__record", "by"]
+    search_fields = ["case__customer__name", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
