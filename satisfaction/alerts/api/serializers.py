@@ -16,7 +16,9 @@ class SatisfactionAlertSerializer(serializers.ModelSerializer):
     acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
     resolved_by = UserSummarySerializer(read_only=True, allow_null=True)
     # The recovery case of the alert's response, if one was opened (read through the relation).
-    recovery_case = serializers.IntegerField(source="record.recovery_case.pk", read_only=True, default=None)
+    recovery_case = serializers.IntegerField(
+        source="record.recovery_case.pk", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SatisfactionAlert
