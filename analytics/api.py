@@ -19,6 +19,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from analytics import dashboard
+from analytics.agents import agents_json
+from analytics.continuity import handler_continuity
 from analytics.lib import metrics
 from analytics.lib.topics import topic_rows
 from core.api.views import ApiView
@@ -696,3 +698,98 @@ class DashboardView(ApiView):
     )
     def get(self, request):
         return Response(dashboard_json(parse_scope(request)["scope"], user=request.user))
+
+
+EXAMPLE_AGENTS = {
+    "scope": {"start": "2026-11-01", "end": "2026-11-30", "service_type": None, "segment_priority": None},
+    "min_n": 10,
+    "pooled_rate": 0.62,
+    "kappa": 41.3,
+    "agents": [
+        {
+            "agent": "Li Wei",
+            "user": None,
+            "n": 120,
+            "satisfied": 86,
+            "rate": 0.7167,
+            "rate_interval": [0.6303, 0.7892],
+            "shrunk_rate": 0.6925,
+            "expected_satisfied": 75.2,
+            "adjusted_rate": 0.7091,
+            "adjusted_interval": [0.6239, 0.7807],
+            "tickets": 133,
+            "follow_up_rate": 0.48,
+            "avg_handling_hours": 31.4,
+            "complaints": 9,
+            "escalation_rate": 0.1111,
+            "rank": 1,
+        }
+    ],
+}
+
+
+class AgentsView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/agents`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_agents",
+        tags=["enterprise-satisfaction"],
+        summary="Per-agent satisfaction with fair ranking (enterprise operation)",
+        description=(
+            "Per handler over the rated tickets they handled in scope (dates, service type, segment): `n`, "
+            "`satisfied` (ratings ≥ 4), `rate` with its Wilson 95% interval, the empirical-Bayes `shrunk_rate` "
+            "(beta-binomial prior fitted by the method of moments; see docs/agents.md), the case-mix "
+            "`adjusted_rate` (observed / expected from a logistic regression on service type, urgency, ticket "
+            "priority and segment, × the pooled rate), follow-up rate, average handling hours, complaints and "
+            "their escalation rate, and `rank` (1 = best shrunk rate; null below `min_n` ratings). Managers. "
+            "Without dates: the last 30 days. Bad parameters answer 400 naming each one."
+        ),
+        parameters=SCOPE_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Agents", value=EXAMPLE_AGENTS, response_only=True)],
+    )
+    def get(self, request):
+        return Response(agents_json(parse_scope(request)["scope"]))
+
+
+_GROUP_EXAMPLE = {
+    "customers": 105,
+    "avg_handlers_per_customer": 3.4,
+    "later_tickets": 310,
+    "changed_handler_share": 0.71,
+    "kept": {"rated": 80, "satisfied": 41, "rate": 0.5125},
+    "changed": {"rated": 196, "satisfied": 79, "rate": 0.4031},
+    "test": {"z": 1.69, "p_value": 0.091, "diff": 0.109, "enough_data": True, "reading_en": "…", "reading_zh": "…"},
+}
+EXAMPLE_CONTINUITY = {
+    "overall": _GROUP_EXAMPLE,
+    "segments": {"1": _GROUP_EXAMPLE},
+    "customers": [{"customer": 42, "name": "Huaxin Securities", "segment": "1", "handlers": 6, "later_tickets": 9,
+                   "changed": 7}],
+}  # fmt: skip
+
+
+class ContinuityView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/continuity`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_continuity",
+        tags=["enterprise-satisfaction"],
+        summary="Handler continuity per customer and segment (enterprise operation)",
+        description=(
+            "Over the tickets opened in scope: per customer the number of different handlers of its tickets and "
+            "complaints, and how many of its later tickets went to someone other than the first handler; per "
+            "segment and overall the average handlers per customer, that share, and the satisfaction (ratings "
+            "≥ 4) of later tickets that kept the handler against those that changed, with the two-proportion z "
+            "test (managers). Without dates: the last 30 days."
+        ),
+        parameters=SCOPE_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Continuity", value=EXAMPLE_CONTINUITY, response_only=True)],
+    )
+    def get(self, request):
+        return Response(handler_continuity(parse_scope(request)["scope"]))

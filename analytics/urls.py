@@ -11,5 +11,7 @@ urlpatterns = [
     path("export/kpis/", views.KpiExportView.as_view(), name="kpi-export"),
     path("path/", views.PathToTargetView.as_view(), name="path"),
     path("report/", views.ReportView.as_view(), name="report"),
+    path("agents/", views.AgentsView.as_view(), name="agents"),
+    path("report/continuity/", views.ContinuityView.as_view(), name="report-continuity"),
     path("report/bundle/", views.ReportBundleView.as_view(), name="report-bundle"),
 ]

@@ -12,8 +12,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from analytics import dashboard as widgets
+from analytics.agents import agent_scores
+from analytics.continuity import handler_continuity
 from analytics.forms import PRESETS, ScopeFilterForm, scope_query
-from analytics.lib.metrics import raw_records
+from analytics.lib.metrics import Scope, raw_records
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from core.spreadsheets import table_response
@@ -301,3 +303,26 @@ def _segment_param(request) -> int:
         return min(max(int(request.GET.get("segment", 1)), 1), 5)
     except ValueError:
         return 1
+
+
+class AgentsView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """Agents: raw and shrunk satisfaction rates with intervals, case-mix adjusted rate, fair rank."""
+
+    template_name = "analytics/agents.html"
+
+    def get_context_data(self, **kwargs):
+        scope = self.get_scope()
+        return {"table": agent_scores(scope), "filter_form": self.filter_form, "presets": PRESETS, "scope": scope}
+
+
+class ContinuityView(ManagerRequiredMixin, TemplateView):
+    """The report's "handler continuity" section (loaded by htmx): per segment and the customers most handed around."""
+
+    template_name = "analytics/partials/continuity_body.html"
+
+    def get_context_data(self, **kwargs):
+        zh = self.request.LANGUAGE_CODE.startswith("zh")
+        data = handler_continuity(Scope())
+        test = data["overall"]["test"]
+        return {"continuity": data, "reading": test["reading_zh"] if zh else test["reading_en"],
+                "top_customers": data["customers"][:10], "priority": str(_segment_param(self.request))}  # fmt: skip

@@ -22,6 +22,7 @@ class SatisfactionConfig(AppConfig):
         from satisfaction.alerts.tasks import enqueue_batch_evaluation, enqueue_record_evaluation
         from satisfaction.feedback import services as feedback
         from satisfaction.helpdesk import services as helpdesk
+        from satisfaction.recovery.tasks import enqueue_batch_case_opening, enqueue_case_opening
         from satisfaction.surveys.tasks import enqueue_case_invitations
         from satisfaction.text.tasks import enqueue_batch_analysis, enqueue_record_analysis
 
@@ -31,5 +32,8 @@ class SatisfactionConfig(AppConfig):
         # Alert evaluation follows every saved record (and every imported batch).
         feedback.register_after_record_hook(enqueue_record_evaluation)
         feedback.register_after_batch_hook(enqueue_batch_evaluation)
+        # A dissatisfied response opens its recovery case (once) when it commits.
+        feedback.register_after_record_hook(enqueue_case_opening)
+        feedback.register_after_batch_hook(enqueue_batch_case_opening)
         # Surveys follow every closed ticket and resolved complaint.
         helpdesk.register_case_closed_hook(enqueue_case_invitations)

@@ -49,6 +49,11 @@ INDUSTRIES = ["Finance", "Manufacturing", "Retail", "Healthcare", "Energy", "Log
 NAME_PARTS = ["Hua", "Xin", "Tai", "Ming", "Guo", "Yuan", "Long", "Feng", "Jin", "Da", "Hong", "Rui", "Kang", "Sheng"]
 SUFFIXES = ["Holdings", "Group", "Technologies", "Industries", "Partners", "Trading", "Logistics", "Capital"]
 AGENTS = ["Li Wei", "Wang Fang", "Zhang Min", "Liu Yang", "Chen Jie", "Zhao Lei", "Sun Li", "Zhou Tao"]
+# Handlers differ, as real ones do: a shift of the ticket rating per agent (strong, average, weak), and two new
+# hires who handle only every 97th / 131st ticket, so the Agents page has people below the ranking minimum.
+AGENT_RATING_SHIFT = np.array([0.45, 0.25, 0.0, -0.1, -0.55, 0.1, 0.0, -0.2, 0.3, -0.6])
+NEW_HIRES = {97: "Wu Hao", 131: "Qian Yu"}
+TICKET_AGENTS = [*AGENTS, *NEW_HIRES.values()]
 # (p satisfied, mean response hours) per service type: legal consultation is the weaker one.
 SERVICE_PROFILE = {
     "data_analysis": (0.90, 10.0),
@@ -323,11 +328,14 @@ def _create_tickets(rng, sizes, contracts, start, today):
             follow = rng.random(m) < follow_p
             hours = np.round(rng.gamma(2.0, hours_mean / 2.0, size=m), 1)
             base = np.where(follow, 2.4, 3.6) - (0.35 if p1 else 0.0)
-            sat = np.clip(np.rint(rng.normal(base, 1.0)), 1, 5).astype(int)
+            noise = rng.normal(base, 1.0)
             rated = rng.random(m) < 0.9
             opened = _times(rng, m, start, today)
             urg, prio = _levels(rng, m), _levels(rng, m)
             agents = rng.integers(0, len(AGENTS), size=m)
+            for every, name in NEW_HIRES.items():
+                agents = np.where((offset + np.arange(m)) % every == 0, TICKET_AGENTS.index(name), agents)
+            sat = np.clip(np.rint(noise + AGENT_RATING_SHIFT[agents]), 1, 5).astype(int)
             _bulk(
                 ServiceTicket,
                 [
@@ -341,7 +349,7 @@ def _create_tickets(rng, sizes, contracts, start, today):
                         ticket_priority=prio[j],
                         satisfaction=int(sat[j]) if rated[j] else None,
                         follow_up=bool(follow[j]),
-                        agent_name=AGENTS[agents[j]],
+                        agent_name=TICKET_AGENTS[agents[j]],
                     )
                     for j in range(m)
                 ],

@@ -39,6 +39,7 @@ from satisfaction.improvements.models import (
     ImprovementTask,
     MeasureEvaluation,
 )
+from satisfaction.recovery.models import ContactAttempt, RecoveryCase
 from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveyOptOut, SurveySettings
 from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 
@@ -55,6 +56,7 @@ __all__ = [
     "SATISFIED_MIN",
     "Category",
     "Complaint",
+    "ContactAttempt",
     "Contact",
     "Contract",
     "Customer",
@@ -65,6 +67,7 @@ __all__ = [
     "ImprovementSuggestion",
     "ImprovementTask",
     "MeasureEvaluation",
+    "RecoveryCase",
     "SatisfactionAlert",
     "SatisfactionRecord",
     "SatisfactionTarget",

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("satisfaction.alerts.urls")),
     path("", include("satisfaction.improvements.urls")),
     path("", include("satisfaction.surveys.urls")),
+    path("", include("satisfaction.recovery.urls")),
     path("", include("satisfaction.imports.urls")),
 ]

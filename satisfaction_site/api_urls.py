@@ -21,6 +21,7 @@ from satisfaction.improvements.api.views import (
     ImprovementTaskViewSet,
     ImproveView,
 )
+from satisfaction.recovery.api.views import RecoveryCaseViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -37,6 +38,7 @@ router.register("suggestions", ImprovementSuggestionViewSet, basename="suggestio
 router.register("measures", ImprovementMeasureViewSet, basename="measure")
 router.register("tasks", ImprovementTaskViewSet, basename="task")
 router.register("imports", ImportJobViewSet, basename="import")
+router.register("recovery-cases", RecoveryCaseViewSet, basename="recovery-case")
 
 enterprise_router = DefaultRouter(trailing_slash=False)
 enterprise_router.include_root_view = False
@@ -47,6 +49,8 @@ enterprise = [
     path("satisfaction/improve", ImproveView.as_view(), name="satisfaction-improve"),
     path("satisfaction/analytics", analytics_views.AnalyticsView.as_view(), name="satisfaction-analytics"),
     path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),
+    path("satisfaction/agents", analytics_views.AgentsView.as_view(), name="satisfaction-agents"),
+    path("satisfaction/continuity", analytics_views.ContinuityView.as_view(), name="satisfaction-continuity"),
     path(
         "satisfaction/trends/<int:customer_id>",
         analytics_views.CustomerTrendView.as_view(),

@@ -13,7 +13,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction_site.settings")
 app = Celery("satisfaction")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # The domain packages are not installed apps of their own, so they are named here.
-TASK_PACKAGES = ["satisfaction.alerts", "satisfaction.surveys", "satisfaction.imports", "analytics"]
+TASK_PACKAGES = [
+    "satisfaction.alerts",
+    "satisfaction.surveys",
+    "satisfaction.imports",
+    "satisfaction.recovery",
+    "analytics",
+]
 app.autodiscover_tasks(lambda: TASK_PACKAGES)
 
 # Beat schedule: filled in by the apps that own the periodic work.
@@ -25,6 +31,11 @@ app.conf.beat_schedule["alerts-sweep-unevaluated"] = {
 }
 app.conf.beat_schedule["alerts-window-rules"] = {
     "task": "satisfaction.alerts.tasks.run_window_rules",
+    "schedule": 15 * 60.0,
+}
+# Recovery: open cases a lost hook missed, remind owners 24 h before due and managers once overdue (idempotent).
+app.conf.beat_schedule["recovery-reminders"] = {
+    "task": "satisfaction.recovery.tasks.recovery_reminders",
     "schedule": 15 * 60.0,
 }
 # Analytics: rebuild the daily snapshot table every night (repairs buckets a segment change or a lost task left stale).

@@ -135,6 +135,13 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
 # Uploaded import files and their error reports hold customer data: deleted this many days after the job finished.
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
+# Recovery cases: a dissatisfied response is due for a call-back this long after it came in; the owner is reminded
+# this long before; responses older than RECOVERY_MAX_AGE_DAYS when they are recorded (history) open no case.
+RECOVERY_DUE_HOURS = env.int("RECOVERY_DUE_HOURS", default=48)
+RECOVERY_REMINDER_HOURS = env.int("RECOVERY_REMINDER_HOURS", default=24)
+RECOVERY_MAX_AGE_DAYS = env.int("RECOVERY_MAX_AGE_DAYS", default=30)
+# Agents: the fewest ratings a handler needs before the Agents page and API give them a rank.
+AGENT_MIN_N = env.int("AGENT_MIN_N", default=10)
 if IMPORT_FILE_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IMPORT_FILE_RETENTION_DAYS must be a whole number of days, at least 1.")
 

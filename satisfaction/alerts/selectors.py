@@ -46,7 +46,7 @@ def alert_list(
     The one list of alerts: the alerts page, the API, the dashboard and the customer page all read it.
     """
     qs = SatisfactionAlert.objects.select_related(
-        "customer", "service_type", "record", "complaint", "acknowledged_by", "resolved_by"
+        "customer", "service_type", "record__recovery_case", "complaint", "acknowledged_by", "resolved_by"
     )
     if status is not None:
         qs = qs.filter(status__in=[status] if isinstance(status, str) else list(status))

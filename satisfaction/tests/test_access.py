@@ -84,6 +84,11 @@ def sample_kwargs(db):
     by_name.update({name: {"token": token} for name in ("survey-form", "survey-thanks", "survey-unsubscribe")})
     by_name["survey-resend"] = {"pk": invitation.pk}
     by_name["survey-settings"] = {"code": "data_analysis"}
+    from satisfaction.recovery.models import RecoveryCase
+
+    record = f.RecordFactory(customer=customer, score=2)
+    case = RecoveryCase.objects.create(record=record, customer=customer, due_at=record.created_at)
+    by_name.update({name: {"pk": case.pk} for name in ("recovery-case", "recovery-contact", "recovery-close")})
     return {"default": {"pk": customer.pk, "customer_id": customer.pk}, **by_name}
 
 

@@ -12,6 +12,7 @@ from core.roles import MANAGER, STAFF
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.crm.models import ServiceType
 from satisfaction.imports.models import ImportJob
+from satisfaction.recovery.models import RecoveryCase
 from satisfaction.tests import factories as f
 from satisfaction_site.api_urls import router
 
@@ -51,6 +52,9 @@ def one_of_each(db):
         "measure": measure.pk,
         "task": task.pk,
         "import": ImportJob.objects.create(kind="feedback", file="imports/feedback.csv").pk,
+        "recovery-case": RecoveryCase.objects.create(
+            record=f.RecordFactory(customer=customer, score=2), customer=customer, due_at=record.created_at
+        ).pk,
     }
 
 
@@ -74,6 +78,7 @@ EXPECTED_READ_ROLE = {
     "measure": MANAGER,
     "task": MANAGER,
     "import": STAFF,
+    "recovery-case": MANAGER,
 }
 
 

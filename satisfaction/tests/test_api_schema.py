@@ -29,6 +29,7 @@ RESOURCES = [
     "measures",
     "tasks",
     "imports",
+    "recovery-cases",
 ]
 
 

@@ -14,7 +14,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = ("core", "satisfaction", "analytics")
-LAYER = {"crm": 1, "helpdesk": 2, "feedback": 3, "alerts": 4, "improvements": 4, "surveys": 4, "text": 4, "imports": 5}
+LAYER = {
+    "crm": 1,
+    "helpdesk": 2,
+    "feedback": 3,
+    "alerts": 4,
+    "improvements": 4,
+    "surveys": 4,
+    "recovery": 4,
+    "text": 4,
+    "imports": 5,
+}
 PURE_ANALYTICS = "analytics.lib.stats"
 
 

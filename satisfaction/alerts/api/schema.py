@@ -25,6 +25,7 @@ ALERT = {
     "resolved_at": None,
     "resolved_by": None,
     "resolution_note": "",
+    "recovery_case": 12,
 }
 
 

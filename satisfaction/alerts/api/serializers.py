@@ -15,6 +15,10 @@ class SatisfactionAlertSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True, default=None, allow_null=True)
     acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
     resolved_by = UserSummarySerializer(read_only=True, allow_null=True)
+    # The recovery case of the alert's response, if one was opened (read through the relation).
+    recovery_case = serializers.IntegerField(
+        source="record.recovery_case.pk", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SatisfactionAlert
@@ -41,6 +45,7 @@ class SatisfactionAlertSerializer(serializers.ModelSerializer):
             "resolved_at",
             "resolved_by",
             "resolution_note",
+            "recovery_case",
         ]
         read_only_fields = fields
 

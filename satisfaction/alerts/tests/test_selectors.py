@@ -53,3 +53,8 @@ def test_alert_detail(manager_user):
     customer = f.CustomerFactory()
     alert = _alert("x", customer=customer, severity="high")
     assert alert_detail(alert_id=alert.pk).customer == customer
+
+
+def test_an_alert_without_a_recovery_case_says_none(manager):
+    alert = SatisfactionAlert.objects.create(kind="complaint_sla", dedupe_key="sla:x")
+    assert manager.get(f"/api/v1/alerts/{alert.pk}/").json()["recovery_case"] is None
