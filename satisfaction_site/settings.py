@@ -173,7 +173,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     # A service's ValidationError answers 400 naming each field; a lost race on a unique key answers 409.
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     # Writes are throttled per user, token requests per client address (satisfaction/api/throttling.py).

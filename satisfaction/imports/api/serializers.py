@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.api.serializers import UserSummarySerializer
+from core.api.serializers import RowErrorsField, StringListField, UserSummarySerializer
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     mapping = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    errors_preview = RowErrorsField(read_only=True, label="First row errors")
+    unknown_columns = StringListField(read_only=True)
     error_report_url = serializers.SerializerMethodField(
         help_text="Row errors as CSV (row, column, value, reason); null once the files were removed."
     )
