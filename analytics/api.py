@@ -171,9 +171,7 @@ def trend_json(scope: metrics.Scope, period: str) -> list[dict]:
 
 NUMBER_OR_NULL = {"type": "number", "nullable": True}
 INTERVAL = {**dataclass_schema(stats.Interval), "nullable": True}
-KPIS = dataclass_schema(
-    Kpis, description="DESIGN §3 metrics; rates are fractions 0–1 and null without records."
-)
+KPIS = dataclass_schema(Kpis, description="DESIGN §3 metrics; rates are fractions 0–1 and null without records.")
 CHANGE = dataclass_schema(metrics.KpiChange)
 PROPORTION_TEST = dataclass_schema(
     stats.ProportionTest,
@@ -325,7 +323,9 @@ DASHBOARD = {
 }
 
 # Examples computed by the same code as the answers, so every field is there with a consistent value.
-_KPIS_NOW = Kpis.from_sums(count=120, score_sum=497, score_sq_sum=2122.5, satisfied=98, high_satisfied=61, dissatisfied=6)
+_KPIS_NOW = Kpis.from_sums(
+    count=120, score_sum=497, score_sq_sum=2122.5, satisfied=98, high_satisfied=61, dissatisfied=6
+)
 _KPIS_BEFORE = Kpis.from_sums(
     count=110, score_sum=450, score_sq_sum=1900, satisfied=88, high_satisfied=52, dissatisfied=7
 )

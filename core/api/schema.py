@@ -50,7 +50,7 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "The word `Token`, a space, then the key from `POST /api/v1/auth/token/`, e.g. "
             "`Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b`. A generated client needs the prefix "
-            "set to `Token` (openapi-python-client: `AuthenticatedClient(base_url, token, prefix=\"Token\")`).",
+            'set to `Token` (openapi-python-client: `AuthenticatedClient(base_url, token, prefix="Token")`).',
             "x-example": "Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b",
         }
 
@@ -87,7 +87,8 @@ def map_parsers_json_only(media_types: list[str]) -> list[str]:
 
 # Numbers may be null even when the field is not optional: `to_json` renders NaN and infinity as null.
 _NUMBER = {"type": "number", "nullable": True}
-_SCALARS = {int: {"type": "integer"}, float: _NUMBER, Decimal: _NUMBER, str: {"type": "string"}, bool: {"type": "boolean"}}
+_SCALARS = {int: {"type": "integer"}, float: _NUMBER, Decimal: _NUMBER, str: {"type": "string"}}
+_SCALARS[bool] = {"type": "boolean"}
 _SCALARS[dt.date] = {"type": "string", "format": "date"}
 _SCALARS[dt.datetime] = {"type": "string", "format": "date-time"}
 
