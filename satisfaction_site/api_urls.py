@@ -12,7 +12,7 @@ from analytics import api as analytics_views
 from core.api.views import ObtainTokenView, not_found
 from satisfaction.alerts.api.views import EnterpriseAlertViewSet, SatisfactionAlertViewSet, WatchlistEntryViewSet
 from satisfaction.crm.api.views import ContactViewSet, ContractViewSet, CustomerViewSet, ServiceTypeViewSet
-from satisfaction.feedback.api.views import RecordSatisfactionView, SatisfactionRecordViewSet
+from satisfaction.feedback.api.views import BulkRecordView, RecordSatisfactionView, SatisfactionRecordViewSet
 from satisfaction.helpdesk.api.views import ComplaintViewSet, ServiceTicketViewSet
 from satisfaction.imports.api.views import ImportJobViewSet
 from satisfaction.improvements.api.views import (
@@ -44,6 +44,7 @@ enterprise_router.register("satisfaction/alerts", EnterpriseAlertViewSet, basena
 
 enterprise = [
     path("satisfaction/record", RecordSatisfactionView.as_view(), name="satisfaction-record"),
+    path("satisfaction/records/bulk", BulkRecordView.as_view(), name="satisfaction-records-bulk"),
     path("satisfaction/improve", ImproveView.as_view(), name="satisfaction-improve"),
     path("satisfaction/analytics", analytics_views.AnalyticsView.as_view(), name="satisfaction-analytics"),
     path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),

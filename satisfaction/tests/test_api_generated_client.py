@@ -119,7 +119,8 @@ def test_a_generated_client_imports_and_runs_the_seed_operations(client_package,
     assert sum(point.kpis.count for point in trend.parsed.points) == 1
 
     measure = improve.sync_detailed(
-        client=api, body=Improve(title="Call back late cases", category=CategoryEnum.COMMUNICATION, customer=customer.pk)
+        client=api,
+        body=Improve(title="Call back late cases", category=CategoryEnum.COMMUNICATION, customer=customer.pk),
     )
     assert measure.status_code == 201, measure.content
     assert measure.parsed.title == "Call back late cases"
