@@ -5,7 +5,7 @@ operations (analytics.api); `satisfaction` itself never imports `analytics`.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from analytics import api as analytics_views
@@ -61,7 +61,8 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("enterprise-satisfaction/", include(enterprise)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file, so the docs work under the CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found, name="not-found"),
 ]
