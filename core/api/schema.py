@@ -105,7 +105,7 @@ def type_schema(hint) -> dict:
         items = [a for a in args if a is not Ellipsis]
         if origin is tuple and len(items) > 1 and len(set(items)) == 1:
             items = items[:1]
-        item = type_schema(items[0]) if len(items) == 1 else {"oneOf": [type_schema(a) for a in set(items)]}
+        item = type_schema(items[0]) if len(items) == 1 else {"oneOf": [type_schema(a) for a in dict.fromkeys(items)]}
         return {"type": "array", "items": item}
     if origin is dict:
         return {"type": "object", "additionalProperties": type_schema(args[1]) if len(args) == 2 else {}}
