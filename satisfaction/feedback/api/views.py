@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.exceptions import to_drf_validation_error
+from core.api.schema import FIELD_ERRORS
 from core.api.views import ApiView, ApiViewSet, resource_docs
 from core.roles import STAFF
 from satisfaction.feedback import filtersets, selectors
@@ -73,6 +74,30 @@ class RecordSatisfactionView(ApiView):
         return record_from_request(request)
 
 
+BULK_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "description": "`records`: what is wrong with the list itself, or each refused item's errors by its index.",
+        "properties": {
+            "records": {
+                "oneOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {
+                        "type": "object",
+                        "description": "Item index (from 0) → its field errors; `non_field_errors` for the list.",
+                        "additionalProperties": {
+                            "oneOf": [FIELD_ERRORS, {"type": "array", "items": {"type": "string"}}]
+                        },
+                    },
+                ]
+            }
+        },
+        "additionalProperties": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
+    },
+    description="Bad input: nothing was saved; the body names each refused item and field.",
+)
+
+
 class BulkRecordView(ApiView):
     """`POST enterprise-satisfaction/satisfaction/records/bulk`: helpdesks that push feedback in batches."""
 
@@ -90,7 +115,7 @@ class BulkRecordView(ApiView):
             "200 when every item already existed."
         ),
         request=s.BulkRecordsInputSerializer,
-        responses={201: s.BulkRecordsSerializer, 200: s.BulkRecordsSerializer},
+        responses={201: s.BulkRecordsSerializer, 200: s.BulkRecordsSerializer, 400: BULK_ERRORS},
         examples=[
             OpenApiExample("A batch", value={"records": [examples.RECORD_INPUT]}, request_only=True),
             OpenApiExample(
