@@ -21,14 +21,16 @@ from rest_framework.response import Response
 from analytics import dashboard
 from analytics.agents import agents_json
 from analytics.continuity import handler_continuity
-from analytics.lib import metrics
+from analytics.lib import metrics, stats
 from analytics.lib.topics import topic_rows
+from core.api.schema import dataclass_schema
 from core.api.views import ApiView
 from core.roles import MANAGER, STAFF
 from satisfaction.alerts.api.serializers import SatisfactionAlertSerializer, WatchlistEntrySerializer
 from satisfaction.alerts.selectors import watchlist_list
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
+from satisfaction.feedback.kpis import Kpis, TargetStatus
 from satisfaction.feedback.models import SatisfactionTarget
 from satisfaction.improvements.api.serializers import ImprovementMeasureSerializer, ImprovementSuggestionSerializer
 from satisfaction.improvements.selectors import measure_list
@@ -172,51 +174,19 @@ def trend_json(scope: metrics.Scope, period: str) -> list[dict]:
 # --- response schemas (documentation and the schema check) ----------------------------------------------------
 
 NUMBER_OR_NULL = {"type": "number", "nullable": True}
-INTERVAL = {
-    "type": "object",
-    "nullable": True,
-    "properties": {"low": {"type": "number"}, "high": {"type": "number"}, "confidence": {"type": "number"}},
-}
-KPIS = {
-    "type": "object",
-    "description": "DESIGN §3 metrics; rates are fractions 0–1 and null without records.",
-    "properties": {
-        "count": {"type": "integer"},
-        "satisfied": {"type": "integer"},
-        "high_satisfied": {"type": "integer"},
-        "dissatisfied": {"type": "integer"},
-        "score_sum": {"type": "number"},
-        "score_sq_sum": {"type": "number"},
-        "avg_score": NUMBER_OR_NULL,
-        "score_sd": NUMBER_OR_NULL,
-        "satisfaction_rate": NUMBER_OR_NULL,
-        "high_satisfaction_rate": NUMBER_OR_NULL,
-        "dissatisfaction_rate": NUMBER_OR_NULL,
-        "satisfaction_rate_ci": INTERVAL,
-    },
-    "required": ["count", "avg_score", "satisfaction_rate", "high_satisfaction_rate", "dissatisfaction_rate"],
-}
-CHANGE = {
-    "type": "object",
-    "properties": {
-        "count": {"type": "integer"},
-        "avg_score": NUMBER_OR_NULL,
-        "satisfaction_rate": NUMBER_OR_NULL,
-        "high_satisfaction_rate": NUMBER_OR_NULL,
-        "dissatisfaction_rate": NUMBER_OR_NULL,
-    },
-}
-TEST = {
-    "type": "object",
-    "description": "A statistical test: n, effect, interval, p and a plain reading; `enough_data` false below "
-    "the minimum n.",
-    "properties": {
-        "p_value": NUMBER_OR_NULL,
-        "enough_data": {"type": "boolean"},
-        "reading_en": {"type": "string"},
-        "reading_zh": {"type": "string"},
-    },
-}
+INTERVAL = {**dataclass_schema(stats.Interval), "nullable": True}
+KPIS = dataclass_schema(Kpis, description="DESIGN §3 metrics; rates are fractions 0–1 and null without records.")
+CHANGE = dataclass_schema(metrics.KpiChange)
+PROPORTION_TEST = dataclass_schema(
+    stats.ProportionTest,
+    description="Pooled two-proportion z-test (p1 − p2): n, effect, interval, p and a plain reading; `enough_data` "
+    "false below the minimum n.",
+)
+MEAN_TEST = dataclass_schema(
+    stats.MeanTest,
+    description="Welch's t-test (mean1 − mean2) with Cohen's d and Hedges' g: n, effect, interval, p and a plain "
+    "reading; `enough_data` false below the minimum n.",
+)
 SCOPE = {
     "type": "object",
     "properties": {
@@ -228,48 +198,20 @@ SCOPE = {
         "include_self_rated": {"type": "boolean"},
     },
 }
-BREAKDOWN = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "description": "One group (`key`: service type code or segment priority) with its KPIs inline.",
-        "properties": {
-            "key": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
-            "label_en": {"type": "string"},
-            "label_zh": {"type": "string"},
-            "count": {"type": "integer"},
-            "satisfaction_rate": NUMBER_OR_NULL,
-        },
-    },
-}
-TARGET = {
+BREAKDOWN_ROW = {
     "type": "object",
+    "description": "One group (`key`: service type code or segment priority) with its KPIs inline.",
     "properties": {
-        "target_id": {"type": "integer", "nullable": True},
-        "metric": {"type": "string"},
-        "target_value": {"type": "number"},
-        "current": NUMBER_OR_NULL,
-        "met": {"type": "boolean", "nullable": True},
-        "interval": INTERVAL,
-        "needed": {"type": "integer", "nullable": True, "description": "More satisfied responses to reach it."},
-        "probability_met": {
-            **NUMBER_OR_NULL,
-            "description": "Posterior chance (Jeffreys prior) that the true rate is at or above the target: "
-            "1 − BetaCDF(target; x + ½, n − x + ½). Null for an average-score target or without responses.",
-        },
-        "reading_en": {"type": "string"},
-        "reading_zh": {"type": "string"},
+        "key": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "label_en": {"type": "string"},
+        "label_zh": {"type": "string"},
+        **KPIS["properties"],
     },
+    "required": ["key", "label_en", "label_zh", *KPIS["required"]],
 }
-TREND_POINT = {
-    "type": "object",
-    "properties": {
-        "start": {"type": "string", "format": "date"},
-        "end": {"type": "string", "format": "date"},
-        "kpis": KPIS,
-        "change": {**CHANGE, "nullable": True},
-    },
-}
+BREAKDOWN = {"type": "array", "items": BREAKDOWN_ROW}
+TARGET = dataclass_schema(TargetStatus, exclude=("kpis",))
+TREND_POINT = dataclass_schema(metrics.TrendPoint)
 TOPICS = {
     "type": "array",
     "description": "Each active text topic over the scope, by volume: records mentioning it, share of the analysed "
@@ -286,7 +228,7 @@ TOPICS = {
             "negative_share": NUMBER_OR_NULL,
             "avg_score": NUMBER_OR_NULL,
             "avg_score_without": NUMBER_OR_NULL,
-            "difference": TEST,
+            "difference": MEAN_TEST,
             "previous_count": {"type": "integer", "nullable": True},
             "previous_share": NUMBER_OR_NULL,
             "share_change": NUMBER_OR_NULL,
@@ -307,7 +249,11 @@ ANALYTICS = {
             },
         },
         "change": CHANGE,
-        "tests": {"type": "object", "properties": {"satisfaction_rate": TEST, "avg_score": TEST}},
+        "tests": {
+            "type": "object",
+            "properties": {"satisfaction_rate": PROPORTION_TEST, "avg_score": MEAN_TEST},
+            "required": ["satisfaction_rate", "avg_score"],
+        },
         "target": TARGET,
         "by_service_type": BREAKDOWN,
         "by_segment": BREAKDOWN,
@@ -374,17 +320,10 @@ DASHBOARD = {
             "type": "object",
             "properties": {"period": {"type": "string"}, "points": {"type": "array", "items": TREND_POINT}},
         },
-        "segment_split": {
-            "type": "object",
-            "description": "Segment priority 1 against all other customers, with the tests of the difference.",
-            "properties": {
-                "priority": {"type": "integer"},
-                "segment": KPIS,
-                "rest": KPIS,
-                "satisfaction_rate_test": TEST,
-                "avg_score_test": TEST,
-            },
-        },
+        "segment_split": dataclass_schema(
+            metrics.SegmentSplit,
+            description="Segment priority 1 against all other customers, with the tests of the difference.",
+        ),
         "distribution": {
             "type": "object",
             "description": "Responses per score band: < 3, 3–3.9, 4–4.4, ≥ 4.5.",
@@ -411,20 +350,30 @@ DASHBOARD = {
     ],
 }
 
-EXAMPLE_KPIS = {
-    "count": 120,
-    "satisfied": 98,
-    "high_satisfied": 61,
-    "dissatisfied": 6,
-    "score_sum": 497.0,
-    "score_sq_sum": 2122.5,
-    "avg_score": 4.14,
-    "score_sd": 0.71,
-    "satisfaction_rate": 0.8167,
-    "high_satisfaction_rate": 0.5083,
-    "dissatisfaction_rate": 0.05,
-    "satisfaction_rate_ci": {"low": 0.7373, "high": 0.8755, "confidence": 0.95},
+# Examples computed by the same code as the answers, so every field is there with a consistent value.
+_KPIS_NOW = Kpis.from_sums(
+    count=120, score_sum=497, score_sq_sum=2122.5, satisfied=98, high_satisfied=61, dissatisfied=6
+)
+_KPIS_BEFORE = Kpis.from_sums(
+    count=110, score_sum=450, score_sq_sum=1900, satisfied=88, high_satisfied=52, dissatisfied=7
+)
+_PERIODS = {"labels": ("this period", "previous period"), "labels_zh": ("本期", "上期")}
+EXAMPLE_KPIS = to_json(_KPIS_NOW.as_dict())
+EXAMPLE_TESTS = {
+    "satisfaction_rate": to_json(stats.two_proportion_z(98, 120, 88, 110, **_PERIODS)),
+    "avg_score": to_json(metrics.mean_test(_KPIS_NOW, _KPIS_BEFORE, **_PERIODS)),
 }
+_SEGMENT = Kpis.from_sums(count=24, score_sum=96, score_sq_sum=396, satisfied=18, high_satisfied=11, dissatisfied=2)
+_REST = Kpis.from_sums(count=96, score_sum=401, score_sq_sum=1726.5, satisfied=80, high_satisfied=50, dissatisfied=4)
+EXAMPLE_SEGMENT_SPLIT = to_json(
+    metrics.SegmentSplit(
+        priority=1,
+        segment=_SEGMENT,
+        rest=_REST,
+        satisfaction_rate_test=stats.two_proportion_z(18, 24, 80, 96),
+        avg_score_test=metrics.mean_test(_SEGMENT, _REST),
+    )
+)
 EXAMPLE_SCOPE = {
     "start": "2026-10-25",
     "end": "2026-11-23",
@@ -437,6 +386,9 @@ EXAMPLE_TARGET = {
     "target_id": 1,
     "metric": "satisfaction_rate",
     "target_value": 0.95,
+    "service_type": None,
+    "start": "2026-10-25",
+    "end": "2026-11-23",
     "current": 0.8167,
     "met": False,
     "interval": {"low": 0.7373, "high": 0.8755, "confidence": 0.95},
@@ -450,7 +402,7 @@ EXAMPLE_TARGET = {
 EXAMPLE_ANALYTICS = {
     "scope": EXAMPLE_SCOPE,
     "kpis": EXAMPLE_KPIS,
-    "previous": {"start": "2026-09-25", "end": "2026-10-24", "kpis": {**EXAMPLE_KPIS, "count": 110}},
+    "previous": {"start": "2026-09-25", "end": "2026-10-24", "kpis": to_json(_KPIS_BEFORE.as_dict())},
     "change": {
         "count": 10,
         "avg_score": 0.05,
@@ -458,10 +410,7 @@ EXAMPLE_ANALYTICS = {
         "high_satisfaction_rate": 0.01,
         "dissatisfaction_rate": -0.01,
     },
-    "tests": {
-        "satisfaction_rate": {"p_value": 0.68, "enough_data": True, "reading_en": "No significant difference …"},
-        "avg_score": {"p_value": 0.59, "enough_data": True, "reading_en": "No significant difference …"},
-    },
+    "tests": EXAMPLE_TESTS,
     "target": EXAMPLE_TARGET,
     "by_service_type": [
         {"key": "data_analysis", "label_en": "Data analysis", "label_zh": "数据分析", **EXAMPLE_KPIS},
@@ -665,25 +614,7 @@ class DashboardView(ApiView):
                 value={
                     **EXAMPLE_ANALYTICS,
                     "trend": {"period": "month", "points": []},
-                    "segment_split": {
-                        "priority": 1,
-                        "segment": {
-                            "count": 24,
-                            "avg_score": 4.0,
-                            "satisfaction_rate": 0.75,
-                            "high_satisfaction_rate": 0.4583,
-                            "dissatisfaction_rate": 0.0833,
-                        },
-                        "rest": {
-                            "count": 96,
-                            "avg_score": 4.18,
-                            "satisfaction_rate": 0.8333,
-                            "high_satisfaction_rate": 0.5208,
-                            "dissatisfaction_rate": 0.0417,
-                        },
-                        "satisfaction_rate_test": {"p_value": 0.41, "enough_data": True, "reading_en": "No …"},
-                        "avg_score_test": {"p_value": 0.37, "enough_data": True, "reading_en": "No …"},
-                    },
+                    "segment_split": EXAMPLE_SEGMENT_SPLIT,
                     "distribution": {"dissatisfied": 6, "neutral": 16, "satisfied_low": 37, "high": 61},
                     "alert_counts": {"total": 3, "medium": 1, "high": 1, "critical": 1, "open": 2},
                     "open_alerts": [],

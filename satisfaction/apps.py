@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,3 +38,27 @@ class SatisfactionConfig(AppConfig):
         feedback.register_after_batch_hook(enqueue_batch_case_opening)
         # Surveys follow every closed ticket and resolved complaint.
         helpdesk.register_case_closed_hook(enqueue_case_invitations)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_known_demo_passwords(app_configs=None, **kwargs):
+    """With DEBUG off, a demo login with a guessable password is an error: the site must not start with it."""
+    from django.conf import settings
+    from django.db import DatabaseError
+
+    from satisfaction.demo import users_with_known_demo_passwords
+
+    if settings.DEBUG:
+        return []
+    try:
+        found = users_with_known_demo_passwords()
+    except DatabaseError:  # not migrated yet: there is no user to check
+        return []
+    return [
+        checks.Error(
+            f"User {name!r} has a known demo password.",
+            hint=f"Set a new one: manage.py changepassword {name}",
+            id="satisfaction.E001",
+        )
+        for name in found
+    ]

@@ -17,7 +17,7 @@ from decimal import Decimal
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from core import roles
@@ -197,6 +197,27 @@ def ensure_demo_users() -> dict:
             user.groups.add(Group.objects.get(name=group))
         created[username] = password
     return created
+
+
+DEMO_USERNAMES = ("admin", "manager", "staff")
+# Passwords anybody would try first on a demo login; production refuses to start while one of them works.
+KNOWN_DEMO_PASSWORDS = ("admin", "manager", "staff", "password", "demo", "changeme", "satisfaction", "123456")
+
+
+def users_with_known_demo_passwords() -> list[str]:
+    """Usernames of active demo users and superusers whose password is a known demo one (or their own name).
+
+    Bounded work: only those few accounts are checked, each against a short list.
+    """
+    User = get_user_model()
+    candidates = User.objects.filter(is_active=True).filter(
+        models.Q(username__in=DEMO_USERNAMES) | models.Q(is_superuser=True)
+    )[:50]
+    return [
+        user.username
+        for user in candidates
+        if any(user.check_password(guess) for guess in (*KNOWN_DEMO_PASSWORDS, user.username))
+    ]
 
 
 def wipe_domain_data() -> None:

@@ -5,14 +5,14 @@ operations (analytics.api); `satisfaction` itself never imports `analytics`.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from analytics import api as analytics_views
 from core.api.views import ObtainTokenView, not_found
 from satisfaction.alerts.api.views import EnterpriseAlertViewSet, SatisfactionAlertViewSet, WatchlistEntryViewSet
 from satisfaction.crm.api.views import ContactViewSet, ContractViewSet, CustomerViewSet, ServiceTypeViewSet
-from satisfaction.feedback.api.views import RecordSatisfactionView, SatisfactionRecordViewSet
+from satisfaction.feedback.api.views import BulkRecordView, RecordSatisfactionView, SatisfactionRecordViewSet
 from satisfaction.helpdesk.api.views import ComplaintViewSet, ServiceTicketViewSet
 from satisfaction.imports.api.views import ImportJobViewSet
 from satisfaction.improvements.api.views import (
@@ -46,6 +46,7 @@ enterprise_router.register("satisfaction/alerts", EnterpriseAlertViewSet, basena
 
 enterprise = [
     path("satisfaction/record", RecordSatisfactionView.as_view(), name="satisfaction-record"),
+    path("satisfaction/records/bulk", BulkRecordView.as_view(), name="satisfaction-records-bulk"),
     path("satisfaction/improve", ImproveView.as_view(), name="satisfaction-improve"),
     path("satisfaction/analytics", analytics_views.AnalyticsView.as_view(), name="satisfaction-analytics"),
     path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),
@@ -64,7 +65,8 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("enterprise-satisfaction/", include(enterprise)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file, so the docs work under the CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found, name="not-found"),
 ]

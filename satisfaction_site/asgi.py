@@ -4,3 +4,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction_site.settings")
 application = get_asgi_application()
+
+from satisfaction_site.startup import refuse_known_demo_passwords  # noqa: E402 - needs the app registry
+
+refuse_known_demo_passwords()

@@ -433,3 +433,35 @@ def test_dashboard_query_count_is_bounded(manager, operations, django_assert_max
     manager.get(f"{BASE}/dashboard")  # warm caches (content types)
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         assert manager.get(f"{BASE}/dashboard", {"days": 90}).status_code == 200
+
+
+def _strict(node):
+    """The JSON Schema with every object closed: a key the schema does not declare fails validation."""
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: (v if k == "properties" else _strict(v)) for k, v in node.items()}
+    if "properties" in node:
+        node["properties"] = {name: _strict(prop) for name, prop in node["properties"].items()}
+        node.setdefault("additionalProperties", False)
+    return node
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", ["analytics", "dashboard"])
+def test_every_field_of_the_answer_is_declared_in_the_schema(manager, operations, operation):
+    """No untyped statistic field: z, t, df, p1, diff_ci, cohens_d, per-type avg_score, target.start … are each
+    declared, so a generated client reads them as attributes (extra keys would land in a loose dict)."""
+    spec = manager.get("/api/v1/schema/", {"format": "json"}).json()
+    content = spec["paths"][f"/api/v1/enterprise-satisfaction/satisfaction/{operation}"]["get"]["responses"]["200"]
+    schema = _strict(
+        _json_schema({**content["content"]["application/json"]["schema"], "components": spec["components"]})
+    )
+    for name in list(spec["components"]["schemas"]):
+        schema["components"]["schemas"][name] = _strict(_json_schema(spec["components"]["schemas"][name]))
+    body = manager.get(f"{BASE}/{operation}").json()
+    jsonschema.validate(body, schema)
+    tests = body["tests"]
+    assert {"z", "p1", "diff_ci"} <= set(tests["satisfaction_rate"])
+    assert {"t", "df", "cohens_d", "hedges_g"} <= set(tests["avg_score"])

@@ -1,5 +1,13 @@
-"""OpenAPI schema pieces: documented error responses on every operation, and the pagination class."""
+"""OpenAPI schema pieces: documented error responses on every operation, JSON request bodies, the token scheme,
+types of result dataclasses, and the pagination class."""
 
+import dataclasses
+import datetime as dt
+import types
+import typing
+from decimal import Decimal
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.pagination import PageNumberPagination
@@ -15,7 +23,11 @@ FIELD_ERRORS = {
     "additionalProperties": {
         "oneOf": [
             {"type": "array", "items": {"type": "string"}},
-            {"type": "object"},
+            {
+                "type": "object",
+                "description": "Errors of a nested object or of one row of a list, by field.",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
             {"type": "string"},
         ]
     },
@@ -23,8 +35,33 @@ FIELD_ERRORS = {
 THROTTLED_HEADERS = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 
 
+class TokenScheme(OpenApiAuthenticationExtension):
+    """DRF's token as an `apiKey` header whose value carries the `Token ` prefix (generated clients default to
+    `Bearer`, which answers 401)."""
+
+    target_class = "rest_framework.authentication.TokenAuthentication"
+    name = "tokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "The word `Token`, a space, then the key from `POST /api/v1/auth/token/`, e.g. "
+            "`Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b`. A generated client needs the prefix "
+            'set to `Token` (openapi-python-client: `AuthenticatedClient(base_url, token, prefix="Token")`).',
+            "x-example": "Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b",
+        }
+
+
 class ApiAutoSchema(AutoSchema):
-    """drf-spectacular's schema with the error answers every operation can give listed next to its success."""
+    """drf-spectacular's schema with the error answers every operation can give listed next to its success, and
+    request bodies declared as JSON only: the session forms of the browsable API may still post form data, but a
+    generated client gets one body type per operation."""
+
+    def map_parsers(self):
+        return map_parsers_json_only(super().map_parsers())
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -41,6 +78,54 @@ class ApiAutoSchema(AutoSchema):
         for code, response in errors.items():
             responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))
         return responses
+
+
+def map_parsers_json_only(media_types: list[str]) -> list[str]:
+    """JSON only when the view takes JSON; an upload endpoint (multipart only) keeps its type."""
+    return ["application/json"] if "application/json" in media_types else media_types
+
+
+# Numbers may be null even when the field is not optional: `to_json` renders NaN and infinity as null.
+_NUMBER = {"type": "number", "nullable": True}
+_SCALARS = {int: {"type": "integer"}, float: _NUMBER, Decimal: _NUMBER, str: {"type": "string"}}
+_SCALARS[bool] = {"type": "boolean"}
+_SCALARS[dt.date] = {"type": "string", "format": "date"}
+_SCALARS[dt.datetime] = {"type": "string", "format": "date-time"}
+
+
+def type_schema(hint) -> dict:
+    """The OpenAPI schema of a type hint, as `to_json` renders a value of it (dataclasses become objects)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if len(args) == 1:
+            return {**type_schema(args[0]), "nullable": True}
+        return {"oneOf": [type_schema(a) for a in args], "nullable": True}
+    if origin in (tuple, list):
+        items = [a for a in args if a is not Ellipsis]
+        if origin is tuple and len(items) > 1 and len(set(items)) == 1:
+            items = items[:1]
+        item = type_schema(items[0]) if len(items) == 1 else {"oneOf": [type_schema(a) for a in dict.fromkeys(items)]}
+        return {"type": "array", "items": item}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": type_schema(args[1]) if len(args) == 2 else {}}
+    if dataclasses.is_dataclass(hint):
+        return dataclass_schema(hint)
+    if hint in _SCALARS:
+        return dict(_SCALARS[hint])
+    raise TypeError(f"No OpenAPI type for {hint!r}")
+
+
+def dataclass_schema(cls, *, description: str = "", exclude: tuple[str, ...] = ()) -> dict:
+    """Every field of a result dataclass typed, all required (null where the type allows), so a generated client
+    gets attributes rather than an untyped dict."""
+    hints = typing.get_type_hints(cls)
+    properties = {f.name: type_schema(hints[f.name]) for f in dataclasses.fields(cls) if f.name not in exclude}
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    doc = description or (cls.__doc__ or "").strip().splitlines()[0]
+    if doc:
+        schema["description"] = doc
+    return schema
 
 
 class ApiPagination(PageNumberPagination):

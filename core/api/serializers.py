@@ -7,6 +7,7 @@ import copy
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import DateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.exceptions import to_drf_validation_error
@@ -69,3 +70,73 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+# The numbers a rule saw: each value a number, a text, a flag, a list of numbers (an interval, recent scores) or null.
+EVIDENCE_VALUE = {
+    "oneOf": [
+        {"type": "number"},
+        {"type": "string"},
+        {"type": "boolean"},
+        {"type": "array", "items": {"type": "number", "nullable": True}},
+    ],
+    "nullable": True,
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The numbers behind the finding, by name (which names depends on the rule or alert kind).",
+        "additionalProperties": EVIDENCE_VALUE,
+    }
+)
+class EvidenceField(serializers.JSONField):
+    """A rule's evidence: a flat map of names to numbers, texts or lists of numbers."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "KPIs of the measure's scope over the baseline window, captured when it was created "
+        "(empty when none could be captured).",
+        "properties": {
+            "count": {"type": "integer"},
+            "avg_score": {"type": "number", "nullable": True},
+            "score_sd": {"type": "number", "nullable": True},
+            "satisfaction_rate": {"type": "number", "nullable": True},
+            "satisfaction_rate_ci": {"type": "array", "items": {"type": "number"}, "description": "[low, high]"},
+            "high_satisfaction_rate": {"type": "number", "nullable": True},
+            "dissatisfaction_rate": {"type": "number", "nullable": True},
+            "window_start": {"type": "string", "format": "date"},
+            "window_end": {"type": "string", "format": "date"},
+            "captured_at": {"type": "string", "format": "date-time"},
+        },
+    }
+)
+class BaselineField(serializers.JSONField):
+    """A measure's baseline KPIs."""
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "row": {"type": "integer"},
+                "column": {"type": "string"},
+                "value": {"type": "string"},
+                "reason": {"type": "string"},
+            },
+            "required": ["row", "column", "value", "reason"],
+        },
+    }
+)
+class RowErrorsField(serializers.JSONField):
+    """The first row errors of an import: spreadsheet row (header = 1), column, value and why."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class StringListField(serializers.JSONField):
+    """A list of texts stored in a JSON column."""

@@ -270,6 +270,42 @@ def record_satisfaction(
 # Fields a batch row may carry (file columns are mapped to these names by the import layer).
 # What a person may change on a saved record: the answer itself. Who, what, when and how it came in stay
 # as recorded (they place the record in its snapshot bucket and its alert scope).
+MAX_BULK_RECORDS = 1000
+
+
+@transaction.atomic
+def record_satisfaction_many(
+    *, items: list[Mapping[str, Any]], recorded_by=None
+) -> list[tuple[SatisfactionRecord, bool]]:
+    """Save up to MAX_BULK_RECORDS records, each by `record_satisfaction` (the same rules and side effects), all or
+    nothing; returns `(record, created)` per item, in order.
+
+    Idempotent per `external_id` like a single record: an item already saved (earlier, or earlier in the same
+    batch) comes back with created=False. When any item is refused, nothing is saved and the ValidationError
+    names every refused item's fields as `records[<index>].<field>`; its `by_index` holds the same errors as
+    `{index: {field: messages}}`.
+    """
+    if not items:
+        raise ValidationError({"records": ["Send at least one record."]})
+    if len(items) > MAX_BULK_RECORDS:
+        raise ValidationError({"records": [f"At most {MAX_BULK_RECORDS} records per request, got {len(items)}."]})
+    results, by_index = [], {}
+    for index, item in enumerate(items):
+        try:
+            results.append(record_satisfaction(**item, recorded_by=recorded_by))
+        except ValidationError as exc:
+            by_index[index] = exc.message_dict
+    if by_index:
+        # Raising inside the atomic block rolls back the items already saved; their side effects were only
+        # scheduled on commit, so none of them happen either.
+        error = ValidationError(
+            {f"records[{i}].{field}": messages for i, errors in by_index.items() for field, messages in errors.items()}
+        )
+        error.by_index = by_index
+        raise error
+    return results
+
+
 RECORD_EDITABLE_FIELDS = ("score", "feedback", "response_time_hours", "accuracy_score", "completeness_score")
 
 

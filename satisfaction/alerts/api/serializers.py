@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api.serializers import UserSummarySerializer, active_users
+from core.api.serializers import EvidenceField, UserSummarySerializer, active_users
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
@@ -12,6 +12,7 @@ from satisfaction.crm.models import Customer
 
 class SatisfactionAlertSerializer(serializers.ModelSerializer):
     service_type = ServiceTypeField(read_only=True, allow_null=True)
+    evidence = EvidenceField(read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True, default=None, allow_null=True)
     acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
     resolved_by = UserSummarySerializer(read_only=True, allow_null=True)

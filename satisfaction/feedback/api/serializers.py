@@ -11,6 +11,7 @@ from core.api.serializers import UserSummarySerializer
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
 from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.feedback.services import MAX_BULK_RECORDS
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 
 
@@ -92,3 +93,15 @@ class SatisfactionRecordInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({"customer_external_id": ["Names a different customer than customer."]})
         attrs["customer"] = by_id or by_external
         return attrs
+
+
+class BulkRecordsInputSerializer(serializers.Serializer):
+    """Up to 1,000 records in one request, each as for `satisfaction/record`."""
+
+    records = SatisfactionRecordInputSerializer(many=True, min_length=1, max_length=MAX_BULK_RECORDS)
+
+
+class BulkRecordsSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Records saved by this request.")
+    existing = serializers.IntegerField(help_text="Records whose external_id was already saved (nothing changed).")
+    records = SatisfactionRecordSerializer(many=True, help_text="Every record, in the order sent.")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.api.serializers import UserSummarySerializer
+from core.api.serializers import RowErrorsField, StringListField, UserSummarySerializer
 from satisfaction.imports.mappings import mapping_load
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 
@@ -14,6 +14,8 @@ from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 class ImportJobSerializer(serializers.ModelSerializer):
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     mapping = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    errors_preview = RowErrorsField(read_only=True, label="First row errors")
+    unknown_columns = StringListField(read_only=True)
     error_report_url = serializers.SerializerMethodField(
         help_text="Row errors as CSV (row, column, value, reason); null once the files were removed."
     )

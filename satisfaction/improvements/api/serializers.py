@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.api.serializers import UserSummarySerializer, active_users, require_order
+from core.api.serializers import BaselineField, EvidenceField, UserSummarySerializer, active_users, require_order
 from core.db import Level
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
@@ -91,6 +91,7 @@ class TaskUpdateSerializer(TaskInputSerializer):
 
 class ImprovementSuggestionSerializer(serializers.ModelSerializer):
     service_type = ServiceTypeField(read_only=True, allow_null=True)
+    evidence = EvidenceField(read_only=True)
     decided_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -124,6 +125,7 @@ class ImprovementSuggestionSerializer(serializers.ModelSerializer):
 
 class ImprovementMeasureSerializer(serializers.ModelSerializer):
     service_type = ServiceTypeField(read_only=True, allow_null=True)
+    baseline = BaselineField(read_only=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
     task_count = serializers.IntegerField(read_only=True)
     open_task_count = serializers.IntegerField(read_only=True)
