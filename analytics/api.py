@@ -426,7 +426,7 @@ EXAMPLE_ANALYTICS = {
             "negative_share": 0.61,
             "avg_score": 3.4,
             "avg_score_without": 4.3,
-            "difference": {"p_value": 0.001, "enough_data": True, "reading_en": "… difference −0.90 …"},
+            "difference": EXAMPLE_TESTS["avg_score"],
             "previous_count": 12,
             "previous_share": 0.14,
             "share_change": 0.06,
@@ -659,6 +659,60 @@ EXAMPLE_AGENTS = {
 }
 
 
+_INT = {"type": "integer"}
+_INT_OR_NULL = {"type": "integer", "nullable": True}
+_PAIR_OR_NULL = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2, "nullable": True}
+AGENT_ROW = {
+    "type": "object",
+    "properties": {
+        "agent": {"type": "string"}, "user": _INT_OR_NULL, "n": _INT, "satisfied": _INT, "rate": NUMBER_OR_NULL,
+        "rate_interval": _PAIR_OR_NULL, "shrunk_rate": NUMBER_OR_NULL, "expected_satisfied": NUMBER_OR_NULL,
+        "adjusted_rate": NUMBER_OR_NULL, "adjusted_interval": _PAIR_OR_NULL, "tickets": _INT,
+        "follow_up_rate": NUMBER_OR_NULL, "avg_handling_hours": NUMBER_OR_NULL, "complaints": _INT,
+        "escalation_rate": NUMBER_OR_NULL, "rank": _INT_OR_NULL,
+    },
+}  # fmt: skip
+AGENTS = {
+    "type": "object",
+    "properties": {
+        "scope": SCOPE, "min_n": _INT, "pooled_rate": NUMBER_OR_NULL, "kappa": NUMBER_OR_NULL,
+        "agents": {"type": "array", "items": AGENT_ROW},
+    },
+}  # fmt: skip
+_RATED = {"type": "object", "properties": {"rated": _INT, "satisfied": _INT, "rate": NUMBER_OR_NULL}}
+CONTINUITY_GROUP = {
+    "type": "object",
+    "properties": {
+        "customers": _INT, "avg_handlers_per_customer": NUMBER_OR_NULL, "later_tickets": _INT,
+        "changed_handler_share": NUMBER_OR_NULL, "kept": _RATED, "changed": _RATED,
+        "test": {"type": "object", "properties": {
+            "z": NUMBER_OR_NULL, "p_value": NUMBER_OR_NULL, "diff": NUMBER_OR_NULL, "enough_data": {"type": "boolean"},
+            "reading_en": {"type": "string"}, "reading_zh": {"type": "string"}}},
+    },
+}  # fmt: skip
+CONTINUITY = {
+    "type": "object",
+    "properties": {
+        "overall": CONTINUITY_GROUP,
+        "segments": {"type": "object", "additionalProperties": CONTINUITY_GROUP},
+        "customers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "customer": _INT,
+                    "name": {"type": "string"},
+                    "segment": {"type": "string"},
+                    "handlers": _INT,
+                    "later_tickets": _INT,
+                    "changed": _INT,
+                },
+            },  # fmt: skip
+        },
+    },
+}
+
+
 class AgentsView(ApiView):
     """`GET enterprise-satisfaction/satisfaction/agents`."""
 
@@ -678,7 +732,7 @@ class AgentsView(ApiView):
             "Without dates: the last 30 days. Bad parameters answer 400 naming each one."
         ),
         parameters=SCOPE_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: AGENTS},
         examples=[OpenApiExample("Agents", value=EXAMPLE_AGENTS, response_only=True)],
     )
     def get(self, request):
@@ -719,7 +773,7 @@ class ContinuityView(ApiView):
             "test (managers). Without dates: the last 30 days."
         ),
         parameters=SCOPE_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: CONTINUITY},
         examples=[OpenApiExample("Continuity", value=EXAMPLE_CONTINUITY, response_only=True)],
     )
     def get(self, request):

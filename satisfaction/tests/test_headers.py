@@ -81,7 +81,7 @@ def test_the_api_docs_start_up_script_is_a_file():
 
 def test_cookies_are_secure_http_only_and_same_site_in_production():
     environ = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
-    environ.update(DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.com")
+    environ.update(DEBUG="0", SECRET_KEY="k3J-9xQ_vP2mZ8rT" * 4, ALLOWED_HOSTS="example.com")
     names = [
         "SESSION_COOKIE_SECURE",
         "SESSION_COOKIE_HTTPONLY",

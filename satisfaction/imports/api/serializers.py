@@ -4,14 +4,48 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import RowErrorsField, StringListField, UserSummarySerializer
 from satisfaction.imports.mappings import mapping_load
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 
+_COLUMN_TARGET = {"type": "string", "description": "A field name (`-` to ignore the column)."}
+_VALUE_MAP = {
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "values": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["field", "values"],
+}
+_COLUMN_RULE = {
+    "oneOf": [_COLUMN_TARGET, _VALUE_MAP, {"type": "array", "items": {"oneOf": [_COLUMN_TARGET, _VALUE_MAP]}}]
+}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "The mapping this job used, as a mapping file holds it (see docs/imports.md).",
+        "properties": {
+            "kind": {"type": "string"},
+            "date_format": {"type": "array", "items": {"type": "string"}},
+            "on_error": {"type": "string", "enum": ["reject", "skip"]},
+            "history": {"type": "boolean"},
+            "create": {"type": "array", "items": {"type": "string"}},
+            "columns": {"type": "object", "additionalProperties": _COLUMN_RULE},
+        },
+    }
+)
+class MappingSpecField(serializers.JSONField):
+    """The mapping copied into an import job."""
+
 
 class ImportJobSerializer(serializers.ModelSerializer):
+    mapping_spec = MappingSpecField(read_only=True, allow_null=True)
     created_by = UserSummarySerializer(read_only=True, allow_null=True)
     mapping = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     errors_preview = RowErrorsField(read_only=True, label="First row errors")
