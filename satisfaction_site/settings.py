@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "satisfaction.improvements.models.ImprovementTask.Status",
         "ImportKindEnum": "satisfaction.imports.models.ImportKind",
         "AlertKindEnum": "satisfaction.alerts.models.SatisfactionAlert.Kind",
+        "RecordChannelEnum": "satisfaction.feedback.models.SatisfactionRecord.Channel",
+        "ContactChannelEnum": "satisfaction.recovery.models.ContactAttempt.Channel",
     },
 }
 
