@@ -7,7 +7,7 @@ recomputing the same bucket at once cannot collide on the unique key.
 A customer's segment is its lowest contact priority *now*. When a contact's priority changes (or a contact
 is added, removed or moved to another customer), the customer's past records belong to another segment:
 `recompute_customer` moves them (the `recompute_customer_snapshots` task, sent on commit by every contact
-write path through the segment-change hook of `satisfaction.services.contacts`), and the nightly full rebuild
+write path through the segment-change hook of `satisfaction.crm.services`), and the nightly full rebuild
 repairs anything missed.
 """
 

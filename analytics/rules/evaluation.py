@@ -301,7 +301,7 @@ class EffectEvaluation:
     notes: list[str] = field(default_factory=list)
 
     def as_record_values(self) -> dict:
-        """Field values for `satisfaction.services.improvements.evaluation_record`."""
+        """Field values for `satisfaction.improvements.services.evaluation_record`."""
         w = self.windows
         return {
             "before_start": w.before_start,
