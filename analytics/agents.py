@@ -42,6 +42,7 @@ class AgentScore:
 
     agent: str
     user_id: int | None
+    key: str  # "user:<id>" or "name:<name>": the handler's identity in links (see `agent_url_key`)
     n: int
     satisfied: int
     rate: float | None
@@ -213,7 +214,7 @@ def agent_scores(scope: Scope) -> AgentTable:
         if resolved is None:
             return None
         key, label, user_id = resolved
-        return acc.setdefault(key, {"agent": label, "user_id": user_id, "n": 0, "x": 0, "expected": 0.0,
+        return acc.setdefault(key, {"key": key, "agent": label, "user_id": user_id, "n": 0, "x": 0, "expected": 0.0,
                                     "tickets": 0, "follow_ups": 0, "hours_sum": 0.0, "hours_n": 0,
                                     "complaints": 0, "escalated": 0, "escalated_known": 0})  # fmt: skip
 
@@ -255,7 +256,7 @@ def agent_scores(scope: Scope) -> AgentTable:
             adj_low, adj_high = min(interval.low * n * factor, 1.0), min(interval.high * n * factor, 1.0)
         scores.append(
             AgentScore(
-                agent=a["agent"], user_id=a["user_id"], n=n, satisfied=x,
+                agent=a["agent"], user_id=a["user_id"], key=a["key"], n=n, satisfied=x,
                 rate=x / n if n else None, rate_low=interval.low if interval else None,
                 rate_high=interval.high if interval else None,
                 shrunk_rate=shrunk(x, n, m, kappa) if n else None,

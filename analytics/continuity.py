@@ -108,3 +108,61 @@ def handler_continuity(scope: Scope) -> dict:
         "segments": {key: segments[key].as_dict() for key in sorted(segments)},
         "customers": customers,
     }
+
+
+def _group_rows(data: dict, lang: str):
+    zh = lang.startswith("zh")
+
+    def label(key):
+        if key == NO_SEGMENT:
+            return "无联系人" if zh else "No contacts"
+        return f"优先级 {key}" if zh else f"Priority {key}"
+
+    groups = [(label(key), g) for key, g in data["segments"].items()]
+    return [*groups, ("全部客户" if zh else "All customers", data["overall"])]
+
+
+def continuity_rows(data: dict, lang: str = "en"):
+    """The bundle's continuity.csv: one row per segment and one for all customers (rates as fractions)."""
+    zh = lang.startswith("zh")
+    yield (
+        ["细分", "客户数", "人均处理人数", "后续工单数", "更换处理人占比", "同一处理人评分数", "同一处理人满意数",
+         "更换处理人评分数", "更换处理人满意数", "z", "p"] if zh else
+        ["segment", "customers", "avg_handlers_per_customer", "later_tickets", "changed_handler_share",
+         "kept_rated", "kept_satisfied", "changed_rated", "changed_satisfied", "z", "p_value"]
+    )  # fmt: skip
+    for label, g in _group_rows(data, lang):
+        yield [label, g["customers"], g["avg_handlers_per_customer"], g["later_tickets"], g["changed_handler_share"],
+               g["kept"]["rated"], g["kept"]["satisfied"], g["changed"]["rated"], g["changed"]["satisfied"],
+               g["test"]["z"], g["test"]["p_value"]]  # fmt: skip
+
+
+def continuity_markdown(data: dict, lang: str = "en") -> str:
+    """The report.md section "handler continuity"."""
+    zh = lang.startswith("zh")
+    lines = ["", "## 处理人连续性" if zh else "## Handler continuity", ""]
+    lines.append(
+        "同一客户的后续工单是否仍由首位处理人负责，以及这与满意度的关系（见 continuity.csv）。" if zh else
+        "Whether a customer's later tickets stayed with the first handler, and how that goes with satisfaction "
+        "(see continuity.csv)."
+    )  # fmt: skip
+    header = (
+        ["细分", "客户数", "人均处理人数", "更换处理人占比", "满意率（同一处理人）", "满意率（更换处理人）"] if zh else
+        ["segment", "customers", "handlers per customer", "later tickets with another handler",
+         "satisfied, same handler", "satisfied, changed handler"]
+    )  # fmt: skip
+    lines += ["", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+
+    def pct(value):
+        return "—" if value is None else f"{value * 100:.1f}%"
+
+    for label, g in _group_rows(data, lang):
+        handlers = "—" if g["avg_handlers_per_customer"] is None else f"{g['avg_handlers_per_customer']:.1f}"
+        kept = f"{pct(g['kept']['rate'])} ({g['kept']['satisfied']}/{g['kept']['rated']})"
+        changed = f"{pct(g['changed']['rate'])} ({g['changed']['satisfied']}/{g['changed']['rated']})"
+        lines.append(
+            f"| {label} | {g['customers']} | {handlers} | {pct(g['changed_handler_share'])} | {kept} | {changed} |"
+        )
+    test = data["overall"]["test"]
+    lines += ["", test["reading_zh"] if zh else test["reading_en"]]
+    return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from analytics.continuity import handler_continuity
 from analytics.lib import metrics
 from analytics.lib.metrics import Kpis, Scope, raw_records
 from core.chartjs import chart, dataset, score_and_rate_scales
@@ -64,6 +65,13 @@ def customer_topics(*, customer_id: int, months: int = 12) -> dict:
     return {"months": month_keys, "rows": table}
 
 
+def customer_continuity(*, customer_id: int) -> dict:
+    """All-time handler continuity of one customer, computed as the report's section computes it for everyone."""
+    overall = handler_continuity(Scope(customer_id=customer_id))["overall"]
+    zh = (translation.get_language() or "").startswith("zh")
+    return {**overall, "reading": overall["test"]["reading_zh" if zh else "reading_en"]}
+
+
 def customer_monthly_trend_start(months: int) -> dt.date:
     """The first day of the month `months - 1` months before this one (local time)."""
     start = local_today().replace(day=1)
@@ -105,4 +113,5 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
             "watch_entries": watchlist_history(customer_id=pk),
             "can_manage": is_manager(self.request.user),
             "topics": customer_topics(customer_id=pk),
+            "continuity": customer_continuity(customer_id=pk),
         }

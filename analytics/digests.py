@@ -26,6 +26,7 @@ from satisfaction.alerts.models import SatisfactionAlert
 from satisfaction.alerts.notifications import users_opted_in
 from satisfaction.feedback.models import SatisfactionTarget
 from satisfaction.improvements.models import ImprovementTask
+from satisfaction.recovery.selectors import RecoveryFigures, recovery_figures
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Digest:
     overdue_tasks: list
     by_service_type: list
     target: metrics.TargetStatus | None = None  # the overall satisfaction-rate target over the period
+    recovery: RecoveryFigures | None = None  # the recovery cases opened in the period
 
 
 def _overall_target_status(scope: metrics.Scope) -> metrics.TargetStatus | None:
@@ -91,10 +93,8 @@ def _calendar_comparison(scope: metrics.Scope, previous: metrics.Scope) -> metri
 
 def _facts(kind: str, comparison: metrics.PeriodComparison, today: dt.date) -> Digest:
     scope, previous = comparison.current_scope, comparison.previous_scope
-    alerts = SatisfactionAlert.objects.filter(
-        created_at__gte=metrics.day_start(scope.start),
-        created_at__lt=metrics.day_start(scope.end + dt.timedelta(days=1)),
-    )
+    window = {"start": metrics.day_start(scope.start), "end": metrics.day_start(scope.end + dt.timedelta(days=1))}
+    alerts = SatisfactionAlert.objects.filter(created_at__gte=window["start"], created_at__lt=window["end"])
     overdue = ImprovementTask.objects.filter(
         due_date__lt=today, status__in=[ImprovementTask.Status.TODO, ImprovementTask.Status.IN_PROGRESS]
     )
@@ -113,6 +113,7 @@ def _facts(kind: str, comparison: metrics.PeriodComparison, today: dt.date) -> D
         overdue_tasks=list(overdue.select_related("measure", "assignee").order_by("due_date", "pk")[:MAX_LISTED]),
         by_service_type=metrics.by_service_type(scope),
         target=_overall_target_status(scope),
+        recovery=recovery_figures(**window),
     )
 
 
@@ -180,11 +181,27 @@ def _context(digest: Digest) -> dict:
         ),
         "response_ci": (_pct(digest.response.ci.low), _pct(digest.response.ci.high)),
         "target_reading": _target_reading(digest.target),
+        "recovery": _recovery_context(digest.recovery),
         "d": digest,
         "cur": digest.comparison.current,
         "prev": digest.comparison.previous,
         "change": digest.comparison.change,
         "site_url": settings.SITE_URL.rstrip("/"),
+    }
+
+
+def _recovery_context(figures: RecoveryFigures | None) -> dict | None:
+    """The recovery lines: cases opened, contacted within the SLA and won back (with intervals), recovery score."""
+    if figures is None:
+        return None
+    sla, won = figures.sla_interval, figures.recovery_interval
+    return {
+        "f": figures,
+        "sla": _pct(figures.sla_rate),
+        "sla_ci": (_pct(sla.low), _pct(sla.high)) if sla else None,
+        "won": _pct(figures.recovery_rate),
+        "won_ci": (_pct(won.low), _pct(won.high)) if won else None,
+        "score": _score(figures.avg_recovery_score),
     }
 
 

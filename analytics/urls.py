@@ -12,6 +12,8 @@ urlpatterns = [
     path("path/", views.PathToTargetView.as_view(), name="path"),
     path("report/", views.ReportView.as_view(), name="report"),
     path("agents/", views.AgentsView.as_view(), name="agents"),
+    # An agent's key is "user:<id>" or "name:<their name in the source system>" (a name may hold a slash).
+    path("agents/<path:key>/", views.AgentDetailView.as_view(), name="agent-detail"),
     path("report/continuity/", views.ContinuityView.as_view(), name="report-continuity"),
     path("report/bundle/", views.ReportBundleView.as_view(), name="report-bundle"),
 ]

@@ -12,10 +12,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from analytics import dashboard as widgets
+from analytics.agent_profile import agent_profile
 from analytics.agents import agent_scores
 from analytics.continuity import handler_continuity
 from analytics.forms import PRESETS, ScopeFilterForm, scope_query
 from analytics.lib.metrics import Scope, raw_records
+from core.chartjs import chart, dataset, score_and_rate_scales
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from core.spreadsheets import table_response
@@ -189,7 +191,6 @@ class PathToTargetView(ManagerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         from analytics.rules.path_to_target import path_to_target
-        from core.chartjs import chart, dataset
 
         path = path_to_target()
         proj = path.projection
@@ -248,7 +249,6 @@ class ReportView(ManagerRequiredMixin, TemplateView):
         from analytics.quality.comparison import segment_comparison
         from analytics.quality.insights import generate_insights
         from analytics.quality.topics import topic_comparison
-        from core.chartjs import chart, dataset
 
         priority = _segment_param(self.request)
         comparison = segment_comparison(priority=priority)
@@ -326,3 +326,25 @@ class ContinuityView(ManagerRequiredMixin, TemplateView):
         test = data["overall"]["test"]
         return {"continuity": data, "reading": test["reading_zh"] if zh else test["reading_en"],
                 "top_customers": data["customers"][:10], "priority": str(_segment_param(self.request))}  # fmt: skip
+
+
+class AgentDetailView(ManagerRequiredMixin, ScopeMixin, TemplateView):
+    """One agent over the page's scope: their row of the table, trend, breakdowns, lowest ratings, topics."""
+
+    template_name = "analytics/agent.html"
+
+    def get_context_data(self, key, **kwargs):
+        scope = self.get_scope()
+        profile = agent_profile(scope, key)
+        if profile is None:
+            raise Http404(_("Nobody with this name handled a ticket in this period."))
+        trend = chart(
+            "line",
+            [cell.label for cell in profile.trend],
+            [dataset(_("Satisfied %"), [round(cell.rate * 100, 1) for cell in profile.trend]),
+             dataset(_("Average rating"), [round(cell.avg_rating, 2) for cell in profile.trend], color_index=1,
+                     axis="y2")],
+            scales=score_and_rate_scales(_("Satisfied %"), _("Average rating")),
+        )  # fmt: skip
+        return {"profile": profile, "trend_chart": trend, "filter_form": self.filter_form, "presets": PRESETS,
+                "scope": scope, "query": self.request.GET.urlencode()}  # fmt: skip

@@ -80,6 +80,8 @@ FEEDBACK = {
         "报告还可以，个别数据需要再核对。",
         "OK, but the invoice took a while to arrive.",
         "内容基本完整，交付比约定晚了两天。",
+        "Logging in to the client portal is clumsy; the download failed twice.",
+        "客户门户登录麻烦，下载文件失败。",
         "",
     ],
     "low": [
@@ -91,6 +93,8 @@ FEEDBACK = {
         "费用比报价高，账单也算错了。",
         "Rude staff, nobody took ownership.",
         "审查意见很笼统，没有实际帮助。",
+        "Could not log in to the client portal to download the files.",
+        "门户网站一直登录不了，文件下载不了。",
     ],
 }
 # The demo's known problems speak in the comments too: slow legal consultation, priority-1 follow-ups.

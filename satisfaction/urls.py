@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("satisfaction.improvements.urls")),
     path("", include("satisfaction.surveys.urls")),
     path("", include("satisfaction.recovery.urls")),
+    path("", include("satisfaction.text.urls")),
     path("", include("satisfaction.imports.urls")),
 ]

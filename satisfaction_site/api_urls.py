@@ -22,6 +22,7 @@ from satisfaction.improvements.api.views import (
     ImproveView,
 )
 from satisfaction.recovery.api.views import RecoveryCaseViewSet
+from satisfaction.text.api.views import ThemeKeepView, ThemesView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -63,6 +64,8 @@ enterprise = [
 app_name = "api"
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("themes/", ThemesView.as_view(), name="themes"),
+    path("themes/keep/", ThemeKeepView.as_view(), name="theme-keep"),
     path("enterprise-satisfaction/", include(enterprise)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the docs work under the CSP.

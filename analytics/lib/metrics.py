@@ -193,8 +193,13 @@ def _kpis_of(row: dict) -> Kpis:
 # --- KPIs and breakdowns ---------------------------------------------------------------------------------------
 
 
-def kpis(scope: Scope, *, source: str = "auto") -> Kpis:
-    """Count, mean score and the three rates over a scope, in one query."""
+def kpis(scope: Scope, *, source: str = "auto", where: Q | None = None) -> Kpis:
+    """Count, mean score and the three rates over a scope, in one query.
+
+    `where` narrows the scope's records further (e.g. to one agent's tickets); snapshots cannot, so it reads
+    the records themselves."""
+    if where:
+        return _kpis_of(raw_records(scope).filter(where).aggregate(**KPI_SUMS))
     qs, sums = _source(scope, source)
     return _kpis_of(qs.aggregate(**sums))
 

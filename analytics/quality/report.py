@@ -1,6 +1,6 @@
 """The service-quality report (DESIGN §5) and its export bundle: CSVs, charts, report.md and report.json.
 
-`build_report()` gathers the numbers; `write_bundle()` writes the ten files into a directory;
+`build_report()` gathers the numbers; `write_bundle()` writes the bundle's files (`BUNDLE_FILES`) into a directory;
 `bundle_zip()` returns the same files as one zip for the web page. Raw CSVs are streamed row by row.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
+from analytics.continuity import continuity_markdown, continuity_rows, handler_continuity
 from analytics.lib import metrics
 from analytics.lib.stats import MIN_N_MEAN, MIN_N_PROPORTION
 from analytics.quality import charts
@@ -34,6 +35,7 @@ BUNDLE_FILES = (
     "complaints_metrics.csv",
     "tickets_raw.csv",
     "complaints_raw.csv",
+    "continuity.csv",
     "tickets_metrics.png",
     "complaints_metrics.png",
     "sat_distribution.png",
@@ -433,7 +435,7 @@ def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
 
 
 def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, end=None, service_types=()) -> list[Path]:
-    """Write the ten files of the export bundle into `out_dir` (created if missing); returns their paths."""
+    """Write the bundle's files (`BUNDLE_FILES`) into `out_dir` (created if missing); returns their paths."""
     lang = _lang(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -446,9 +448,15 @@ def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, en
         write_csv(out / "complaints_raw.csv", complaint_raw_rows(**scope)),
         *draw_charts(report, out, lang),
     ]
-    markdown = report_markdown(report, lang) + topics_markdown(list(report.topics), lang)
+    continuity = handler_continuity(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
+    paths.append(write_csv(out / "continuity.csv", continuity_rows(continuity, lang)))
+    markdown = (
+        report_markdown(report, lang)
+        + topics_markdown(list(report.topics), lang)
+        + continuity_markdown(continuity, lang)
+    )
     (out / "report.md").write_text(markdown, encoding="utf-8")
-    data = {**report.as_dict(), "lang": lang, "files": list(BUNDLE_FILES)}
+    data = {**report.as_dict(), "continuity": continuity, "lang": lang, "files": list(BUNDLE_FILES)}
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return [*paths, out / "report.md", out / "report.json"]
 

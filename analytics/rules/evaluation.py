@@ -40,6 +40,7 @@ from analytics.lib.stats import (
     welch_t_from_stats,
 )
 from satisfaction.feedback.models import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN, SatisfactionRecord
+from satisfaction.helpdesk.selectors import handled_by_q
 from satisfaction.improvements.models import ImprovementMeasure, MeasureEvaluation
 from satisfaction.improvements.selectors import measures_to_evaluate
 from satisfaction.improvements.services import evaluation_record
@@ -68,13 +69,22 @@ def scope_q(*, service_type_id: int | None = None, customer_id: int | None = Non
     return q
 
 
+def handler_q(measure: ImprovementMeasure) -> Q:
+    """The records of the tickets and complaints handled by the measure's agent or team (empty Q: no target)."""
+    target = {"agent": measure.agent, "agent_name": measure.agent_name, "team": measure.team}
+    if not (measure.agent_id or measure.agent_name or measure.team_id):
+        return Q()
+    return handled_by_q("ticket__", **target) | handled_by_q("complaint__", **target)
+
+
 def measure_scope_q(measure: ImprovementMeasure) -> Q:
-    """The records a measure is meant to improve."""
+    """The records a measure is meant to improve: its scope, and its agent's or team's cases when it names one
+    (the treated group; every other record is the control)."""
     return scope_q(
         service_type_id=measure.service_type_id,
         customer_id=measure.customer_id,
         segment_priority=measure.segment_priority,
-    )
+    ) & handler_q(measure)
 
 
 def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -168,7 +178,7 @@ def baseline_for_measure(measure: ImprovementMeasure, *, today: dt.date | None =
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=BASELINE_DAYS - 1)
     # Raw records, not snapshots: a baseline is captured once and must be exact even if a snapshot lags.
-    k = metrics.kpis(measure_scope(measure, start=start, end=today), source="raw")
+    k = metrics.kpis(measure_scope(measure, start=start, end=today), source="raw", where=handler_q(measure))
     ci = k.satisfaction_rate_ci
     return {
         "count": k.count,

@@ -67,7 +67,7 @@ class ImprovementMeasureAdmin(ServiceAdmin):
     date_hierarchy = "start_date"
     inlines = [ImprovementTaskInline, MeasureEvaluationInline]
     readonly_fields = ["created_at", "updated_at", "baseline", "progress"]
-    raw_id_fields = ["customer", "owner", "suggestion"]
+    raw_id_fields = ["customer", "owner", "agent", "suggestion"]
     service_fields = (*MEASURE_EDITABLE_FIELDS, "status")
 
     def get_readonly_fields(self, request, obj=None):

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from core.db import Level
@@ -25,6 +26,9 @@ class MeasureForm(forms.Form):
         label=_("Segment"), choices=[("", "—")] + [(str(p), f"P{p}") for p in range(1, 6)],
         coerce=int, empty_value=None, required=False,
     )  # fmt: skip
+    agent = forms.ModelChoiceField(label=_("Agent"), queryset=_people(), required=False)
+    agent_name = forms.CharField(label=_("Or a handler named in the source system"), max_length=150, required=False)
+    team = forms.ModelChoiceField(label=_("Or a team"), queryset=Group.objects.order_by("name"), required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=_people(), required=False)
     start_date = forms.DateField(label=_("Start"), required=False, widget=DATE)
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
@@ -34,8 +38,9 @@ class MeasureForm(forms.Form):
 
     @classmethod
     def from_measure(cls, measure: ImprovementMeasure, data=None):
-        initial = {f: getattr(measure, f) for f in cls.base_fields if f not in ("service_type", "owner")}
-        initial.update({"service_type": measure.service_type_id, "owner": measure.owner_id})
+        related = ("service_type", "owner", "agent", "team")
+        initial = {f: getattr(measure, f) for f in cls.base_fields if f not in related}
+        initial.update({f: getattr(measure, f"{f}_id") for f in related})
         return cls(data, initial=initial)
 
 

@@ -99,6 +99,22 @@ class ImprovementMeasure(BilingualMixin, TimestampedModel):
     )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("customer"))
     segment_priority = models.PositiveSmallIntegerField(_("segment priority"), null=True, blank=True)
+    # A measure can target the people who handle the cases: one agent (a user, or a name from the source system)
+    # or a team (a group of users). Its evaluation then compares the records of their tickets and complaints.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="targeted_measures",
+        verbose_name=_("agent"),
+    )
+    agent_name = models.CharField(
+        _("agent name"), max_length=150, blank=True, help_text=_("A handler named in the source system, not a user.")
+    )
+    team = models.ForeignKey(
+        "auth.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.db import Level
 from satisfaction.crm.models import Customer, ServiceType
@@ -51,6 +52,9 @@ MEASURE_EDITABLE_FIELDS = (
     "service_type",
     "customer",
     "segment_priority",
+    "agent",
+    "agent_name",
+    "team",
     "owner",
     "start_date",
     "target_date",
@@ -73,7 +77,9 @@ def _baseline_for(measure: ImprovementMeasure) -> dict:
     return _baseline_providers[-1](measure)
 
 
-def _check_scope(*, service_type, customer, segment_priority) -> None:
+def _check_scope(*, service_type, customer, segment_priority, agent=None, agent_name="", team=None) -> None:
+    if sum(bool(target) for target in (agent, (agent_name or "").strip(), team)) > 1:
+        raise ValidationError({"agent": _("Target one agent, one named handler or one team, not several.")})
     if segment_priority is not None and not 1 <= int(segment_priority) <= 5:
         raise ValidationError({"segment_priority": "Segment priority must be 1–5."})
     if service_type is not None and not isinstance(service_type, ServiceType):
@@ -92,6 +98,9 @@ def measure_create(
     service_type: ServiceType | None = None,
     customer: Customer | None = None,
     segment_priority: int | None = None,
+    agent=None,
+    agent_name: str = "",
+    team=None,
     owner=None,
     start_date: dt.date | None = None,
     target_date: dt.date | None = None,
@@ -99,8 +108,11 @@ def measure_create(
     suggestion: ImprovementSuggestion | None = None,
     capture_baseline: bool = True,
 ) -> ImprovementMeasure:
-    """Create a planned measure for a scope; its baseline KPIs are captured now."""
-    _check_scope(service_type=service_type, customer=customer, segment_priority=segment_priority)
+    """Create a planned measure for a scope (and optionally an agent or team); its baseline KPIs are captured now."""
+    _check_scope(
+        service_type=service_type, customer=customer, segment_priority=segment_priority, agent=agent,
+        agent_name=agent_name, team=team,
+    )  # fmt: skip
     measure = Measure(
         title=(title or "").strip(),
         category=category,
@@ -109,6 +121,9 @@ def measure_create(
         service_type=service_type,
         customer=customer,
         segment_priority=segment_priority,
+        agent=agent,
+        agent_name=(agent_name or "").strip(),
+        team=team,
         owner=owner,
         start_date=start_date,
         target_date=target_date,
@@ -129,7 +144,8 @@ def measure_update(*, measure: ImprovementMeasure, data: dict) -> ImprovementMea
     unknown = set(data) - set(MEASURE_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
-    merged = {f: data.get(f, getattr(measure, f)) for f in ("service_type", "customer", "segment_priority")}
+    scope_fields = ("service_type", "customer", "segment_priority", "agent", "agent_name", "team")
+    merged = {f: data.get(f, getattr(measure, f)) for f in scope_fields}
     _check_scope(**merged)
     for field, value in data.items():
         setattr(measure, field, value.strip() if isinstance(value, str) else value)

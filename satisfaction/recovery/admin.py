@@ -19,8 +19,8 @@ class ContactAttemptInline(admin.TabularInline):
 class RecoveryCaseAdmin(admin.ModelAdmin):
     """Cases are opened by responses and closed on their page or through the API, never by editing fields."""
 
-    list_display = ["opened_at", "customer", "owner", "status", "due_at", "outcome"]
-    list_filter = ["status", "outcome"]
+    list_display = ["opened_at", "customer", "owner", "status", "due_at", "outcome", "root_cause_topic"]
+    list_filter = ["status", "outcome", "root_cause_topic"]
     search_fields = ["customer__name", "root_cause"]
     date_hierarchy = "opened_at"
     list_select_related = ["customer", "owner", "record"]

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from satisfaction.crm.models import Customer
 from satisfaction.feedback.models import SatisfactionRecord
+from satisfaction.surveys.models import SurveyInvitation
+from satisfaction.text.models import Topic
 
 
 class RecoveryCase(models.Model):
@@ -52,7 +54,25 @@ class RecoveryCase(models.Model):
         verbose_name=_("closed by"),
     )
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
+    root_cause_topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recovery_cases",
+        verbose_name=_("root-cause topic"),
+        help_text=_("The theme behind the bad experience, from the topic list (the same list the text analysis uses)."),
+    )
     root_cause = models.CharField(_("root cause"), max_length=100, blank=True)
+    resurvey = models.OneToOneField(
+        SurveyInvitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recovery_case",
+        verbose_name=_("re-survey"),
+        help_text=_("The one-question survey sent on closing as recovered; its answer is the recovery score."),
+    )
     closing_note = models.TextField(_("closing note"), blank=True)
     # Idempotence of the reminders: each is sent once per case.
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
@@ -80,6 +100,11 @@ class RecoveryCase(models.Model):
 
     def __str__(self):
         return f"{self.customer} · {self.record.score} · {self.get_status_display()}"
+
+    @property
+    def recovery_score(self) -> int | None:
+        """The customer's 1–5 rating of the handling after the call-back, once they answered the re-survey."""
+        return self.resurvey.recovery_score if self.resurvey_id else None
 
     @property
     def is_overdue(self) -> bool:

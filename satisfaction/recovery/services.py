@@ -17,9 +17,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import MANAGER
+from satisfaction.crm.models import Contact
 from satisfaction.feedback.kpis import counted_records
 from satisfaction.feedback.models import DISSATISFIED_BELOW, SatisfactionRecord
 from satisfaction.recovery.models import ContactAttempt, RecoveryCase
+from satisfaction.surveys.models import SurveyInvitation
+from satisfaction.surveys.services import eligible_contacts, recovery_invitation_create
+from satisfaction.text.models import Topic
 
 OPEN_STATUSES = (RecoveryCase.Status.OPEN, RecoveryCase.Status.CONTACTED)
 ROOT_CAUSE_MAX = 100
@@ -133,11 +137,43 @@ def recovery_case_contact(
     return attempt
 
 
+def _topic(value: Topic | str | None) -> Topic | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Topic):
+        return value
+    topic = Topic.objects.filter(code=str(value).strip()).first()
+    if topic is None:
+        raise ValidationError({"root_cause_topic": _("Choose a topic from the list.")})
+    return topic
+
+
+def _resurvey_contact(case: RecoveryCase) -> Contact | None:
+    """Who is asked again: the contact who answered the survey behind the case, else the customer's first
+    reachable contact (most important first)."""
+    invitation = SurveyInvitation.objects.filter(record_id=case.record_id).select_related("contact").first()
+    if invitation is not None:
+        return invitation.contact
+    return eligible_contacts(case.customer_id).first()
+
+
 @transaction.atomic
 def recovery_case_close(
-    *, case: RecoveryCase, user, outcome: str, root_cause: str = "", note: str = ""
+    *,
+    case: RecoveryCase,
+    user,
+    outcome: str,
+    root_cause: str = "",
+    root_cause_topic: Topic | str | None = None,
+    note: str = "",
+    resurvey: bool = False,
 ) -> RecoveryCase:
-    """Contacted (or unreachable) → closed, with the outcome and the root cause of the bad experience."""
+    """Contacted (or unreachable) → closed, with the outcome and the root cause of the bad experience: a topic
+    from the topic list, a short text, or both (one of them unless unreachable).
+
+    `resurvey` (only when recovered) sends the customer a one-question survey; its answer is the case's recovery
+    score. When nobody can be asked (no contact, no e-mail, unsubscribed) the case closes anyway and
+    `case.resurvey_skipped` says why."""
     case = _locked(case)
     errors = {}
     if case.status == RecoveryCase.Status.CLOSED:
@@ -147,18 +183,41 @@ def recovery_case_close(
     elif outcome != RecoveryCase.Outcome.UNREACHABLE and case.first_contact_at is None:
         errors["outcome"] = _("Log a contact that reached the customer before closing as recovered or not recovered.")
     root_cause = (root_cause or "").strip()
-    if outcome != RecoveryCase.Outcome.UNREACHABLE and not root_cause:
-        errors["root_cause"] = _("Say what caused the bad experience.")
-    elif len(root_cause) > ROOT_CAUSE_MAX:
+    try:
+        topic = _topic(root_cause_topic)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        topic = None
+    if len(root_cause) > ROOT_CAUSE_MAX:
         errors["root_cause"] = _("At most 100 characters.")
+    elif (
+        outcome != RecoveryCase.Outcome.UNREACHABLE
+        and not root_cause
+        and topic is None
+        and "root_cause_topic" not in errors
+    ):
+        errors["root_cause"] = _("Say what caused the bad experience: pick a topic or describe it.")
+    if resurvey and outcome != RecoveryCase.Outcome.RECOVERED:
+        errors["resurvey"] = _("Only a recovered customer is asked again.")
     if errors:
         raise ValidationError(errors)
     case.status = RecoveryCase.Status.CLOSED
     case.outcome = outcome
     case.root_cause = root_cause
+    case.root_cause_topic = topic
     case.closing_note = (note or "").strip()
     case.closed_at = timezone.now()
     case.closed_by = user
+    case.resurvey_skipped = None
+    if resurvey:
+        contact = _resurvey_contact(case)
+        sent = (
+            recovery_invitation_create(contact=contact, service_type=case.record.service_type, created_by=user)
+            if contact is not None
+            else None
+        )
+        case.resurvey = sent.invitation if sent is not None else None
+        case.resurvey_skipped = None if case.resurvey else (sent.reason if sent is not None else "no_contact")
     case.full_clean(validate_unique=False)
     case.save()
     return case

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -20,13 +21,22 @@ from satisfaction.recovery.selectors import (
     recovery_case_detail,
     recovery_case_list,
     recovery_figures,
+    root_cause_counts,
 )
 from satisfaction.recovery.services import recovery_case_close, recovery_case_contact
+from satisfaction.text.selectors import topics_in_order
 
 PAGE_SIZE = 25
 # The page's status choice, as the API's filters say it (the same FilterSet serves both).
 STATUS_FILTERS = {"unclosed": {"unclosed": "true"}, "overdue": {"overdue": "true"}, "closed": {"status": "closed"},
                   "all": {}}  # fmt: skip
+
+
+RESURVEY_SKIPPED = {
+    "no_contact": gettext_lazy("No re-survey: the customer has no contact who can be asked."),
+    "no_email": gettext_lazy("No re-survey: the contact has no e-mail address."),
+    "unsubscribed": gettext_lazy("No re-survey: the contact unsubscribed from surveys."),
+}
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -64,6 +74,7 @@ class RecoveryListView(ManagerRequiredMixin, TemplateView):
             ],  # fmt: skip
             "query": query.urlencode(),
             "now": timezone.now(),
+            "root_causes": [] if request.htmx else root_cause_counts(),
         }
         return render_page_or_partial(request, self.template_name, self.partial_name, context)
 
@@ -83,6 +94,7 @@ class RecoveryCaseView(ManagerRequiredMixin, TemplateView):
             "history": customer_recent_records(customer_id=case.customer_id),
             "channels": ContactAttempt.Channel.choices,
             "outcomes": RecoveryCase.Outcome.choices,
+            "topics": topics_in_order(),
         }
 
 
@@ -111,14 +123,21 @@ class RecoveryActionView(ManagerRequiredMixin, View):
                 )
                 messages.success(request, _("Contact attempt logged."))
             else:
-                recovery_case_close(
+                closed = recovery_case_close(
                     case=case,
                     user=request.user,
                     outcome=request.POST.get("outcome", ""),
                     root_cause=request.POST.get("root_cause", ""),
+                    root_cause_topic=request.POST.get("root_cause_topic") or None,
                     note=request.POST.get("note", ""),
+                    resurvey=request.POST.get("resurvey") == "1",
                 )
                 messages.success(request, _("Case closed."))
+                if closed.resurvey_id:
+                    messages.info(request, _("A one-question re-survey was sent to %(contact)s.")
+                                  % {"contact": closed.resurvey.contact})  # fmt: skip
+                elif closed.resurvey_skipped:
+                    messages.warning(request, RESURVEY_SKIPPED.get(closed.resurvey_skipped, closed.resurvey_skipped))
         except ValidationError as exc:
             messages.error(request, _first_error(exc))
         return redirect("recovery-case", pk=pk)

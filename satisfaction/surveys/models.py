@@ -112,6 +112,7 @@ class SurveyInvitation(models.Model):
         TICKET = "ticket", _("Ticket closed")
         COMPLAINT = "complaint", _("Complaint resolved")
         CAMPAIGN = "campaign", _("Campaign")
+        RECOVERY = "recovery", _("Recovery follow-up")
 
     nonce = models.CharField(_("token id"), max_length=32, unique=True, editable=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
@@ -176,6 +177,11 @@ class SurveyInvitation(models.Model):
     )
     ces_score = models.PositiveSmallIntegerField(
         _("effort (1–7)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    # A recovery follow-up's answer: how the customer rates the handling now. It is not a satisfaction record
+    # (the experience was rated already; counting it again would double it in every KPI).
+    recovery_score = models.PositiveSmallIntegerField(
+        _("score after recovery"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from satisfaction.crm.models import Contact, Contract, ServiceType
 from satisfaction.feedback.models import SatisfactionRecord
@@ -199,6 +200,34 @@ def invitation_create(
         raise
     if invitation.send_after <= now:
         _send_on_commit(invitation.pk)
+    return InviteOutcome(invitation, "created")
+
+
+def recovery_invitation_create(
+    *, contact: Contact, service_type: ServiceType, created_by=None, now: dt.datetime | None = None
+) -> InviteOutcome:
+    """Ask a customer who was called back how they rate the handling now (one question, sent at once).
+
+    The customer agreed to it on the call, so cool-down, sampling and the service type's survey switch do not
+    apply; an unsubscribed contact or one without an e-mail address is still never asked."""
+    now = now or timezone.now()
+    if not contact.email:
+        return InviteOutcome(None, "no_email")
+    if is_unsubscribed(contact):
+        return InviteOutcome(None, "unsubscribed")
+    invitation = SurveyInvitation(
+        nonce=secrets.token_hex(16),
+        source=SurveyInvitation.Source.RECOVERY,
+        contact=contact,
+        customer_id=contact.customer_id,
+        service_type=service_type,
+        created_at=now,
+        send_after=now,
+        created_by=created_by,
+    )
+    invitation.full_clean(validate_unique=False, validate_constraints=False)
+    invitation.save()
+    _send_on_commit(invitation.pk)
     return InviteOutcome(invitation, "created")
 
 
@@ -384,6 +413,7 @@ def _email_for(invitation: SurveyInvitation, *, reminder: bool) -> EmailMultiAlt
         "reminder": reminder,
         "expires_at": invitation.expires_at,
         "zh_first": invitation.contact.language.startswith("zh"),
+        "recovery": invitation.source == SurveyInvitation.Source.RECOVERY,
     }
     with translation.override(invitation.contact.language or "en"):
         subject = render_to_string("emails/survey_invitation_subject.txt", context).strip()
@@ -503,12 +533,22 @@ def survey_answer(
     nps_score: int | None = None,
     ces_score: int | None = None,
     now: dt.datetime | None = None,
-) -> SatisfactionRecord:
-    """Record the customer's answer once, through `record_satisfaction` (channel survey, linked to the case)."""
+) -> SatisfactionRecord | None:
+    """Record the customer's answer once, through `record_satisfaction` (channel survey, linked to the case).
+
+    A recovery follow-up stores its one score on the invitation and records nothing (returns None)."""
     now = now or timezone.now()
     invitation = SurveyInvitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if invitation.answered_at:
         raise SurveyLinkError("answered", invitation)
+    if invitation.source == SurveyInvitation.Source.RECOVERY:
+        if score not in range(1, 6):
+            raise ValidationError({"score": _("Pick a rating from 1 to 5.")})
+        invitation.recovery_score = score
+        invitation.answered_at = now
+        invitation.opened_at = invitation.opened_at or now
+        invitation.save(update_fields=["recovery_score", "answered_at", "opened_at"])
+        return None
     record, _created = record_satisfaction(
         customer=invitation.customer_id,
         service_type=invitation.service_type_id,

@@ -32,6 +32,8 @@ COPY = {
         "lang_name": "English",
         "title": "How did we do?",
         "intro": "How satisfied are you with our {service} service{case}?",
+        "recovery_intro": "We followed up on your feedback about our {service} service. "
+        "How satisfied are you now with how we handled it?",
         "case": " (case {case})",
         "score_label": "Your overall rating",
         "score_help": "1 = very dissatisfied, 5 = very satisfied",
@@ -67,6 +69,7 @@ COPY = {
         "lang_name": "简体中文",
         "title": "您对我们的服务满意吗？",
         "intro": "您对我们的{service}服务{case}满意吗？",
+        "recovery_intro": "我们已就您对{service}服务的反馈进行了跟进。您现在对处理结果满意吗？",
         "case": "（工单 {case}）",
         "score_label": "总体评分",
         "score_help": "1 = 非常不满意，5 = 非常满意",
@@ -219,11 +222,15 @@ class SurveyFormView(View):
         t = COPY[lang]
         case = invitation.ticket or invitation.complaint
         service = invitation.service_type.name_zh if lang == "zh-hans" else invitation.service_type.name_en
-        intro = t["intro"].format(service=service, case=t["case"].format(case=case) if case else "")
-        sub_scores = [
-            (name, t[name.removesuffix("_score")], _scale(name, range(1, 6), form))
-            for name in ("response_time_score", "accuracy_score", "completeness_score")
-        ]
+        recovery = invitation.source == SurveyInvitation.Source.RECOVERY
+        if recovery:  # one question: how the customer rates the handling now
+            intro, sub_scores = t["recovery_intro"].format(service=service), []
+        else:
+            intro = t["intro"].format(service=service, case=t["case"].format(case=case) if case else "")
+            sub_scores = [
+                (name, t[name.removesuffix("_score")], _scale(name, range(1, 6), form))
+                for name in ("response_time_score", "accuracy_score", "completeness_score")
+            ]
         context = {
             "form": form,
             "invitation": invitation,
@@ -234,6 +241,7 @@ class SurveyFormView(View):
             "nps": _scale("nps_score", range(11), form) if invitation.ask_nps else None,
             "ces": _scale("ces_score", range(1, 8), form) if invitation.ask_ces else None,
             "score_error": form.is_bound and "score" in form.errors,
+            "recovery": recovery,
         }
         return _page(request, "surveys/public/form.html", lang, context, status=status)
 

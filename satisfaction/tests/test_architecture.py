@@ -21,7 +21,7 @@ LAYER = {
     "alerts": 4,
     "improvements": 4,
     "surveys": 4,
-    "recovery": 4,
+    "recovery": 5,
     "text": 4,
     "imports": 5,
 }

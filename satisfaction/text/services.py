@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.text.analyser import TopicSpec, analyse, split_terms, version_of
+from satisfaction.text.discovery import unmatched_comments
 from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 
 CHUNK = 2000
@@ -84,3 +90,75 @@ def text_rebuild(
     if progress and not ids:
         progress(0, 0)
     return done
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _merged(existing: str, terms: list[str]) -> str:
+    return "\n".join(dict.fromkeys([*split_terms(existing), *terms]))
+
+
+@transaction.atomic
+def topic_keep(
+    *, terms: Iterable[str], label_en: str = "", label_zh: str = "", code: str = "", add_to: Topic | str | None = None
+) -> Topic:
+    """Keep a discovered theme as a topic: its terms become the topic's keywords (Chinese ones in `keywords_zh`),
+    named by the manager in both languages; or, with `add_to` (a topic or its code), add them to that topic
+    (themes come one language at a time, since Chinese and English comments share no terms).
+
+    The recent unmatched comments are analysed again on commit so the topic shows at once; `analyse_feedback`
+    brings older records up to date."""
+    terms = [t.strip() for t in terms if t and t.strip()]
+    label_en, label_zh = (label_en or "").strip(), (label_zh or "").strip()
+    errors = {}
+    if not terms:
+        errors["terms"] = _("Keep at least one term.")
+    if add_to not in (None, ""):
+        topic = add_to if isinstance(add_to, Topic) else Topic.objects.filter(code=str(add_to)).first()
+        if topic is None:
+            errors["add_to"] = _("Choose a topic from the list.")
+        if errors:
+            raise ValidationError(errors)
+        topic.keywords_en = _merged(topic.keywords_en, [t for t in terms if not CJK.search(t)])
+        topic.keywords_zh = _merged(topic.keywords_zh, [t for t in terms if CJK.search(t)])
+        topic.full_clean()
+        topic.save(update_fields=["keywords_en", "keywords_zh"])
+        _reanalyse_on_commit()
+        return topic
+    if not label_en:
+        errors["label_en"] = _("Name the topic in English.")
+    if not label_zh:
+        errors["label_zh"] = _("Name the topic in Chinese.")
+    code = slugify(code or label_en)[:40].replace("-", "_")
+    if not code and not errors:
+        errors["code"] = _("Give the topic a code of letters, digits or underscores.")
+    elif Topic.objects.filter(code=code).exists():
+        errors["code"] = _("A topic with this code exists already.")
+    if errors:
+        raise ValidationError(errors)
+    topic = Topic(
+        code=code,
+        label_en=label_en,
+        label_zh=label_zh,
+        keywords_en="\n".join(t for t in terms if not CJK.search(t)),
+        keywords_zh="\n".join(t for t in terms if CJK.search(t)),
+        kind=Topic.Kind.DISCOVERED,
+        position=(Topic.objects.aggregate(last=Max("position"))["last"] or 0) + 1,
+    )
+    topic.full_clean()
+    topic.save()
+    _reanalyse_on_commit()
+    return topic
+
+
+def _reanalyse_on_commit() -> None:
+    from core.on_commit import send_on_commit
+    from satisfaction.text.tasks import analyse_unmatched
+
+    send_on_commit(analyse_unmatched)
+
+
+def text_analyse_unmatched() -> int:
+    """Analyse again the recent comments that matched no topic (what a new topic can change)."""
+    return text_analyse_records(record_ids=[row[0] for row in unmatched_comments()])

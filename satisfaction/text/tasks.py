@@ -15,6 +15,12 @@ def analyse_records(record_ids: list[int]) -> int:
     return services.text_analyse_records(record_ids=record_ids)
 
 
+@shared_task(**TASK_OPTIONS)
+def analyse_unmatched() -> int:
+    """After a topic is kept: analyse the recent comments that matched no topic (idempotent)."""
+    return services.text_analyse_unmatched()
+
+
 def enqueue_record_analysis(record_id: int) -> None:
     """After-record hook: analyse the new or changed record; never raises (`analyse_feedback` catches up)."""
     send_safely(analyse_records, [record_id])

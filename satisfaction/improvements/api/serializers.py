@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from rest_framework import serializers
 
 from core.api.serializers import BaselineField, EvidenceField, UserSummarySerializer, active_users, require_order
@@ -44,6 +45,16 @@ class MeasureInputSerializer(serializers.Serializer):
     service_type = ServiceTypeField(required=False, allow_null=True)
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
     segment_priority = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=active_users(), required=False, allow_null=True,
+        help_text="Target one agent (a user): the evaluation compares the records of their tickets and complaints.",
+    )  # fmt: skip
+    agent_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="Or a handler named in the source system."
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(), required=False, allow_null=True, help_text="Or a team (a group of users)."
+    )
     owner = serializers.PrimaryKeyRelatedField(queryset=active_users(), required=False, allow_null=True)
     start_date = serializers.DateField(required=False, allow_null=True)
     target_date = serializers.DateField(required=False, allow_null=True)
@@ -142,6 +153,9 @@ class ImprovementMeasureSerializer(serializers.ModelSerializer):
             "service_type",
             "customer",
             "segment_priority",
+            "agent",
+            "agent_name",
+            "team",
             "owner",
             "status",
             "progress",

@@ -25,8 +25,11 @@ CASE = {
     "closed_at": None,
     "closed_by": None,
     "outcome": "",
+    "root_cause_topic": None,
     "root_cause": "",
     "closing_note": "",
+    "resurvey_sent_at": None,
+    "recovery_score": None,
     "alerts": [18],
     "attempts": [ATTEMPT],
 }
@@ -37,5 +40,7 @@ CASE_CLOSED = {
     "closed_at": "2026-11-21T10:20:00+08:00",
     "closed_by": {"id": 3, "username": "cx-manager"},
     "outcome": "recovered",
+    "root_cause_topic": "accuracy",
     "root_cause": "Brief misread",
+    "resurvey_sent_at": "2026-11-21T10:20:00+08:00",
 }

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from core.api.serializers import UserSummarySerializer
 from satisfaction.recovery.models import ContactAttempt, RecoveryCase
+from satisfaction.text.models import Topic
 
 
 class ContactAttemptSerializer(serializers.ModelSerializer):
@@ -26,6 +27,9 @@ class RecoveryCaseSerializer(serializers.ModelSerializer):
     overdue = serializers.BooleanField(read_only=True)
     alerts = serializers.PrimaryKeyRelatedField(source="record.alerts", many=True, read_only=True)
     attempts = ContactAttemptSerializer(many=True, read_only=True)
+    root_cause_topic = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    resurvey_sent_at = serializers.DateTimeField(source="resurvey.created_at", read_only=True, allow_null=True)
+    recovery_score = serializers.IntegerField(read_only=True, allow_null=True, min_value=1, max_value=5)
 
     class Meta:
         model = RecoveryCase
@@ -45,8 +49,11 @@ class RecoveryCaseSerializer(serializers.ModelSerializer):
             "closed_at",
             "closed_by",
             "outcome",
+            "root_cause_topic",
             "root_cause",
             "closing_note",
+            "resurvey_sent_at",
+            "recovery_score",
             "alerts",
             "attempts",
         ]
@@ -62,7 +69,16 @@ class RecoveryContactSerializer(serializers.Serializer):
 
 class RecoveryCloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=RecoveryCase.Outcome.choices)
+    root_cause_topic = serializers.SlugRelatedField(
+        slug_field="code", queryset=Topic.objects.all(), required=False, allow_null=True, default=None,
+        help_text="Code of a topic of the topic list (admin: Topics), e.g. `response_speed`.",
+    )  # fmt: skip
     root_cause = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=100, help_text="Required unless unreachable."
-    )
+        required=False, allow_blank=True, default="", max_length=100,
+        help_text="A few words; a topic, this, or both are required unless unreachable.",
+    )  # fmt: skip
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    resurvey = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Only with `recovered`: send a one-question re-survey; its answer is the recovery score.",
+    )  # fmt: skip

@@ -44,12 +44,14 @@ class RecoveryCaseViewSet(ManagerReadOnlyViewSet):
 
     @action_docs(
         "Close a recovery case",
-        "Closes with an outcome (`recovered`, `not_recovered`, `unreachable`) and the root cause (managers). "
+        "Closes with an outcome (`recovered`, `not_recovered`, `unreachable`) and the root cause, a topic code "
+        "and/or a few words (managers); `resurvey` with `recovered` sends the one-question re-survey whose answer "
+        "becomes `recovery_score`. "
         "400 on `outcome` when nobody reached the customer (except `unreachable`), on `status` when closed.",
         s.RecoveryCloseSerializer,
         s.RecoveryCaseSerializer,
         examples.CASE_CLOSED,
-        {"outcome": "recovered", "root_cause": "Brief misread"},
+        {"outcome": "recovered", "root_cause_topic": "accuracy", "root_cause": "Brief misread", "resurvey": True},
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):

@@ -45,7 +45,7 @@ def test_case_page_life_cycle(client, manager_user, case):
     assert reverse("recovery-case", args=[case.pk]) in alert_page  # the alert links to its case
 
     refused = client.post(reverse("recovery-close", args=[case.pk]), {"outcome": "recovered"}, follow=True)
-    assert "Say what caused the bad experience." in refused.content.decode()
+    assert "Say what caused the bad experience: pick a topic or describe it." in refused.content.decode()
     client.post(reverse("recovery-contact", args=[case.pk]), {"channel": "phone", "reached": "1", "note": "Called"})
     case.refresh_from_db()
     assert case.status == "contacted"
