@@ -35,7 +35,8 @@ def main(spec: dict) -> None:
         user.email = person.get("email", "")
         user.first_name = person.get("given_name", "")
         user.last_name = person.get("family_name", "")
-        user.set_password(person["password"])
+        if not user.check_password(person["password"]):
+            user.set_password(person["password"])  # only when it changes: a new hash ends the person's sessions
         user.save()
         user.groups.set([Group.objects.get_or_create(name=name)[0] for name in person.get("roles", [])])
 
