@@ -29,9 +29,9 @@ from satisfaction.tests import factories as f
 ISSUER = "https://id.example.com"
 CLIENT_ID = "satisfaction"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PUBLIC_PEM = KEY.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-).decode()
+PUBLIC_PEM = (
+    KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+)
 LENA = {"sub": "u-1001", "email": "lena@example.com", "given_name": "Lena", "family_name": "Zhou", "groups": ["leads"]}
 
 
@@ -300,7 +300,8 @@ def test_refused_provider_sign_ins_count_as_failures_of_the_address(sso, monkeyp
     [
         ({"OIDC_RP_CLIENT_ID": "x"}, "OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT"),
         (
-            {"OIDC_RP_CLIENT_ID": "x", "OIDC_RP_CLIENT_SECRET": "y", "OIDC_OP_ISSUER": ISSUER, "OIDC_ROLE_MAP": "a=boss"},
+            {"OIDC_RP_CLIENT_ID": "x", "OIDC_RP_CLIENT_SECRET": "y", "OIDC_OP_ISSUER": ISSUER}
+            | {"OIDC_ROLE_MAP": "a=boss"},
             "OIDC_ROLE_MAP maps claim values to boss",
         ),
     ],
