@@ -29,6 +29,12 @@ from core.sso.services import sso_user_sync
 log = logging.getLogger(__name__)
 
 
+def not_verified_message() -> str:
+    return _("The sign-in with %(provider)s could not be verified. Please start it again.") % {
+        "provider": settings.OIDC_PROVIDER_NAME
+    }
+
+
 def _endpoint(name: str) -> property:
     return property(lambda self: discovery.endpoint(name))
 
@@ -51,7 +57,13 @@ class SsoBackend(OIDCAuthenticationBackend):
     def authenticate(self, request, **kwargs):
         if not settings.SSO_ENABLED or request is None or "nonce" not in kwargs or "password" in kwargs:
             return None
-        return super().authenticate(request, **kwargs)
+        try:
+            return super().authenticate(request, **kwargs)
+        except SuspiciousOperation as exc:
+            # Answered as a refusal, not an error, so Django reports a failed sign-in and the lockout counts it.
+            log.warning("SSO sign-in refused: %s", exc)
+            request.sso_refusal = not_verified_message()
+            return None
 
     def verify_claims(self, claims):
         return bool(claims.get("sub"))

@@ -22,6 +22,7 @@ from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from core.sso import discovery
+from core.sso.backend import not_verified_message
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,9 @@ class SsoCallbackView(_SsoOnly, OIDCAuthenticationCallbackView):
             log.warning("SSO callback: the provider could not be used: %s", exc)
             self.failure_reason = _unreachable_message()
         except SuspiciousOperation as exc:
-            # An unknown state (an old tab, another browser, a replay) or a token that does not verify.
+            # An unknown state: an old tab, another browser, a replay.
             log.warning("SSO callback refused: %s", exc)
-            self.failure_reason = _("The sign-in with %(provider)s could not be verified. Please start it again.") % {
-                "provider": settings.OIDC_PROVIDER_NAME
-            }
+            self.failure_reason = not_verified_message()
         return self.login_failure()
 
     def login_failure(self):

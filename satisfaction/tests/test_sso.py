@@ -201,6 +201,7 @@ def test_a_token_for_another_client_issuer_or_request_is_refused(sso, monkeypatc
     assert response["Location"] == "/accounts/login/"
     assert not get_user_model().objects.filter(username="sso-u-1001").exists()
     assert "could not be verified" in _messages(client)
+    assert AccessAttempt.objects.get().failures_since_start == 1  # the lockout counts it as a failed sign-in
 
 
 @pytest.mark.django_db
