@@ -213,19 +213,20 @@ def test_user_info_about_another_subject_is_refused(sso, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_an_unknown_state_is_refused_with_a_message(sso):
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        ({"code": "c", "state": "not-ours"}, "could not be verified"),
+        ({"error": "access_denied", "error_description": "Denied"}, "Acme ID did not sign you in (Denied)"),
+    ],
+    ids=["unknown-state", "provider-error"],
+)
+def test_a_callback_the_site_did_not_ask_for_or_the_provider_refused_is_a_message(sso, answer, message):
     client = Client()
     client.get("/accounts/sso/start/")
-    response = client.get("/accounts/sso/callback/", {"code": "c", "state": "not-ours"})
-    assert response["Location"] == "/accounts/login/" and "could not be verified" in _messages(client)
-
-
-@pytest.mark.django_db
-def test_the_provider_refusing_is_shown(sso):
-    client = Client()
-    client.get("/accounts/sso/start/")
-    response = client.get("/accounts/sso/callback/", {"error": "access_denied", "error_description": "Denied"})
-    assert response["Location"] == "/accounts/login/" and "Acme ID did not sign you in (Denied)" in _messages(client)
+    response = client.get("/accounts/sso/callback/", answer)
+    assert response["Location"] == "/accounts/login/" and message in _messages(client)
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.django_db
