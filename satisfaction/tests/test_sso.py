@@ -271,6 +271,16 @@ def test_discovery_finds_the_endpoints_and_checks_the_issuer(sso, monkeypatch):
         discovery.endpoint("OIDC_OP_AUTHORIZATION_ENDPOINT")
 
 
+@pytest.mark.django_db
+def test_an_account_an_administrator_deactivated_is_refused(sso, monkeypatch):
+    _sign_in(Client(), monkeypatch, LENA)
+    get_user_model().objects.filter(username="sso-u-1001").update(is_active=False)
+    client = Client()
+    response = _sign_in(client, monkeypatch, LENA)
+    assert response["Location"] == "/accounts/login/" and "This account is disabled" in _messages(client)
+    assert "_auth_user_id" not in client.session
+
+
 # --- with the lockout -------------------------------------------------------------------------------------------
 
 
