@@ -304,6 +304,15 @@ def test_refused_provider_sign_ins_count_as_failures_of_the_address(sso, monkeyp
     assert _sign_in(Client(), monkeypatch, LENA).status_code == 429
 
 
+@pytest.mark.django_db
+def test_a_successful_provider_sign_in_resets_the_address_count(sso, monkeypatch):
+    for _ in range(3):
+        _sign_in(Client(), monkeypatch, {**LENA, "groups": []})
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == 3
+    _sign_in(Client(), monkeypatch, LENA)
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == 0
+
+
 # --- configuration ----------------------------------------------------------------------------------------------
 
 
