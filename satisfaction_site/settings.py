@@ -168,6 +168,54 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Single sign-on with OpenID Connect (mozilla-django-oidc; docs/sso.md). Off while OIDC_RP_CLIENT_ID is empty, so a
+# developer machine signs in with passwords only. The provider is found through its discovery document (issuer or
+# discovery URL) or through the four endpoints given one by one; the roles come from one claim, mapped value → group.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="").rstrip("/")
+OIDC_OP_DISCOVERY_URL = env.str("OIDC_OP_DISCOVERY_URL", default="") or (
+    f"{OIDC_OP_ISSUER}/.well-known/openid-configuration" if OIDC_OP_ISSUER else ""
+)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="SSO")
+OIDC_ROLES_CLAIM = env.str("OIDC_ROLES_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={"manager": "manager", "staff": "staff"})
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if SSO_ENABLED:
+    _missing = [] if OIDC_RP_CLIENT_SECRET else ["OIDC_RP_CLIENT_SECRET"]
+    if not OIDC_OP_DISCOVERY_URL:
+        _missing += [
+            name
+            for name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT")
+            if not globals()[name]
+        ]
+        if OIDC_RP_SIGN_ALGO[:2] in ("RS", "ES") and not OIDC_OP_JWKS_ENDPOINT:
+            _missing.append("OIDC_OP_JWKS_ENDPOINT")
+    if _missing:
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID is set, so single sign-on is on, but these are missing: "
+            + ", ".join(_missing)
+            + " (give OIDC_OP_ISSUER or OIDC_OP_DISCOVERY_URL instead of the endpoints)."
+        )
+    _bad_roles = sorted(set(OIDC_ROLE_MAP.values()) - {"manager", "staff"})
+    if _bad_roles:
+        raise ImproperlyConfigured(
+            f"OIDC_ROLE_MAP maps claim values to {', '.join(_bad_roles)}: the roles are manager and staff "
+            "(e.g. OIDC_ROLE_MAP=cx-leads=manager,cx-agents=staff)."
+        )
+    # After the lockout backend, so a locked-out address cannot sign in through the provider either.
+    AUTHENTICATION_BACKENDS.append("core.sso.backend.SsoBackend")
+
 # Internationalisation: English and Simplified Chinese, times shown in TIME_ZONE.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
