@@ -16,11 +16,12 @@ from analytics.agent_profile import agent_profile
 from analytics.agents import agent_scores
 from analytics.continuity import handler_continuity
 from analytics.forms import PRESETS, ScopeFilterForm, scope_query
+from analytics.lib.describe import scope_filters
 from analytics.lib.metrics import Scope, raw_records
 from core.chartjs import chart, dataset, score_and_rate_scales
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
-from core.spreadsheets import table_response
+from core.spreadsheets import RATE_DIGITS, SCORE_DIGITS, about_rows, local_iso, rounded, table_response
 from satisfaction.feedback.models import DISSATISFIED_BELOW, HIGH_SATISFIED_MIN, SATISFIED_MIN
 from satisfaction.text.models import Topic
 from satisfaction.text.selectors import records_mentioning
@@ -105,11 +106,13 @@ class RecordDrilldownView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         fmt = request.GET.get("format")
         if fmt in ("csv", "xlsx"):
             rows = (
-                [r.created_at.isoformat(), r.customer.name, r.customer.external_id, r.service_type.code,
+                [local_iso(r.created_at), r.customer.name, r.customer.external_id, r.service_type.code,
                  float(r.score), r.response_time_hours, r.accuracy_score, r.completeness_score, r.channel, r.feedback]
                 for r in qs.iterator(chunk_size=2000)
             )  # fmt: skip
-            return table_response(fmt, "satisfaction_records", RECORD_COLUMNS, rows)
+            band = request.GET.get("band")
+            about = about_rows(request, scope_filters(scope) + ([(_("Band"), band)] if band in BANDS else []))
+            return table_response(fmt, "satisfaction_records", RECORD_COLUMNS, rows, about)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -175,13 +178,16 @@ class KpiExportView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         rows = [("overall", metrics.kpis(scope))]
         rows += [(f"service_type:{r.key}", r.kpis) for r in metrics.by_service_type(scope)]
         rows += [(f"segment:{r.key}", r.kpis) for r in metrics.by_segment(scope)]
+        rate = RATE_DIGITS
         table = [
-            [name, k.count, k.avg_score, k.satisfaction_rate, k.high_satisfaction_rate, k.dissatisfaction_rate,
-             k.satisfaction_rate_ci.low, k.satisfaction_rate_ci.high]
+            [name, k.count, rounded(k.avg_score, SCORE_DIGITS), rounded(k.satisfaction_rate, rate),
+             rounded(k.high_satisfaction_rate, rate), rounded(k.dissatisfaction_rate, rate),
+             rounded(k.satisfaction_rate_ci.low, rate), rounded(k.satisfaction_rate_ci.high, rate)]
             for name, k in rows
         ]  # fmt: skip
         name = f"kpis_{scope.start}_{scope.end}"
-        return table_response(request.GET.get("format", "csv"), name, KPI_COLUMNS, table)
+        about = about_rows(request, scope_filters(scope))
+        return table_response(request.GET.get("format", "csv"), name, KPI_COLUMNS, table, about)
 
 
 class PathToTargetView(ManagerRequiredMixin, TemplateView):

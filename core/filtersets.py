@@ -21,3 +21,26 @@ class SearchFilterSet(filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
+
+
+def filters_in_words(filterset: filters.FilterSet) -> list[tuple[str, str]]:
+    """The filters a list applied, as (label, value) rows in the reader's language (for an export's "about")."""
+    form = filterset.form
+    if not form.is_valid():
+        return []
+    rows = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        choices = dict(getattr(field, "choices", ()) or ())
+        if isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif value in choices:
+            shown = choices[value]
+        elif str(value) in {str(k): v for k, v in choices.items()}:
+            shown = {str(k): v for k, v in choices.items()}[str(value)]
+        else:
+            shown = value
+        rows.append((str(field.label or name), str(shown)))
+    return rows

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -12,6 +13,7 @@ from django.views.generic import TemplateView
 from core.htmx import is_partial, render_page_or_partial
 from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin
+from core.spreadsheets import about_rows, export_format, local_iso, table_response
 from satisfaction.alerts.filtersets import SatisfactionAlertFilterSet
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.alerts.selectors import alert_counts, alert_detail, alert_list, watchlist_list
@@ -44,6 +46,12 @@ class AlertListView(ManagerRequiredMixin, TemplateView):
         data = {**STATUS_FILTERS.get(status, {}), "kind": kind or "", "severity": severity or ""}
         data["q"] = request.GET.get("q", "")
         qs = SatisfactionAlertFilterSet(data, queryset=alert_list()).qs
+        if fmt := export_format(request):
+            words = [(_("Status"), dict(self._statuses()).get(status, status))]
+            words += [(_("Kind"), SatisfactionAlert.Kind(kind).label)] if kind else []
+            words += [(_("Severity"), SatisfactionAlert.Severity(severity).label)] if severity else []
+            words += [(_("Search"), data["q"])] if data["q"] else []
+            return table_response(fmt, "alerts", ALERT_COLUMNS, _alert_rows(qs), about_rows(request, words))
         query = request.GET.copy()
         query.pop("page", None)
         context = {
@@ -54,19 +62,33 @@ class AlertListView(ManagerRequiredMixin, TemplateView):
             "q": request.GET.get("q", ""),
             "kinds": SatisfactionAlert.Kind.choices,
             "severities": SatisfactionAlert.Severity.choices,
-            "statuses": [
-                (key, label)
-                for key, label in (
-                    ("unresolved", _("Unresolved")),
-                    ("open", _("Open")),
-                    ("acknowledged", _("Acknowledged")),
-                    ("resolved", _("Resolved")),
-                )
-            ],  # fmt: skip
+            "statuses": self._statuses(),
             "counts": alert_counts(),
             "query": query.urlencode(),
         }
         return render_page_or_partial(request, self.template_name, self.partial_name, context)
+
+    @staticmethod
+    def _statuses():
+        return [("unresolved", _("Unresolved")), ("open", _("Open")), ("acknowledged", _("Acknowledged")),
+                ("resolved", _("Resolved"))]  # fmt: skip
+
+
+ALERT_COLUMNS = ["id", "created_at", "kind", "severity", "status", "customer", "service_type", "value", "threshold",
+                 "message", "occurrences", "acknowledged_at", "resolved_at"]  # fmt: skip
+
+
+def _alert_rows(qs):
+    zh = (translation.get_language() or "").startswith("zh")
+    for a in qs.iterator(chunk_size=2000):
+        yield [a.pk, local_iso(a.created_at), a.kind, a.severity, a.status, a.customer.name if a.customer else "",
+               a.service_type.code if a.service_type else "", a.value, a.threshold,
+               (a.message_zh if zh else a.message_en) or a.message_en, a.occurrences, local_iso(a.acknowledged_at),
+               local_iso(a.resolved_at)]  # fmt: skip
+
+
+WATCHLIST_COLUMNS = ["customer", "external_id", "segment_priority", "risk_score", "reason", "note", "open_alerts",
+                     "owner", "since"]  # fmt: skip
 
 
 class AlertDetailView(ManagerRequiredMixin, TemplateView):
@@ -118,6 +140,17 @@ class WatchlistView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         entries = watchlist_list(owner_id=self.request.user.pk if self.request.GET.get("mine") else None)
         return {"entries": entries, "mine": bool(self.request.GET.get("mine"))}
+
+    def get(self, request, *args, **kwargs):
+        if fmt := export_format(request):
+            mine = bool(request.GET.get("mine"))
+            entries = watchlist_list(owner_id=request.user.pk if mine else None)
+            rows = ([e.customer.name, e.customer.external_id, e.segment_priority, round(e.risk_score, 1),
+                     e.get_reason_display(), e.note, e.open_alert_count, e.owner or "", local_iso(e.since)]
+                    for e in entries)  # fmt: skip
+            about = about_rows(request, [(_("Owner"), _("mine"))] if mine else [])
+            return table_response(fmt, "watchlist", WATCHLIST_COLUMNS, rows, about)
+        return super().get(request, *args, **kwargs)
 
 
 class WatchlistAddView(ManagerRequiredMixin, View):

@@ -4,8 +4,10 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from core.filtersets import filters_in_words
 from core.htmx import render_page_or_partial
 from core.roles import StaffRequiredMixin
+from core.spreadsheets import about_rows, export_format, local_iso, table_response
 from satisfaction.crm import selectors
 from satisfaction.crm.filtersets import CustomerFilterSet
 
@@ -20,6 +22,16 @@ SORTS = {
 }
 
 
+CUSTOMER_COLUMNS = ["name", "external_id", "industry", "tier", "segment_priority", "contacts", "records",
+                    "on_watchlist", "created_at"]  # fmt: skip
+
+
+def _customer_rows(qs):
+    for c in qs.iterator(chunk_size=2000):
+        yield [c.name, c.external_id, c.industry, c.tier, c.segment_priority, c.contact_count, c.record_count,
+               c.on_watchlist, local_iso(c.created_at)]  # fmt: skip
+
+
 class CustomerListView(StaffRequiredMixin, TemplateView):
     """Customers with search, filters (segment, service type, watch list), sorting and pagination."""
 
@@ -31,6 +43,9 @@ class CustomerListView(StaffRequiredMixin, TemplateView):
         sort = request.GET.get("sort", "name")
         order = SORTS.get(sort, SORTS["name"])[0]
         qs = filterset.qs.order_by(order, "pk") if filterset.is_valid() else selectors.customer_list().none()
+        if fmt := export_format(request):
+            about = about_rows(request, filters_in_words(filterset))
+            return table_response(fmt, "customers", CUSTOMER_COLUMNS, _customer_rows(qs), about)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from core.htmx import is_partial
 from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
+from core.spreadsheets import about_rows, export_format, local_iso, table_response
 from satisfaction.improvements import services as svc
 from satisfaction.improvements.filtersets import ImprovementMeasureFilterSet, ImprovementSuggestionFilterSet
 from satisfaction.improvements.forms import MeasureForm, TaskForm, TaskProgressForm
@@ -39,6 +40,10 @@ def _hx_redirect(request, url):
     return redirect(url)
 
 
+SUGGESTION_COLUMNS = ["id", "created_at", "rule_code", "priority", "category", "title", "impact_points",
+                      "service_type", "segment_priority", "status"]  # fmt: skip
+
+
 class SuggestionListView(ManagerRequiredMixin, TemplateView):
     template_name = "improvements/suggestions.html"
 
@@ -47,6 +52,19 @@ class SuggestionListView(ManagerRequiredMixin, TemplateView):
         status = status if status in ImprovementSuggestion.Status.values else "new"
         suggestions = ImprovementSuggestionFilterSet({"status": status}, queryset=suggestion_list()).qs
         return {"suggestions": suggestions, "status": status, "statuses": ImprovementSuggestion.Status.choices}
+
+    def get(self, request, *args, **kwargs):
+        if fmt := export_format(request):
+            context = self.get_context_data()
+            zh = request.LANGUAGE_CODE.startswith("zh")
+            rows = ([s.pk, local_iso(s.created_at), s.rule_code, s.priority, s.category,
+                     s.title_zh if zh else s.title_en, s.impact_points,
+                     s.service_type.code if s.service_type else "", s.segment_priority, s.status]
+                    for s in context["suggestions"])  # fmt: skip
+            status = ImprovementSuggestion.Status(context["status"]).label
+            about = about_rows(request, [(_("Status"), status)])
+            return table_response(fmt, "suggestions", SUGGESTION_COLUMNS, rows, about)
+        return super().get(request, *args, **kwargs)
 
 
 class SuggestionAcceptView(ManagerRequiredMixin, View):
@@ -105,6 +123,21 @@ class MeasureListView(ManagerRequiredMixin, TemplateView):
         measures = ImprovementMeasureFilterSet({"status": status or ""}, queryset=measure_list()).qs
         return {"measures": measures.order_by("status", "target_date", "-pk"), "status": status,
                 "statuses": ImprovementMeasure.Status.choices}  # fmt: skip
+
+    def get(self, request, *args, **kwargs):
+        if fmt := export_format(request):
+            context = self.get_context_data()
+            rows = ([m.pk, m.title, m.category, m.priority, m.status, m.progress, m.owner or "",
+                     m.service_type.code if m.service_type else "", m.segment_priority,
+                     m.start_date and m.start_date.isoformat(), m.target_date and m.target_date.isoformat()]
+                    for m in context["measures"])  # fmt: skip
+            words = [(_("Status"), ImprovementMeasure.Status(context["status"]).label)] if context["status"] else []
+            return table_response(fmt, "measures", MEASURE_COLUMNS, rows, about_rows(request, words))
+        return super().get(request, *args, **kwargs)
+
+
+MEASURE_COLUMNS = ["id", "title", "category", "priority", "status", "progress", "owner", "service_type",
+                   "segment_priority", "start_date", "target_date"]  # fmt: skip
 
 
 class MeasureCreateView(ManagerRequiredMixin, View):
