@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from analytics import subscriptions
 from analytics.lib import snapshots
 from analytics.rules import evaluation, suggestions
 from core.on_commit import send_on_commit, send_safely
@@ -27,6 +28,7 @@ __all__ = [
     "generate_improvement_suggestions",
     "request_measure_evaluation",
     "request_suggestion_generation",
+    "send_report_subscriptions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,12 @@ def evaluate_measure(measure_id: int) -> str | None:
 def evaluate_all_measures() -> int:
     """Nightly: evaluate every started measure; returns how many were evaluated."""
     return len(evaluation.run_all_evaluations())
+
+
+@shared_task(**TASK_OPTIONS)
+def send_report_subscriptions() -> int:
+    """Daily: e-mail each subscription's PDF for its last complete period, once per period; returns how many."""
+    return subscriptions.send_due_subscriptions()
 
 
 def request_suggestion_generation() -> None:
