@@ -357,13 +357,20 @@ def draw_charts(report: ServiceQualityReport, out: Path, lang: str) -> list[Path
 # --- report.md ----------------------------------------------------------------------------------------------
 
 
+def period_text(start, end, lang: str) -> str:
+    """The report's period as written in it: both dates, one open end, or every date."""
+    if start is None and end is None:
+        return "全部日期" if lang.startswith("zh") else "all dates"
+    return f"{start or '…'} – {end or '…'}"
+
+
 def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
     """A readable report: scope, metrics, tests explained, insights, charts referenced, method."""
     zh = _lang(lang).startswith("zh")
     c = report.comparison
     seg = c.label_zh if zh else c.label_en
     t = TEXT[lang]
-    period = f"{c.start or '…'} – {c.end or '…'}"
+    period = period_text(c.start, c.end, lang)
     lines = [f"# {t['title'].format(segment=seg)}", ""]
     generated = timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")
     lines += [f"统计范围：{period}；生成时间 {generated}。" if zh else f"Period: {period}; generated {generated}.", ""]
@@ -449,7 +456,7 @@ def report_pdf(
     c = report.comparison
     services = ", ".join(service_types) if service_types else t["all_services"]
     generated = timezone.localtime(report.generated_at, metrics.local_tz()).strftime("%Y-%m-%d %H:%M")
-    scope = f"{c.label_zh if lang.startswith('zh') else c.label_en} · {services} · {c.start or '…'} – {c.end or '…'}"
+    scope = f"{c.label_zh if lang.startswith('zh') else c.label_en} · {services} · {period_text(c.start, c.end, lang)}"
     context = {
         "title": t["title"].format(segment=c.label_zh if lang.startswith("zh") else c.label_en),
         "footer": t["pdf_footer"].format(scope=scope, generated=generated),

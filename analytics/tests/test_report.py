@@ -109,7 +109,7 @@ def test_bundle_zip_for_the_web_page(data):
 def test_command_writes_the_bundle(data, tmp_path):
     out = io.StringIO()
     call_command("service_quality_report", "--segment-priority", "1", "--out", str(tmp_path / "b"), stdout=out)
-    assert "Wrote 10 files" in out.getvalue()
+    assert "Wrote 11 files" in out.getvalue()
     assert (tmp_path / "b" / "report.md").exists()
     with pytest.raises(CommandError):
         call_command("service_quality_report", "--segment-priority", "9", "--out", str(tmp_path))
