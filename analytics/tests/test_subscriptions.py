@@ -56,6 +56,7 @@ def test_one_email_per_period_with_the_pdf_attached(subscription):
     message = mail.outbox[0]
     assert message.to == ["cx@example.com", "head@example.com"]
     assert "2026-11-01 – 2026-11-30" in message.subject
+    assert "2026-11-01 – 2026-11-30" in message.body and "/analytics/subscriptions/" in message.body
     ((filename, pdf, mimetype),) = message.attachments
     assert mimetype == "application/pdf" and filename == "service-quality-p2-2026-11-01-zh-hans.pdf"
     assert pdf.startswith(b"%PDF")
@@ -202,3 +203,35 @@ def test_admin_for_admins_writes_through_the_service(client, admin_user, manager
     assert not ReportSubscription.objects.exists()
     assert client.post(add, data).status_code == 302
     assert ReportSubscription.objects.get().owner == admin_user
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_one_email(manager_user, monkeypatch):
+    """Two schedule runs racing on one period: the unique delivery row lets exactly one of them send."""
+    import threading
+
+    from django.db import connection
+
+    subscription = subscriptions.subscription_create(
+        owner=manager_user, data={"kind": "service_quality", "recipients": "cx@example.com"}
+    )
+    # The race is about the claim, not the drawing (pyplot is not thread-safe): both workers get the same PDF.
+    rendered = subscriptions.Rendered(subject="s", body="b", filename="r.pdf", pdf=b"%PDF-1.7 test")
+    monkeypatch.setattr(subscriptions, "render_subscription", lambda *args: rendered)
+    barrier, results = threading.Barrier(2), []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(subscriptions.deliver_subscription(subscription, today=WEDNESDAY))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    assert len(mail.outbox) == 1 and ReportDelivery.objects.count() == 1
