@@ -1,7 +1,9 @@
 """Report subscriptions: who gets which report as a PDF, every week or month, and the one write path for them.
 
-`send_due_subscriptions()` runs from the beat schedule (daily): each active subscription gets the report of its
-last complete period once. The period is claimed by inserting a `ReportDelivery` row in the same transaction as
+The beat schedule runs daily: `analytics.tasks.send_report_subscriptions` sends one task per subscription that is
+due (`due_subscription_ids()`), each calling `deliver_subscription_id()`, so a slow PDF never holds up the others;
+`send_due_subscriptions()` does the same in-process. Each active subscription gets the report of its last
+complete period once. The period is claimed by inserting a `ReportDelivery` row in the same transaction as
 the send; its unique (subscription, period_start) makes a second run, or a concurrent worker, send nothing.
 A failed send rolls the claim back, so the next run tries again.
 """
@@ -137,6 +139,23 @@ def deliver_subscription(subscription: ReportSubscription, *, today: dt.date | N
     except IntegrityError:
         return False
     return True
+
+
+def due_subscription_ids(*, today: dt.date | None = None) -> list[int]:
+    """Active subscriptions whose last complete period has not been sent yet (what the daily run fans out)."""
+    today = today or local_today()
+    due = []
+    for subscription in ReportSubscription.objects.filter(is_active=True).order_by("pk"):
+        start, _end = last_complete_period(subscription.frequency, today)
+        if not subscription.deliveries.filter(period_start=start).exists():
+            due.append(subscription.pk)
+    return due
+
+
+def deliver_subscription_id(subscription_id: int, *, today: dt.date | None = None) -> bool:
+    """`deliver_subscription` by id (for the task); a subscription deleted or paused meanwhile sends nothing."""
+    subscription = subscription_list().filter(pk=subscription_id, is_active=True).first()
+    return False if subscription is None else deliver_subscription(subscription, today=today)
 
 
 def send_due_subscriptions(*, today: dt.date | None = None) -> int:

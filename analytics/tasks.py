@@ -29,6 +29,7 @@ __all__ = [
     "request_measure_evaluation",
     "request_suggestion_generation",
     "send_report_subscriptions",
+    "deliver_report_subscription",
 ]
 
 logger = logging.getLogger(__name__)
@@ -104,8 +105,17 @@ def evaluate_all_measures() -> int:
 
 @shared_task(**TASK_OPTIONS)
 def send_report_subscriptions() -> int:
-    """Daily: e-mail each subscription's PDF for its last complete period, once per period; returns how many."""
-    return subscriptions.send_due_subscriptions()
+    """Daily: one delivery task per subscription whose last complete period is not sent yet; returns how many."""
+    due = subscriptions.due_subscription_ids()
+    for subscription_id in due:
+        deliver_report_subscription.delay(subscription_id)
+    return len(due)
+
+
+@shared_task(**TASK_OPTIONS)
+def deliver_report_subscription(subscription_id: int) -> bool:
+    """E-mail one subscription's PDF for its last complete period, unless already sent; returns whether it was."""
+    return subscriptions.deliver_subscription_id(subscription_id)
 
 
 def request_suggestion_generation() -> None:

@@ -140,10 +140,18 @@ def test_segment_outside_1_to_5_is_refused(manager_user):
     assert "segment_priority" in exc.value.message_dict
 
 
-def test_beat_schedule_sends_subscriptions_daily():
+def test_the_daily_task_fans_out_one_delivery_per_due_subscription(subscription, manager_user):
     entry = app.conf.beat_schedule["reports-subscriptions"]
     assert entry["task"] == "analytics.tasks.send_report_subscriptions"
-    assert entry["task"] in app.tasks
+    task = app.tasks[entry["task"]]
+    paused = subscriptions.subscription_create(
+        owner=manager_user, data={"recipients": "paused@example.com", "is_active": False}
+    )
+    assert subscriptions.due_subscription_ids() == [subscription.pk]
+    assert task.delay().get() == 1  # eager in tests: the delivery task ran too
+    assert len(mail.outbox) == 1 and mail.outbox[0].attachments[0][1].startswith(b"%PDF")
+    assert task.delay().get() == 0 and len(mail.outbox) == 1
+    assert subscriptions.deliver_subscription_id(paused.pk) is False
 
 
 # --- the page and the admin ---------------------------------------------------------------------------------
