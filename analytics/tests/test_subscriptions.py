@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from auditlog.models import LogEntry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -210,7 +211,14 @@ def test_admin_for_admins_writes_through_the_service(client, admin_user, manager
     assert client.post(add, {**data, "recipients": "nope"}).status_code == 200  # the service's error shown
     assert not ReportSubscription.objects.exists()
     assert client.post(add, data).status_code == 302
-    assert ReportSubscription.objects.get().owner == admin_user
+    subscription = ReportSubscription.objects.get()
+    assert subscription.owner == admin_user
+    ReportDelivery.objects.create(
+        subscription=subscription, period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30), recipients="x"
+    )
+    change = client.get(reverse("admin:analytics_reportsubscription_change", args=[subscription.pk]))
+    assert change.status_code == 200 and "2026-11-30" in change.content.decode()  # the sent period, read-only
+    assert LogEntry.objects.get_for_object(subscription).filter(action=LogEntry.Action.CREATE).exists()
 
 
 @pytest.mark.postgres
