@@ -26,3 +26,10 @@ class AnalyticsConfig(AppConfig):
         from satisfaction.improvements.services import register_baseline_provider
 
         register_baseline_provider(baseline_for_measure)
+
+        # Subscriptions say who gets reports by e-mail: their changes go into the audit log like the domain's.
+        from auditlog.registry import auditlog
+
+        subscription = self.get_model("ReportSubscription")
+        if not auditlog.contains(subscription):
+            auditlog.register(subscription)

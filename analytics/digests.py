@@ -1,5 +1,6 @@
 """Scheduled digests for managers: a weekly email with KPIs, change, response rate, new alerts and overdue tasks,
-and a monthly HTML review with the charts inline and the service-quality bundle attached. Each user can opt out.
+and a monthly HTML review with the charts inline, the review as PDF and the service-quality bundle attached.
+Each user can opt out. `review_pdf()` also serves the report subscriptions (analytics/subscriptions.py).
 """
 
 from __future__ import annotations
@@ -7,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from email.mime.image import MIMEImage
+from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
@@ -22,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.lib import metrics
 from analytics.lib.responses import ResponseRate, response_rate
 from analytics.quality import report
+from core.pdf import render_pdf
 from satisfaction.alerts.models import SatisfactionAlert
 from satisfaction.alerts.notifications import users_opted_in
 from satisfaction.feedback.models import SatisfactionTarget
@@ -115,6 +119,22 @@ def _facts(kind: str, comparison: metrics.PeriodComparison, today: dt.date) -> D
         target=_overall_target_status(scope),
         recovery=recovery_figures(**window),
     )
+
+
+def review_for_period(
+    *, kind: str, start: dt.date, end: dt.date, service_types=(), today: dt.date | None = None
+) -> Digest:
+    """A weekly or monthly review of a given period (a subscription's), optionally for some service types only.
+
+    Weekly periods are compared with the equal-length period before, monthly ones with the calendar month before.
+    """
+    today = today or metrics.local_today()
+    scope = metrics.Scope(start=start, end=end, service_types=tuple(service_types))
+    if kind == "monthly":
+        prev_end = start - dt.timedelta(days=1)
+        previous = metrics.Scope(start=prev_end.replace(day=1), end=prev_end, service_types=tuple(service_types))
+        return _facts(kind, _calendar_comparison(scope, previous), today)
+    return _facts(kind, metrics.compare_to_previous(scope), today)
 
 
 def weekly_digest(*, today: dt.date | None = None) -> Digest:
@@ -239,6 +259,30 @@ def send_weekly_digests(*, today: dt.date | None = None) -> int:
 CHART_FILES = ("sat_distribution.png", "service_drivers.png", "tickets_metrics.png", "complaints_metrics.png")
 
 
+def review_pdf(digest: Digest, lang: str, *, service_types=()) -> bytes:
+    """The review as a PDF in `lang`: the KPI table, target, alerts, tasks, service types and the report's charts."""
+    lang = "zh-hans" if lang.startswith("zh") else "en"
+    zh = lang == "zh-hans"
+    quality = report.build_report(start=digest.start, end=digest.end, service_types=service_types)
+    test = digest.comparison.satisfaction_rate_test
+    with translation.override(lang):
+        title = str(_("Monthly satisfaction review") if digest.kind == "monthly" else _("Weekly satisfaction digest"))
+        context = {
+            **_context(digest),
+            "title": title,
+            "footer": f"{title} · {digest.start:%Y-%m-%d} – {digest.end:%Y-%m-%d}",
+            "zh": zh,
+            "target_reading": None if digest.target is None else (
+                digest.target.reading_zh if zh else digest.target.reading_en),
+            "test_reading": test.reading_zh if zh else test.reading_en,
+            "services": service_types,
+            "charts": CHART_FILES,
+        }  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="review-pdf-") as tmp:
+        report.draw_charts(quality, Path(tmp), lang)
+        return render_pdf("analytics/pdf/review.html", context, lang=lang, base_dir=tmp)
+
+
 def send_monthly_reviews(*, today: dt.date | None = None) -> int:
     """Email the monthly review (charts inline, report bundle attached) to every manager who did not opt out."""
     recipients = list(users_opted_in("monthly_review"))
@@ -253,6 +297,7 @@ def send_monthly_reviews(*, today: dt.date | None = None) -> int:
     context = {**_context(digest), "charts": [name.removesuffix(".png") for name, _png in charts]}
     subject, text, html = _render("monthly_review", context)
     filename = f"service-quality-{digest.start:%Y-%m}.zip"
+    pdf = review_pdf(digest, lang)
     sent = 0
     for user in recipients:
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
@@ -262,6 +307,7 @@ def send_monthly_reviews(*, today: dt.date | None = None) -> int:
             image.add_header("Content-ID", f"<{name.removesuffix('.png')}>")
             image.add_header("Content-Disposition", "inline", filename=name)
             message.attach(image)
+        message.attach(f"review-{digest.start:%Y-%m}.pdf", pdf, "application/pdf")
         message.attach(filename, bundle, "application/zip")
         sent += message.send()
     return sent

@@ -1,4 +1,5 @@
-"""The dashboard's filter bar: parses the query string into a metrics Scope (state lives in the URL)."""
+"""The dashboard's filter bar (parses the query string into a metrics Scope: state lives in the URL) and the
+report-subscription form."""
 
 import datetime as dt
 
@@ -6,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.lib.metrics import Scope, local_today
+from analytics.models import ReportSubscription
 from core.localtime import plausible_day
 from satisfaction.crm.models import ServiceType
 
@@ -89,3 +91,21 @@ def scope_query(scope: Scope, **extra) -> str:
         if value not in (None, ""):
             q[key] = str(value)
     return q.urlencode()
+
+
+class ReportSubscriptionForm(forms.ModelForm):
+    """The manager page's form for a new report subscription; the service validates and saves it."""
+
+    class Meta:
+        model = ReportSubscription
+        fields = ["kind", "frequency", "language", "service_type", "segment_priority", "recipients"]
+        widgets = {"recipients": forms.Textarea(attrs={"rows": 3, "placeholder": "cx-team@example.com"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].empty_label = _("All service types")
+        self.fields["segment_priority"].widget = forms.Select(
+            choices=[(p, _("Contact priority %(p)d") % {"p": p}) for p in range(1, 6)]
+        )
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "mt-1 w-full border border-slate-300 rounded px-2 py-2 bg-white"

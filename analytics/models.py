@@ -1,11 +1,26 @@
-"""Pre-aggregated analytics tables, rebuildable for any bucket at any time."""
+"""Pre-aggregated analytics tables, rebuildable for any bucket at any time; report subscriptions and deliveries."""
 
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # Customers without contacts have no segment priority; their bucket is stored as 0 so the bucket key has no NULL.
 NO_SEGMENT = 0
+MAX_RECIPIENTS = 50
+
+
+def parse_recipients(text: str) -> list[str]:
+    """E-mail addresses from text separated by commas, semicolons or whitespace; blanks and repeats dropped."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[\s,;]+", text or ""):
+        if part and part.lower() not in {s.lower() for s in seen}:
+            seen[part] = None
+    return list(seen)
 
 
 class DailySatisfactionStat(models.Model):
@@ -50,3 +65,106 @@ class DailySatisfactionStat(models.Model):
 
     def __str__(self):
         return f"{self.date} · {self.service_type_id} · P{self.segment_priority} · {self.count}"
+
+
+class ReportSubscription(models.Model):
+    """A report e-mailed as a PDF every week or month to a list of addresses, for one scope and language.
+
+    Owned by analytics (not the domain) because what it sends is built from analytics' reports; it only
+    reads the domain (the service type it is scoped to).
+    """
+
+    class Kind(models.TextChoices):
+        SERVICE_QUALITY = "service_quality", _("Service-quality report")
+        REVIEW = "review", _("Satisfaction review")
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly (the last full Monday–Sunday week)")
+        MONTHLY = "monthly", _("Monthly (the last full calendar month)")
+
+    class Language(models.TextChoices):
+        EN = "en", "English"
+        ZH = "zh-hans", "简体中文"
+
+    kind = models.CharField(_("report"), max_length=20, choices=Kind.choices, default=Kind.SERVICE_QUALITY)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.EN)
+    service_type = models.ForeignKey(
+        "satisfaction.ServiceType",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service type"),
+        help_text=_("Empty: every service type."),
+    )
+    segment_priority = models.PositiveSmallIntegerField(
+        _("segment"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("Contact priority 1–5: the segment the service-quality report compares with the rest."),
+    )
+    recipients = models.TextField(_("recipients"), help_text=_("E-mail addresses, one per line or comma-separated."))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions", verbose_name=_("owner")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(segment_priority__gte=1, segment_priority__lte=5), name="report_subscription_segment_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.get_frequency_display()} · {self.language}"
+
+    @property
+    def recipient_list(self) -> list[str]:
+        """The recipients as a list, in the order given, without blanks or repeats."""
+        return parse_recipients(self.recipients)
+
+    def clean(self):
+        addresses = self.recipient_list
+        if not addresses:
+            raise ValidationError({"recipients": _("Give at least one e-mail address.")})
+        if len(addresses) > MAX_RECIPIENTS:
+            raise ValidationError(
+                {"recipients": _("At most %(max)d recipients per subscription.") % {"max": MAX_RECIPIENTS}}
+            )
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(
+                    {"recipients": _("“%(address)s” is not an e-mail address.") % {"address": address}}
+                ) from None
+        self.recipients = "\n".join(addresses)
+
+
+class ReportDelivery(models.Model):
+    """One period's report sent for a subscription: the unique pair makes two runs of the schedule send once."""
+
+    subscription = models.ForeignKey(
+        ReportSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    recipients = models.TextField(_("recipients"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start", "pk"]
+        verbose_name = _("report delivery")
+        verbose_name_plural = _("report deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_start"], name="report_delivery_once_per_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription_id} · {self.period_start} – {self.period_end}"

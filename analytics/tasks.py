@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from analytics import subscriptions
 from analytics.lib import snapshots
 from analytics.rules import evaluation, suggestions
 from core.on_commit import send_on_commit, send_safely
@@ -27,6 +28,8 @@ __all__ = [
     "generate_improvement_suggestions",
     "request_measure_evaluation",
     "request_suggestion_generation",
+    "send_report_subscriptions",
+    "deliver_report_subscription",
 ]
 
 logger = logging.getLogger(__name__)
@@ -98,6 +101,21 @@ def evaluate_measure(measure_id: int) -> str | None:
 def evaluate_all_measures() -> int:
     """Nightly: evaluate every started measure; returns how many were evaluated."""
     return len(evaluation.run_all_evaluations())
+
+
+@shared_task(**TASK_OPTIONS)
+def send_report_subscriptions() -> int:
+    """Daily: one delivery task per subscription whose last complete period is not sent yet; returns how many."""
+    due = subscriptions.due_subscription_ids()
+    for subscription_id in due:
+        deliver_report_subscription.delay(subscription_id)
+    return len(due)
+
+
+@shared_task(**TASK_OPTIONS)
+def deliver_report_subscription(subscription_id: int) -> bool:
+    """E-mail one subscription's PDF for its last complete period, unless already sent; returns whether it was."""
+    return subscriptions.deliver_subscription_id(subscription_id)
 
 
 def request_suggestion_generation() -> None:

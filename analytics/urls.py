@@ -16,4 +16,7 @@ urlpatterns = [
     path("agents/<path:key>/", views.AgentDetailView.as_view(), name="agent-detail"),
     path("report/continuity/", views.ContinuityView.as_view(), name="report-continuity"),
     path("report/bundle/", views.ReportBundleView.as_view(), name="report-bundle"),
+    path("report/pdf/", views.ReportPdfView.as_view(), name="report-pdf"),
+    path("subscriptions/", views.SubscriptionsView.as_view(), name="subscriptions"),
+    path("subscriptions/<int:pk>/delete/", views.SubscriptionDeleteView.as_view(), name="subscription-delete"),
 ]

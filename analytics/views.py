@@ -2,9 +2,12 @@
 
 import re
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -286,6 +289,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
             "test_rows": [(label, t.reading_zh if zh else t.reading_en, t) for label, t in test_rows],
             "findings": by_kind["finding"], "risks": by_kind["risk"], "recommendations": by_kind["recommendation"],
             "segments": range(1, 6), "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
+            "pdf_url": f"{reverse('analytics:report-pdf')}?segment={priority}",
             "topic_rows": topic_comparison(priority=priority),
         }  # fmt: skip
 
@@ -301,6 +305,60 @@ class ReportBundleView(ManagerRequiredMixin, View):
         response = HttpResponse(bundle_zip(priority=priority, lang=lang), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="service_quality_p{priority}_{lang}.zip"'
         return response
+
+
+class ReportPdfView(ManagerRequiredMixin, View):
+    """The service-quality report as a PDF, in the request's language, for the page's segment."""
+
+    def get(self, request):
+        from analytics.quality.report import pdf_download
+
+        priority = _segment_param(request)
+        lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"
+        response = HttpResponse(pdf_download(priority=priority, lang=lang), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="service_quality_p{priority}_{lang}.pdf"'
+        return response
+
+
+class SubscriptionsView(ManagerRequiredMixin, TemplateView):
+    """Report subscriptions: the list, and a form to add one (POST)."""
+
+    template_name = "analytics/subscriptions.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        from analytics.forms import ReportSubscriptionForm
+        from analytics.subscriptions import subscription_list
+
+        return {"form": form or ReportSubscriptionForm(), "subscriptions": subscription_list()}
+
+    def post(self, request):
+        from analytics.forms import ReportSubscriptionForm
+        from analytics.subscriptions import subscription_create
+
+        form = ReportSubscriptionForm(request.POST)
+        if form.is_valid():
+            try:
+                subscription_create(owner=request.user, data=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Subscription saved: the next report goes out after its period ends."))
+                return redirect("analytics:subscriptions")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SubscriptionDeleteView(ManagerRequiredMixin, View):
+    """Delete a subscription (POST): its owner or an admin may."""
+
+    def post(self, request, pk):
+        from analytics.subscriptions import subscription_delete, subscription_list
+
+        subscription = get_object_or_404(subscription_list(), pk=pk)
+        if subscription.owner_id != request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied(_("Only the owner of a subscription or an admin can delete it."))
+        subscription_delete(subscription=subscription)
+        messages.success(request, _("Subscription deleted."))
+        return redirect("analytics:subscriptions")
 
 
 def _segment_param(request) -> int:

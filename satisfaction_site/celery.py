@@ -76,3 +76,8 @@ app.conf.beat_schedule["digests-monthly"] = {
     "task": "analytics.digests.send_monthly_review_emails",
     "schedule": crontab(hour=8, minute=30, day_of_month="1"),
 }
+# Report subscriptions: daily, each subscription's PDF for its last complete week or month (once per period).
+app.conf.beat_schedule["reports-subscriptions"] = {
+    "task": "analytics.tasks.send_report_subscriptions",
+    "schedule": crontab(hour=7, minute=0),
+}

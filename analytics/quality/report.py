@@ -1,7 +1,9 @@
 """The service-quality report (DESIGN §5) and its export bundle: CSVs, charts, report.md and report.json.
 
 `build_report()` gathers the numbers; `write_bundle()` writes the bundle's files (`BUNDLE_FILES`) into a directory;
-`bundle_zip()` returns the same files as one zip for the web page. Raw CSVs are streamed row by row.
+`bundle_zip()` returns the same files as one zip for the web page, `pdf_download()` the PDF alone.
+Raw CSVs are streamed row by row. The PDF is report.md laid out with the bundle's charts, so the two
+never say different things.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from analytics.quality import charts
 from analytics.quality.comparison import SegmentComparison, complaints_in_scope, segment_comparison, tickets_in_scope
 from analytics.quality.insights import Insight, generate_insights
 from analytics.quality.topics import TopicComparisonRow, topic_comparison, topics_markdown
+from core.pdf import markdown_html, render_pdf
 from core.spreadsheets import Echo, neutralise
 from satisfaction.crm.models import segment_customer_ids
 
@@ -41,6 +44,7 @@ BUNDLE_FILES = (
     "sat_distribution.png",
     "service_drivers.png",
     "report.md",
+    "report.pdf",
     "report.json",
 )
 
@@ -65,6 +69,7 @@ TEXT = {
         "distribution_chart": "Satisfaction scores (share of rated)", "drivers_chart":
         "What moves the score: Spearman correlation with the overall score", "rho": "Spearman rho",
         "hours": "hours", "median": "median", "p90": "P90",
+        "pdf_footer": "Service-quality report · {scope} · generated {generated}", "all_services": "all service types",
     },
     "zh-hans": {
         "group": "分组", "customers": "客户数", "customers_with_tickets": "有工单客户数",
@@ -86,6 +91,7 @@ TEXT = {
         "distribution_chart": "满意度评分分布（占已评分比例）",
         "drivers_chart": "评分驱动因素：与总体评分的 Spearman 相关",
         "rho": "Spearman 相关系数", "hours": "小时", "median": "中位数", "p90": "P90",
+        "pdf_footer": "服务质量报告 · {scope} · 生成于 {generated}", "all_services": "全部服务类型",
     },
 }  # fmt: skip
 # Complaint satisfaction has its own header in Chinese (工单平均满意度 is the ticket one).
@@ -353,13 +359,20 @@ def draw_charts(report: ServiceQualityReport, out: Path, lang: str) -> list[Path
 # --- report.md ----------------------------------------------------------------------------------------------
 
 
+def period_text(start, end, lang: str) -> str:
+    """The report's period as written in it: both dates, one open end, or every date."""
+    if start is None and end is None:
+        return "全部日期" if lang.startswith("zh") else "all dates"
+    return f"{start or '…'} – {end or '…'}"
+
+
 def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
     """A readable report: scope, metrics, tests explained, insights, charts referenced, method."""
     zh = _lang(lang).startswith("zh")
     c = report.comparison
     seg = c.label_zh if zh else c.label_en
     t = TEXT[lang]
-    period = f"{c.start or '…'} – {c.end or '…'}"
+    period = period_text(c.start, c.end, lang)
     lines = [f"# {t['title'].format(segment=seg)}", ""]
     generated = timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")
     lines += [f"统计范围：{period}；生成时间 {generated}。" if zh else f"Period: {period}; generated {generated}.", ""]
@@ -431,6 +444,38 @@ def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- report.pdf ---------------------------------------------------------------------------------------------
+
+
+def report_pdf(
+    report: ServiceQualityReport, lang: str, chart_dir: Path, markdown: str | None = None, service_types=()
+) -> bytes:
+    """The report as a PDF: report.md's text with the PNG charts of `chart_dir` embedded."""
+    lang = _lang(lang)
+    if markdown is None:
+        markdown = report_markdown(report, lang) + topics_markdown(list(report.topics), lang)
+    t = TEXT[lang]
+    c = report.comparison
+    services = ", ".join(service_types) if service_types else t["all_services"]
+    generated = timezone.localtime(report.generated_at, metrics.local_tz()).strftime("%Y-%m-%d %H:%M")
+    scope = f"{c.label_zh if lang.startswith('zh') else c.label_en} · {services} · {period_text(c.start, c.end, lang)}"
+    context = {
+        "title": t["title"].format(segment=c.label_zh if lang.startswith("zh") else c.label_en),
+        "footer": t["pdf_footer"].format(scope=scope, generated=generated),
+        "body": markdown_html(markdown),
+    }
+    return render_pdf("analytics/pdf/report.html", context, lang=lang, base_dir=chart_dir)
+
+
+def pdf_download(*, priority: int = 1, lang: str = "en", start=None, end=None, service_types=()) -> bytes:
+    """The report PDF alone (for the page's download link and the subscriptions), charts drawn in a temp dir."""
+    lang = _lang(lang)
+    report = build_report(priority=priority, start=start, end=end, service_types=service_types)
+    with tempfile.TemporaryDirectory(prefix="service-quality-pdf-") as tmp:
+        draw_charts(report, Path(tmp), lang)
+        return report_pdf(report, lang, Path(tmp), service_types=service_types)
+
+
 # --- the bundle ---------------------------------------------------------------------------------------------
 
 
@@ -456,9 +501,10 @@ def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, en
         + continuity_markdown(continuity, lang)
     )
     (out / "report.md").write_text(markdown, encoding="utf-8")
+    (out / "report.pdf").write_bytes(report_pdf(report, lang, out, markdown, service_types))
     data = {**report.as_dict(), "continuity": continuity, "lang": lang, "files": list(BUNDLE_FILES)}
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return [*paths, out / "report.md", out / "report.json"]
+    return [*paths, out / "report.md", out / "report.pdf", out / "report.json"]
 
 
 def bundle_zip(*, priority: int = 1, lang: str = "en", start=None, end=None, service_types=()) -> bytes:

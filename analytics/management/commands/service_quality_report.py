@@ -7,7 +7,7 @@ from analytics.quality.report import LANGS, write_bundle
 
 
 class Command(BaseCommand):
-    help = "Write the service-quality export bundle (CSVs, charts, report.md, report.json) for one segment."
+    help = "Write the service-quality export bundle (CSVs, charts, report.md, report.pdf, report.json) for one segment."
 
     def add_arguments(self, parser):
         parser.add_argument("--segment-priority", type=int, default=1, help="Segment to compare (default 1).")
