@@ -267,4 +267,8 @@ def test_the_documented_sample_files_import_in_order():
 
     bad = import_file(kind="feedback", source=samples / "feedback_with_errors.csv")
     assert bad.created == 0 and bad.unknown_columns == ["备注"]
-    assert [(e.row, e.column) for e in bad.errors] == [(3, "客户ID"), (4, "评分"), (4, "服务类型"), (5, "评分")]
+    # Row 5 repeats row 2's FB-101: a row error as well as its bad score, as docs/imports.md says.
+    assert [(e.row, e.column) for e in bad.errors] == [
+        (3, "客户ID"), (4, "评分"), (4, "服务类型"), (5, "评分"), (5, "记录ID"),
+    ]  # fmt: skip
+    assert bad.errors[-1].reason == "Duplicate id: row 2 has the same id."
