@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("satisfaction.surveys.urls")),
     path("", include("satisfaction.recovery.urls")),
     path("", include("satisfaction.imports.urls")),
+    path("", include("satisfaction.schedules.urls")),
 ]
