@@ -14,7 +14,14 @@ from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin
 from satisfaction.alerts.filtersets import SatisfactionAlertFilterSet
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
-from satisfaction.alerts.selectors import alert_counts, alert_detail, alert_list, watchlist_list
+from satisfaction.alerts.selectors import (
+    alert_counts,
+    alert_detail,
+    alert_drilldown_query,
+    alert_evidence_records,
+    alert_list,
+    watchlist_list,
+)
 from satisfaction.alerts.services import alert_acknowledge, alert_resolve
 from satisfaction.alerts.watchlist import watchlist_add, watchlist_remove
 from satisfaction.crm.models import Customer
@@ -79,7 +86,11 @@ class AlertDetailView(ManagerRequiredMixin, TemplateView):
             alert = alert_detail(alert_id=pk)
         except SatisfactionAlert.DoesNotExist:
             raise Http404 from None
-        return {"alert": alert}
+        return {
+            "alert": alert,
+            "evidence_records": alert_evidence_records(alert=alert),
+            "drilldown_query": alert_drilldown_query(alert=alert),
+        }
 
 
 class AlertActionView(ManagerRequiredMixin, View):
