@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -110,10 +111,10 @@ class AlertActionView(ManagerRequiredMixin, View):
             error = _first_error(exc)
         if is_partial(request):
             alert = SatisfactionAlert.objects.select_related("customer", "service_type").get(pk=pk)
-            return render_page_or_partial(
-                request, "alerts/partials/row.html", "alerts/partials/row.html",
-                {"alert": alert, "error": error}, status=422 if error else 200,
-            )  # fmt: skip
+            # The row, and out of band the header counts it changed (the list page's; other pages have none).
+            body = render_to_string("alerts/partials/row.html", {"alert": alert, "error": error}, request=request)
+            body += render_to_string("alerts/partials/counts.html", {"counts": alert_counts(), "oob": True})
+            return HttpResponse(body, status=422 if error else 200)
         if error:
             messages.error(request, error)
         else:
