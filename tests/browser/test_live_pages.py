@@ -91,6 +91,11 @@ def some_data(service_types, manager_user):
     return customer
 
 
+WIDEST = """[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.overflow-x-auto'))
+  .map(e => `${e.tagName}.${String(e.className).slice(0, 80)} ${e.dataset.testid || ''}`).slice(-6)"""
+
+
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_no_page_scrolls_sideways_at_390_px(page, live_server, login, manager_user, some_data, language):
     page.set_viewport_size({"width": 390, "height": 844})
@@ -102,6 +107,6 @@ def test_no_page_scrolls_sideways_at_390_px(page, live_server, login, manager_us
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.lang").lower().startswith(language[:2]), path
         width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 390:
-            too_wide[path] = width
+        if width > 390:  # name the widest elements, so a failure says what to fix
+            too_wide[path] = (width, page.evaluate(WIDEST))
     assert too_wide == {}
