@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate worker beat services lint format css messages bench ci clean
+.PHONY: run test install install-dev migrate worker beat services samples lint format css messages bench ci clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ migrate: install
 ## test: the whole pytest suite on both cores (pass extra options with PYTEST_ARGS=...)
 test: install-dev
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+## samples: import docs/samples/ into the running site's database, in dependency order, as history (the sample
+##   dates are past: no live alerts, e-mails or invitations); feedback_with_errors.csv is left for the error report
+SAMPLES := customers:customers.csv contacts:contacts.csv contracts:contracts.csv tickets:tickets_gb18030.csv \
+	complaints:complaints.csv feedback:feedback.csv feedback:feedback.xlsx
+samples: migrate
+	@for pair in $(SAMPLES); do \
+		echo "$${pair%%:*} docs/samples/$${pair#*:}"; \
+		$(BIN)/python manage.py import_data --history $${pair%%:*} docs/samples/$${pair#*:} || exit 1; \
+	done
 
 ## services: start PostgreSQL and Redis on 127.0.0.1 (installs them with apt-get if missing)
 services:

@@ -11,6 +11,9 @@ from urllib.parse import urlparse
 
 import pytest
 
+# Tests drive the embedded scheduler themselves; a module that loads the WSGI app must not start its thread.
+os.environ["SCHEDULER_EMBEDDED"] = "false"
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -368,9 +368,13 @@ class CleanChunk:
     rejected: set[int] = field(default_factory=set)
     marked: list[bool] | None = None
     sparse: bool = False  # some values may be DEFAULT
+    # (row number, external id) of failed rows that are not among `numbers`: a repeat is reported on them too.
+    rejected_ids: list[tuple[int, str]] = field(default_factory=list)
 
     @classmethod
-    def from_rows(cls, rows: list[CleanRow], marked: list[bool] | None = None) -> CleanChunk:
+    def from_rows(
+        cls, rows: list[CleanRow], marked: list[bool] | None = None, rejected_ids: list[tuple[int, str]] | None = None
+    ) -> CleanChunk:
         names = {name for row in rows for name in row.values}
         return cls(
             numbers=[row.row for row in rows],
@@ -378,6 +382,7 @@ class CleanChunk:
             columns={name: [row.values.get(name, DEFAULT) for row in rows] for name in names},
             marked=marked,
             sparse=True,
+            rejected_ids=list(rejected_ids or ()),
         )
 
 
@@ -475,19 +480,22 @@ def run_batch(
 
 
 def _drop_repeats(clean: CleanChunk, seen: SeenKeys, errors: ErrorSink) -> list[int]:
-    """Indexes of the chunk's valid rows whose external id did not occur earlier in the file."""
+    """Indexes of the chunk's valid rows whose external id did not occur earlier in the file.
+
+    Failed rows take part too: a repeated id is a row error whether or not either copy had another error, and a
+    failed first copy still makes its repeat a duplicate.
+    """
     valid = [i for i in range(len(clean.numbers)) if i not in clean.rejected]
-    repeats = seen.add([(clean.external_ids[i], clean.numbers[i]) for i in valid])
+    pairs = [(external_id, row) for row, external_id in clean.rejected_ids if external_id]
+    pairs += [(clean.external_ids[i], clean.numbers[i]) for i in range(len(clean.numbers)) if clean.external_ids[i]]
+    pairs.sort(key=lambda pair: pair[1])  # in file order, so the earlier row is the one named
+    repeats = seen.add(pairs)
     if not repeats:
         return valid
-    kept = []
-    for i in valid:
-        row = clean.numbers[i]
-        if row in repeats:
-            errors.add(row, "external_id", clean.external_ids[i], f"Duplicate id: row {repeats[row]} has the same id.")
-        else:
-            kept.append(i)
-    return kept
+    ids_by_row = {row: external_id for external_id, row in pairs}
+    for row in sorted(repeats):
+        errors.add(row, "external_id", ids_by_row[row], f"Duplicate id: row {repeats[row]} has the same id.")
+    return [i for i in valid if clean.numbers[i] not in repeats]
 
 
 def _changes(spec: BatchSpec, clean: CleanChunk, rows: list[int]) -> list[tuple[int, dict[str, Any]]]:

@@ -252,6 +252,18 @@ def _aware(day: dt.date, seconds) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=int(seconds)))
 
 
+def _not_later(moment: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """A record stamped later today than the clock is moved to the day before (same time of day)."""
+    return moment if moment <= now else moment - dt.timedelta(days=1)
+
+
+def _ending_by(begin: dt.datetime, hours: float, now: dt.datetime) -> dt.datetime:
+    """`begin`, moved earlier if a case lasting `hours` from it would end after `now`: demo data is never ahead
+    of the clock, and the case keeps its duration."""
+    end = begin + dt.timedelta(hours=hours)
+    return begin if end <= now else begin - (end - now) - dt.timedelta(hours=1)
+
+
 def _bulk(model, objs, batch=BATCH):
     model.objects.bulk_create(objs, batch_size=batch)
 
@@ -356,6 +368,8 @@ def _create_tickets(rng, sizes, contracts, start, today):
             noise = rng.normal(base, 1.0)
             rated = rng.random(m) < 0.9
             opened = _times(rng, m, start, today)
+            now = timezone.now()
+            opened = [_ending_by(opened[j], float(hours[j]), now) for j in range(m)]
             urg, prio = _levels(rng, m), _levels(rng, m)
             agents = rng.integers(0, len(AGENTS), size=m)
             for every, name in NEW_HIRES.items():
@@ -399,6 +413,9 @@ def _create_complaints(rng, sizes, contracts, start, today):
             speed = rng.choice(["fast", "normal", "slow"], size=m, p=[0.3, 0.45, 0.25])
             urg = _levels(rng, m)
             agents = rng.integers(0, len(AGENTS), size=m)
+            now = timezone.now()
+            last = np.where(open_, response, np.maximum(response, resolution))
+            filed = [_ending_by(filed[j], float(last[j]), now) for j in range(m)]
             objs = []
             for j in range(m):
                 resolved = None if open_[j] else filed[j] + dt.timedelta(hours=float(resolution[j]))
@@ -459,6 +476,7 @@ def _create_records(rng, sizes, contracts, service_types, start, today, staff_us
         response = np.round(rng.gamma(2.0, resp_mean[svc] / 2.0) * (1 + (5 - score) / 4), 1)
         channel = channels[rng.choice(3, size=m, p=[0.6, 0.25, 0.15])]
         text_pick = rng.random(m)
+        now = timezone.now()
         objs = []
         for j in range(m):
             s = float(score[j])
@@ -478,7 +496,7 @@ def _create_records(rng, sizes, contracts, service_types, start, today, staff_us
                     completeness_score=int(completeness[j]) if with_sub[j] else None,
                     channel=str(channel[j]),
                     recorded_by_id=staff_id if channel[j] == "form" else None,
-                    created_at=_aware(start + dt.timedelta(days=int(day[j]) + 1), secs[j]),
+                    created_at=_not_later(_aware(start + dt.timedelta(days=int(day[j]) + 1), secs[j]), now),
                     # Historical demo data counts as already evaluated; alerts come from new feedback.
                     alerts_evaluated_at=timezone.now(),
                 )

@@ -40,6 +40,7 @@ from satisfaction.improvements.models import (
     MeasureEvaluation,
 )
 from satisfaction.recovery.models import ContactAttempt, RecoveryCase
+from satisfaction.schedules.models import JobRun
 from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveyOptOut, SurveySettings
 from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 
@@ -63,6 +64,7 @@ __all__ = [
     "ImportJob",
     "ImportKind",
     "ImportMapping",
+    "JobRun",
     "ImprovementMeasure",
     "ImprovementSuggestion",
     "ImprovementTask",

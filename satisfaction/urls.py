@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("satisfaction.recovery.urls")),
     path("", include("satisfaction.text.urls")),
     path("", include("satisfaction.imports.urls")),
+    path("", include("satisfaction.schedules.urls")),
 ]

@@ -261,6 +261,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="satisfaction@localho
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker the web process runs the beat schedule itself (satisfaction/schedules): a thread started with
+# runserver's or gunicorn's worker process, one run per job and due time across processes. A broker turns it off.
+SCHEDULER_EMBEDDED = not CELERY_BROKER_URL and env.bool("SCHEDULER_EMBEDDED", default=True)
+SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=20)
+# A crontab job whose due time passed longer ago than this (the site was down) waits for its next one.
+SCHEDULER_CATCH_UP_MINUTES = env.int("SCHEDULER_CATCH_UP_MINUTES", default=60)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

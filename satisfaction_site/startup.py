@@ -4,6 +4,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
+def start_schedules():
+    """Without a broker, run the beat schedule in this serving process (see satisfaction/schedules/scheduler.py)."""
+    from satisfaction.schedules.scheduler import start_embedded_scheduler
+
+    return start_embedded_scheduler()
+
+
 def refuse_known_demo_passwords() -> None:
     """In production (DEBUG off), refuse to start while a demo login or a superuser has a guessable password."""
     from satisfaction.apps import check_known_demo_passwords

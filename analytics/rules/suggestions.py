@@ -448,6 +448,8 @@ def rule_escalation_policy(ctx: Context) -> list[Candidate]:
             escalated_n=Count("id", filter=Q(escalated=True)),
             rated=Count("satisfaction"),
             sat_sum=Sum("satisfaction"),
+            escalated_rated=Count("satisfaction", filter=Q(escalated=True)),
+            escalated_sat=Sum("satisfaction", filter=Q(escalated=True)),
         )
     )
     out = []
@@ -457,6 +459,12 @@ def rule_escalation_policy(ctx: Context) -> list[Candidate]:
         rate, avg = row["escalated_n"] / row["n"], row["sat_sum"] / row["rated"]
         if rate > LOW_ESCALATION_RATE or avg >= LOW_COMPLAINT_SATISFACTION:
             continue
+        # The rule says "escalate sooner": not when the escalated complaints themselves are rated worse.
+        rest_rated = row["rated"] - row["escalated_rated"]
+        if row["escalated_rated"] and rest_rated:
+            escalated_avg = row["escalated_sat"] / row["escalated_rated"]
+            if escalated_avg < (row["sat_sum"] - row["escalated_sat"]) / rest_rated:
+                continue
         code = row["contract__service_type__code"]
         en, zh = row["contract__service_type__name_en"], row["contract__service_type__name_zh"]
         out.append(
@@ -523,8 +531,13 @@ def rule_complaint_sla(ctx: Context) -> list[Candidate]:
         en, zh = row["contract__service_type__name_en"], row["contract__service_type__name_zh"]
         b_avg = row["breached_sat"] / row["breached_rated"] if row["breached_rated"] else None
         m_avg = row["met_sat"] / row["met_rated"] if row["met_rated"] else None
+        rated_both = b_avg is not None and m_avg is not None
+        # Where both sides are rated, the rule fires only when missing the SLA goes with lower ratings: complaints
+        # past the SLA rated as well or better are no evidence that bringing them within it helps.
+        if rated_both and b_avg >= m_avg:
+            continue
         gap_en = gap_zh = ""
-        if b_avg is not None and m_avg is not None:
+        if rated_both:
             gap_en = f" Complaints that missed the SLA are rated {b_avg:.2f} against {m_avg:.2f} for the rest."
             gap_zh = f"超出 SLA 的投诉评分 {b_avg:.2f}，其余为 {m_avg:.2f}。"
         out.append(
@@ -532,7 +545,7 @@ def rule_complaint_sla(ctx: Context) -> list[Candidate]:
                 rule_code="complaint_sla",
                 scope_key=f"service:{code}",
                 severity=round(share, 3),
-                priority=Level.HIGH if share >= 2 * SLA_BREACH_SHARE else Level.MEDIUM,
+                priority=Level.HIGH if share >= 2 * SLA_BREACH_SHARE and rated_both else Level.MEDIUM,
                 category=Category.PROCESS,
                 title_en=f"Bring {en} complaints back within the SLA",
                 title_zh=f"让{zh}投诉处理回到 SLA 之内",
@@ -551,11 +564,11 @@ def rule_complaint_sla(ctx: Context) -> list[Candidate]:
                 actions_zh="在看板上跟踪每起投诉的 SLA 计时；计时过半时重新分派；每周例会复盘每一次超时。",
                 expected_impact_en=(
                     f"Meeting the SLA would have covered {row['breached']} more complaints"
-                    + (f", each rated about {m_avg - b_avg:.2f} higher." if b_avg is not None and m_avg else ".")
+                    + (f", each rated about {m_avg - b_avg:.2f} higher." if rated_both else ".")
                 ),
                 expected_impact_zh=(
                     f"若全部满足 SLA，将多覆盖 {row['breached']} 起投诉"
-                    + (f"，每起评分约提高 {m_avg - b_avg:.2f}。" if b_avg is not None and m_avg else "。")
+                    + (f"，每起评分约提高 {m_avg - b_avg:.2f}。" if rated_both else "。")
                 ),
                 impact_points=None,
                 evidence={"n": row["n"], "breached": row["breached"], "breached_avg": b_avg, "met_avg": m_avg},
@@ -731,6 +744,8 @@ def rule_negative_topic(ctx: Context) -> list[Candidate]:
         if not counts["n"] or not rest_n:
             continue
         rate, rest_rate = counts["sat"] / counts["n"], rest_sat / rest_n
+        if rate >= rest_rate:  # lower scores but satisfied as often: the impact it would quote is not there
+            continue
         points, impact_en, impact_zh = _impact_text(
             ctx,
             max(counts["n"] * (rest_rate - rate), 0.0),

@@ -75,6 +75,12 @@ def test_service_below_target_fires_with_the_impact_worked_out(service_types):
     assert c.priority == "high" and "60.0%" in c.rationale_en and "法律咨询" in c.title_zh
 
 
+def test_service_below_target_silent_when_clearly_above(service_types):
+    plant(service_types["legal_consultation"], [4.5] * 100)
+    plant(service_types["data_analysis"], [4.5] * 10 + [3.0] * 40)  # the other one is below: only it fires
+    assert [c.service_type_code for c in found("service_below_target")] == ["data_analysis"]
+
+
 def test_service_below_target_silent_when_not_clearly_below(service_types):
     # 29/30 = 96.7%; and 27/30 = 90% has a Wilson upper bound above 95%... check it is not clearly below.
     plant(service_types["legal_consultation"], [4.5] * 29 + [3.0] * 1)
@@ -91,6 +97,12 @@ def test_low_accuracy_fires_when_it_goes_with_dissatisfaction(service_types):
     assert c.scope_key == "service:data_analysis:accuracy" and c.category == "quality_assurance"
     assert c.evidence["mean"] == pytest.approx((24 * 2 + 16 * 5) / 40)
     assert "准确性" in c.title_zh
+
+
+def test_low_accuracy_silent_when_low_accuracy_goes_with_more_satisfaction(service_types):
+    # Mean accuracy is low, but the responses rating it below 4 are the satisfied ones: the reverse sign.
+    plant(service_types["data_analysis"], [4.5] * 20 + [3.0] * 10, accuracy_score=[2] * 20 + [5] * 10)
+    assert found("low_sub_score") == []
 
 
 def test_low_accuracy_silent_when_scores_are_good_or_unrelated(service_types):
@@ -114,6 +126,13 @@ def test_slow_response_fires_when_slow_answers_are_less_satisfied(service_types)
     z = (18 / 20 - 4 / 20) / (pooled * (1 - pooled) * (2 / 20)) ** 0.5
     assert c.evidence["p"] == pytest.approx(2 * sps.norm.sf(z))
     assert c.severity == pytest.approx(0.5)
+
+
+def test_slow_response_silent_when_slow_answers_are_more_satisfied(service_types):
+    scores = [4.5] * 18 + [3.0] * 2 + [4.5] * 4 + [3.0] * 16
+    hours = [30.0] * 20 + [4.0] * 20
+    plant(service_types["document_review"], scores, response_time_hours=hours)
+    assert found("slow_response") == []
 
 
 def test_slow_response_silent_when_speed_does_not_matter(service_types):
@@ -142,6 +161,13 @@ def test_follow_up_segment_fires_for_a_segment_needing_more_follow_ups(service_t
     # First-contact resolution 40% → 90% at the others' rate.
     assert c.impact_points == pytest.approx(50.0)
     assert "from 40.0% to 90.0%" in c.expected_impact_en
+
+
+def test_follow_up_segment_silent_for_a_segment_needing_fewer_follow_ups(service_types):
+    plant(service_types["data_analysis"], [4.5] * 10)
+    _tickets(1, 20, 1, service_types)
+    _tickets(3, 40, 30, service_types)
+    assert [c.segment_priority for c in found("follow_up_segment")] == [3]  # the other segment, not priority 1
 
 
 def test_follow_up_segment_silent_when_rates_match(service_types):
@@ -194,6 +220,41 @@ def test_complaint_sla_silent_when_within_sla(service_types):
     assert found("complaint_sla") == []
 
 
+def test_complaint_sla_silent_when_complaints_past_the_sla_are_rated_better(service_types):
+    """The finding: many breaches, but those past the SLA rated 3.2 against 3.0: no case for the SLA rule."""
+    plant(service_types["data_analysis"], [4.5] * 10)
+    _complaints(
+        service_types["data_analysis"],
+        10,
+        response_hours=lambda i: 30.0 if i < 5 else 2.0,
+        satisfaction=lambda i: (4 if i == 0 else 3) if i < 5 else 3,
+    )
+    assert found("complaint_sla") == []
+
+
+def test_complaint_sla_fires_on_breaches_alone_when_nothing_is_rated(service_types):
+    plant(service_types["data_analysis"], [4.5] * 10)
+    _complaints(
+        service_types["data_analysis"],
+        10,
+        response_hours=lambda i: 30.0 if i < 5 else 2.0,
+        satisfaction=lambda i: None,
+    )
+    [c] = found("complaint_sla")
+    assert c.priority == "medium" and "higher" not in c.expected_impact_en
+
+
+def test_escalation_policy_silent_when_escalated_complaints_are_rated_worse(service_types):
+    plant(service_types["legal_consultation"], [4.5] * 10)
+    _complaints(
+        service_types["legal_consultation"],
+        12,
+        escalated=lambda i: i == 0,
+        satisfaction=lambda i: 1 if i == 0 else 2,
+    )
+    assert found("escalation_policy") == []
+
+
 # --- account recovery ---
 
 
@@ -203,6 +264,11 @@ def test_account_recovery_fires_on_repeated_low_scores(service_types):
     [c] = found("account_recovery")
     assert (c.scope_key, c.customer_id, c.priority, c.severity) == (f"customer:{unhappy.pk}", unhappy.pk, "high", 3)
     assert "Acme" in c.title_en and "Acme" in c.title_zh
+
+
+def test_account_recovery_silent_for_a_customer_giving_high_scores(service_types):
+    plant(service_types["data_analysis"], [4.5, 5.0, 4.8, 4.6], customer=CustomerFactory(tier=Customer.Tier.STRATEGIC))
+    assert found("account_recovery") == []
 
 
 def test_account_recovery_silent_below_the_repeat_threshold(service_types):
@@ -224,6 +290,12 @@ def test_recent_drop_fires_on_a_significant_fall(service_types):
     c = keys["service:data_analysis"]
     assert c.severity == pytest.approx(40.0) and c.priority == "high"
     assert "from 80.0% (40/50)" in c.rationale_en
+
+
+def test_recent_drop_silent_on_a_significant_rise(service_types):
+    plant(service_types["data_analysis"], [4.5] * 20 + [3.0] * 30, days=(31, 59))
+    plant(service_types["data_analysis"], [4.5] * 40 + [3.0] * 10, days=(0, 29))
+    assert found("recent_drop") == []
 
 
 def test_recent_drop_silent_when_stable(service_types):
@@ -297,6 +369,14 @@ def test_negative_topic_fires_with_the_impact_worked_out(service_types):
     expected = sps.ttest_ind(slow_scores, happy_scores, equal_var=False)
     assert c.evidence["p"] == pytest.approx(expected.pvalue)
     assert "响应速度" in c.title_zh and "12 comments" in c.rationale_en
+
+
+def test_negative_topic_silent_when_its_comments_are_satisfied_as_often(service_types):
+    """Lower mean score (4.0 vs 4.9) and negative words, but every one of them satisfied: no satisfaction to win."""
+    slow = [("律师回复太慢，等了三天", 4.0)] * 12
+    happy = [("Excellent work, very professional", s) for s in [4.8, 5.0] * 14]
+    _commented(service_types["legal_consultation"], slow + happy)
+    assert found("negative_topic") == []
 
 
 def test_negative_topic_silent_when_the_topic_is_praised_or_rare(service_types):

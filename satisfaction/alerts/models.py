@@ -105,6 +105,34 @@ class SatisfactionAlert(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} · {self.get_severity_display()} · {self.get_status_display()}"
 
+    # How each kind's value and threshold read: a score, a mean score, a rate, or hours.
+    RATE_KINDS = ("significant_drop", "target_at_risk")
+
+    def _shown(self, number: float | None) -> str:
+        if number is None:
+            return "—"
+        if self.kind in self.RATE_KINDS:
+            return f"{number * 100:.1f}%"
+        if self.kind == self.Kind.COMPLAINT_SLA:
+            return _("%(hours)s h") % {"hours": f"{number:g}"}
+        return f"{number:.2f}".rstrip("0").rstrip(".")
+
+    @property
+    def value_shown(self) -> str:
+        """The value that fired, in the kind's unit."""
+        return self._shown(self.value)
+
+    @property
+    def threshold_shown(self) -> str:
+        """The threshold it was held against, in the kind's unit."""
+        return self._shown(self.threshold)
+
+    @property
+    def evidence_record_ids(self) -> list[int]:
+        """Ids of the records the evidence names (a customer decline names the scores it averaged)."""
+        ids = self.evidence.get("record_ids") or []
+        return [int(i) for i in ids if isinstance(i, int) or str(i).isdigit()]
+
     @property
     def message(self) -> str:
         """The message in the active language."""

@@ -211,6 +211,11 @@ def significant_drop_finding(service_type: ServiceType, cfg: AlertSettings, now)
 
 def complaint_sla_breaches(complaint: Complaint, cfg: AlertSettings, now) -> list[str]:
     """Which SLAs a complaint broke so far: "response" and/or "resolution" (limits by urgency)."""
+    return [stage for stage, _took, _sla in complaint_sla_overruns(complaint, cfg, now)]
+
+
+def complaint_sla_overruns(complaint: Complaint, cfg: AlertSettings, now) -> list[tuple[str, float, float]]:
+    """(stage, hours taken so far, SLA hours) of each SLA the complaint broke; still open: hours until `now`."""
     breaches = []
     for stage, sla, done_at, hours in (
         ("response", cfg.response_sla_hours(complaint.urgency), complaint.responded_at, complaint.response_hours),
@@ -223,7 +228,7 @@ def complaint_sla_breaches(complaint: Complaint, cfg: AlertSettings, now) -> lis
         else:
             took = (now - complaint.filed_at).total_seconds() / 3600
         if took > sla:
-            breaches.append(stage)
+            breaches.append((stage, took, sla))
     return breaches
 
 
@@ -234,11 +239,7 @@ def complaint_sla_findings(cfg: AlertSettings, now) -> list[Finding]:
     )
     findings = []
     for complaint in complaints:
-        for stage in complaint_sla_breaches(complaint, cfg, now):
-            if stage == "response":
-                sla = cfg.response_sla_hours(complaint.urgency)
-            else:
-                sla = cfg.resolution_sla_hours(complaint.urgency)
+        for stage, took, sla in complaint_sla_overruns(complaint, cfg, now):
             customer = complaint.contract.customer
             label = complaint.external_id or f"#{complaint.pk}"
             stage_zh = "响应" if stage == "response" else "解决"
@@ -247,14 +248,18 @@ def complaint_sla_findings(cfg: AlertSettings, now) -> list[Finding]:
                     kind=Kind.COMPLAINT_SLA,
                     dedupe_key=f"complaint_sla:complaint:{complaint.pk}:{stage}",
                     severity=Severity.HIGH if complaint.escalated or complaint.urgency == "high" else Severity.MEDIUM,
-                    value=None,
+                    # The value that fired: hours the stage took (or has taken so far), against the SLA's hours.
+                    value=round(took, 1),
                     threshold=sla,
-                    evidence={"stage": stage, "urgency": complaint.urgency, "sla_hours": sla},
+                    evidence={"stage": stage, "urgency": complaint.urgency, "sla_hours": sla, "hours": round(took, 1)},
                     customer_id=customer.pk,
                     service_type_id=complaint.contract.service_type_id,
                     complaint_id=complaint.pk,
-                    message_en=f"Complaint {label} from {customer.name} missed its {stage} SLA of {sla:g} hours.",
-                    message_zh=f"{customer.name} 的投诉 {label} 超出{stage_zh}时限 {sla:g} 小时。",
+                    message_en=(
+                        f"Complaint {label} from {customer.name} missed its {stage} SLA of {sla:g} hours "
+                        f"({took:.1f} h)."
+                    ),
+                    message_zh=f"{customer.name} 的投诉 {label} 超出{stage_zh}时限 {sla:g} 小时（{took:.1f} 小时）。",
                 )
             )
     return findings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
@@ -18,9 +19,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.crm.models import segment_priority_subquery
+from satisfaction.feedback.models import SatisfactionRecord
 
 UNRESOLVED = [SatisfactionAlert.Status.OPEN, SatisfactionAlert.Status.ACKNOWLEDGED]
 _SEVERITY_ORDER = Case(
@@ -85,14 +88,47 @@ def alert_counts() -> dict[str, int]:
 
 
 def alert_detail(*, alert_id: int) -> SatisfactionAlert:
-    """One alert with its scope, record, complaint, people and webhook deliveries loaded."""
+    """One alert with its scope, record (and its ticket / complaint), complaint, people and webhook deliveries."""
     return (
         SatisfactionAlert.objects.select_related(
-            "customer", "service_type", "record", "complaint", "acknowledged_by", "resolved_by"
-        )
+            "customer",
+            "service_type",
+            "record__customer",
+            "record__service_type",
+            "record__ticket",
+            "record__complaint",
+            "complaint__contract__customer",
+            "complaint__contract__service_type",
+            "acknowledged_by",
+            "resolved_by",
+        )  # fmt: skip
         .prefetch_related("webhook_deliveries__endpoint")
         .get(pk=alert_id)
     )
+
+
+def alert_evidence_records(*, alert: SatisfactionAlert) -> QuerySet:
+    """The records the alert's evidence names, other than its own record, newest first."""
+    ids = [pk for pk in alert.evidence_record_ids if pk != alert.record_id]
+    return (
+        SatisfactionRecord.objects.filter(pk__in=ids)
+        .select_related("customer", "service_type")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def alert_drilldown_query(*, alert: SatisfactionAlert) -> str:
+    """Query string of the records page showing the records behind a service-wide alert ("" if none)."""
+    if alert.service_type_id is None or alert.customer_id is not None or alert.complaint_id is not None:
+        return ""
+    params = {"service_type": alert.service_type.code}
+    days = alert.evidence.get("recent_days")
+    if days:
+        end = timezone.localdate(alert.last_seen_at)
+        params |= {"start": (end - dt.timedelta(days=int(days) - 1)).isoformat(), "end": end.isoformat()}
+    elif alert.evidence.get("period_start"):
+        params |= {"start": alert.evidence["period_start"], "end": timezone.localdate(alert.last_seen_at).isoformat()}
+    return urlencode(params)
 
 
 def watchlist_list(*, owner_id: int | None = None, include_removed: bool = False) -> QuerySet[WatchlistEntry]:

@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,7 +17,14 @@ from core.roles import ManagerRequiredMixin
 from core.spreadsheets import about_rows, export_format, local_iso, table_response
 from satisfaction.alerts.filtersets import SatisfactionAlertFilterSet
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
-from satisfaction.alerts.selectors import alert_counts, alert_detail, alert_list, watchlist_list
+from satisfaction.alerts.selectors import (
+    alert_counts,
+    alert_detail,
+    alert_drilldown_query,
+    alert_evidence_records,
+    alert_list,
+    watchlist_list,
+)
 from satisfaction.alerts.services import alert_acknowledge, alert_resolve
 from satisfaction.alerts.watchlist import watchlist_add, watchlist_remove
 from satisfaction.crm.models import Customer
@@ -101,7 +109,11 @@ class AlertDetailView(ManagerRequiredMixin, TemplateView):
             alert = alert_detail(alert_id=pk)
         except SatisfactionAlert.DoesNotExist:
             raise Http404 from None
-        return {"alert": alert}
+        return {
+            "alert": alert,
+            "evidence_records": alert_evidence_records(alert=alert),
+            "drilldown_query": alert_drilldown_query(alert=alert),
+        }
 
 
 class AlertActionView(ManagerRequiredMixin, View):
@@ -121,10 +133,10 @@ class AlertActionView(ManagerRequiredMixin, View):
             error = _first_error(exc)
         if is_partial(request):
             alert = SatisfactionAlert.objects.select_related("customer", "service_type").get(pk=pk)
-            return render_page_or_partial(
-                request, "alerts/partials/row.html", "alerts/partials/row.html",
-                {"alert": alert, "error": error}, status=422 if error else 200,
-            )  # fmt: skip
+            # The row, and out of band the header counts it changed (the list page's; other pages have none).
+            body = render_to_string("alerts/partials/row.html", {"alert": alert, "error": error}, request=request)
+            body += render_to_string("alerts/partials/counts.html", {"counts": alert_counts(), "oob": True})
+            return HttpResponse(body, status=422 if error else 200)
         if error:
             messages.error(request, error)
         else:

@@ -208,7 +208,7 @@ class ModelBatch(BatchSpec):
                 values[column.name] = value
             parsed.append((row_no, raw, values, bad))
         refs = self._resolve_references([p[2] for p in parsed])
-        cleaned = []
+        cleaned, rejected_ids = [], []
         for row_no, raw, values, bad in parsed:
             row_values = {
                 (c.attname or c.name): values[c.name]
@@ -232,9 +232,10 @@ class ModelBatch(BatchSpec):
             if bad:
                 for name, reason in bad.items():
                     errors.add(row_no, name, raw.get(name), reason)
+                rejected_ids.append((row_no, values.get("external_id") or ""))
                 continue
             cleaned.append(CleanRow(row=row_no, external_id=values["external_id"], values=row_values))
-        return CleanChunk.from_rows(cleaned, marked=[self.mark(row) for row in cleaned])
+        return CleanChunk.from_rows(cleaned, marked=[self.mark(row) for row in cleaned], rejected_ids=rejected_ids)
 
     def _resolve_references(self, rows: list[dict[str, Any]]) -> dict[str, tuple[dict, str]]:
         refs = {}

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -218,10 +219,16 @@ class TaskUpdateView(StaffRequiredMixin, View):
             error = " ".join(m for ms in form.errors.values() for m in ms)
         if is_partial(request):
             task = measure_tasks(measure=task.measure).get(pk=pk)
+            show_measure = request.POST.get("show_measure") == "1"
             context = {"task": task, "error": error, "task_statuses": ImprovementTask.Status.choices,
-                       "show_measure": request.POST.get("show_measure") == "1"}  # fmt: skip
-            return render(request, "improvements/partials/task_row.html", context,
-                          status=422 if error else 200)  # fmt: skip
+                       "show_measure": show_measure}  # fmt: skip
+            row = render_to_string("improvements/partials/task_row.html", context, request=request)
+            if not show_measure:  # on the measure's page: its progress bar changes with the task, out of band
+                measure = measure_list().get(pk=task.measure_id)  # with the `overdue` flag the page shows
+                row += render_to_string(
+                    "improvements/partials/measure_progress.html", {"measure": measure, "oob": True}, request=request
+                )
+            return HttpResponse(row, status=422 if error else 200)
         if error:
             messages.error(request, error)
         return redirect_back(request, "measure-detail", task.measure_id)

@@ -24,6 +24,8 @@ LAYER = {
     "recovery": 5,
     "text": 4,
     "imports": 5,
+    # Runs every package's periodic tasks, by name through the Celery registry: it imports none of them.
+    "schedules": 6,
 }
 PURE_ANALYTICS = "analytics.lib.stats"
 

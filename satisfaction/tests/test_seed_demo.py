@@ -74,3 +74,26 @@ def test_demo_users_have_roles():
     assert users["manager"].groups.filter(name="manager").exists()
     assert users["staff"].groups.filter(name="staff").exists()
     assert users["staff"].check_password(report.users["staff"])
+
+
+@pytest.mark.django_db
+def test_nothing_is_stamped_after_the_clock(monkeypatch):
+    """Seeded early in the morning, no record, ticket or complaint is dated later than now."""
+    import datetime as dt
+
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from satisfaction.helpdesk.models import Complaint
+
+    early = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(8, 30)))
+    monkeypatch.setattr(timezone, "now", lambda: early)
+    seed_demo(seed=7, create_users=False)
+    latest = [
+        SatisfactionRecord.objects.aggregate(m=Max("created_at"))["m"],
+        *ServiceTicket.objects.aggregate(Max("opened_at"), Max("closed_at")).values(),
+        *Complaint.objects.aggregate(Max("filed_at"), Max("responded_at"), Max("resolved_at")).values(),
+    ]
+    assert all(moment is not None and moment <= early for moment in latest), latest
+    # Still a year of data up to yesterday or today: the clamp moved only what lay ahead.
+    assert SatisfactionRecord.objects.filter(created_at__gte=early - dt.timedelta(days=2)).exists()

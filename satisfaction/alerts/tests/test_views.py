@@ -83,3 +83,63 @@ def test_staff_cannot_act_on_alerts(client, staff_user, alerts):
     assert client.post(reverse("alert-acknowledge", args=[low.pk])).status_code == 403
     low.refresh_from_db()
     assert low.status == "open"
+
+
+# --- alert detail: the value and threshold that fired, and what is behind the alert ---
+
+
+def test_a_complaint_sla_alert_shows_the_hours_against_the_sla_and_links_the_complaint(client, admin_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from satisfaction.alerts.services import evaluate_window_rules
+
+    complaint = f.ComplaintFactory(
+        external_id="CP-7", urgency="low", response_hours=2.0, resolution_hours=130.0,
+        filed_at=timezone.now() - dt.timedelta(days=6),
+    )  # fmt: skip
+    evaluate_window_rules()
+    alert = SatisfactionAlert.objects.get(kind="complaint_sla")
+    assert (alert.value, alert.threshold) == (130.0, 120.0)  # the resolution took 130 h against a 120 h SLA
+    client.force_login(admin_user)
+    page = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert 'data-testid="alert-value" data-value="130.0">130 h<' in page
+    assert 'data-testid="alert-threshold" data-value="120.0">120 h<' in page
+    assert "CP-7" in page and reverse("admin:satisfaction_complaint_change", args=[complaint.pk]) in page
+    assert reverse("customer-detail", args=[complaint.contract.customer_id]) in page
+
+
+def test_a_low_score_alert_links_its_record_and_the_ticket_behind_it(client, admin_user, manager_user):
+    from satisfaction.alerts.services import evaluate_record
+
+    ticket = f.TicketFactory(external_id="TK-9")
+    record = f.RecordFactory(
+        external_id="FB-9", customer=ticket.contract.customer, score="1.5", ticket=ticket, alerts_evaluated_at=None
+    )
+    evaluate_record(record_id=record.pk)
+    alert = SatisfactionAlert.objects.get(kind="low_score")
+    client.force_login(admin_user)
+    page = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert 'data-value="1.5">1.5<' in page and "FB-9" in page and "TK-9" in page
+    assert reverse("admin:satisfaction_satisfactionrecord_change", args=[record.pk]) in page
+    assert reverse("admin:satisfaction_serviceticket_change", args=[ticket.pk]) in page
+    # A manager (no admin) gets the customer's page, not admin links.
+    client.force_login(manager_user)
+    page = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert (
+        reverse("customer-detail", args=[record.customer_id]) in page
+        and "/admin/" not in page.split("alert-sources")[1]
+    )
+
+
+def test_a_service_wide_drop_links_the_records_of_its_window_and_shows_rates(client, manager_user, service_types):
+    legal = service_types["legal_consultation"]
+    alert = SatisfactionAlert.objects.create(
+        kind="significant_drop", dedupe_key="drop:legal", service_type=legal, value=0.5, threshold=0.8,
+        evidence={"recent_days": 14, "baseline_days": 60},
+    )  # fmt: skip
+    client.force_login(manager_user)
+    page = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert ">50.0%<" in page and ">80.0%<" in page
+    assert reverse("analytics:records") + "?service_type=legal_consultation&amp;start=" in page

@@ -58,6 +58,29 @@ def test_repeats_are_found_after_the_seen_ids_move_to_disk(customer, monkeypatch
     ]
 
 
+def test_a_repeat_is_reported_when_either_copy_has_another_error(customer, monkeypatch):
+    """A failed row still takes part in the duplicate check, as the first copy and as the repeat (and on disk)."""
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 2)
+    rows = [_row(1), _row(2, score="9"), _row(1, score="4.25"), _row(2), _row(5)]
+    result = record_satisfaction_batch(rows=rows, skip_errors=True)
+    duplicates = [(e.row, e.value, e.reason) for e in result.errors if e.column == "external_id"]
+    assert duplicates == [
+        (3, "R-1", "Duplicate id: row 1 has the same id."),
+        (4, "R-2", "Duplicate id: row 2 has the same id."),
+    ]
+    assert sorted(SatisfactionRecord.objects.values_list("external_id", flat=True)) == ["R-1", "R-5"]
+
+
+def test_a_repeat_of_a_failed_row_is_reported_for_other_kinds(tmp_path):
+    from satisfaction.imports.services import import_file
+
+    source = tmp_path / "customers.csv"
+    source.write_text("客户ID,客户名称,客户等级\nX-1,A,nonsense\nX-1,B,\n", encoding="utf-8")
+    result = import_file(kind="customers", source=source)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "客户等级"), (3, "客户ID")]
+    assert result.errors[-1].reason == "Duplicate id: row 2 has the same id."
+
+
 # Wall-clock times around a daylight-saving change: the batch stores what the single-record path stores.
 BERLIN_TIMES = [
     "2024-03-31 01:59",  # just before the spring gap

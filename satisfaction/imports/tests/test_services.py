@@ -267,4 +267,29 @@ def test_the_documented_sample_files_import_in_order():
 
     bad = import_file(kind="feedback", source=samples / "feedback_with_errors.csv")
     assert bad.created == 0 and bad.unknown_columns == ["备注"]
-    assert [(e.row, e.column) for e in bad.errors] == [(3, "客户ID"), (4, "评分"), (4, "服务类型"), (5, "评分")]
+    # Row 5 repeats row 2's FB-101: a row error as well as its bad score, as docs/imports.md says.
+    assert [(e.row, e.column) for e in bad.errors] == [
+        (3, "客户ID"), (4, "评分"), (4, "服务类型"), (5, "评分"), (5, "记录ID"),
+    ]  # fmt: skip
+    assert bad.errors[-1].reason == "Duplicate id: row 2 has the same id."
+
+
+def test_make_samples_imports_every_sample_as_history_without_live_alerts(capsys):
+    """The `make samples` list, run as its recipe runs it (import_data --history), on a site that has data."""
+    import re
+
+    from django.conf import settings
+
+    from satisfaction.alerts.models import SatisfactionAlert
+    from satisfaction.tests.factories import CustomerFactory
+
+    CustomerFactory(external_id="C000001")  # the demo's own ids do not collide with the samples'
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    listed = re.search(r"^SAMPLES := (.*?)\n(?=\S)", makefile, re.S | re.M).group(1)
+    pairs = [pair.split(":") for pair in listed.replace("\\\n", " ").split()]
+    order = ["customers", "contacts", "contracts", "tickets", "complaints", "feedback"]
+    assert [kind for kind, _ in pairs][:6] == order
+    for kind, name in pairs:
+        call_command("import_data", "--history", kind, str(settings.BASE_DIR / "docs" / "samples" / name))
+    assert SatisfactionRecord.objects.count() == 8  # feedback.csv and feedback.xlsx, 4 each
+    assert not SatisfactionAlert.objects.exists()
