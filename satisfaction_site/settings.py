@@ -132,6 +132,13 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+# The client address, for the lockout, the API throttles and the survey limits alike (core/client_address.py):
+# by default no forwarded header is believed; behind N reverse proxies of ours set NUM_PROXIES=N, or name them.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 if AXES_FAILURE_LIMIT < 1:
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be at least 1.")
 
@@ -192,6 +199,11 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 RECOVERY_DUE_HOURS = env.int("RECOVERY_DUE_HOURS", default=48)
 RECOVERY_REMINDER_HOURS = env.int("RECOVERY_REMINDER_HOURS", default=24)
 RECOVERY_MAX_AGE_DAYS = env.int("RECOVERY_MAX_AGE_DAYS", default=30)
+# Public survey pages, per 10 minutes: requests to one link's form (its unsubscribe page counts apart), requests from
+# one client address over all links (looser: customers behind one company proxy share it), answers sent per link.
+SURVEY_RATE_PER_LINK = env.int("SURVEY_RATE_PER_LINK", default=30)
+SURVEY_RATE_PER_ADDRESS = env.int("SURVEY_RATE_PER_ADDRESS", default=600)
+SURVEY_RATE_ANSWERS_PER_LINK = env.int("SURVEY_RATE_ANSWERS_PER_LINK", default=10)
 # Agents: the fewest ratings a handler needs before the Agents page and API give them a rank.
 AGENT_MIN_N = env.int("AGENT_MIN_N", default=10)
 if IMPORT_FILE_RETENTION_DAYS < 1:
@@ -228,6 +240,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
+# The cache holds the API throttles and the survey rate limits, which must count across every web process: Redis
+# when CACHE_URL is set (or, failing that, the Redis broker), process memory otherwise (one process, development).
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if CACHE_URL:
+    CACHES = {"default": {**env.cache_url_config(CACHE_URL), "KEY_PREFIX": "satisfaction"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "satisfaction"}}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -243,7 +265,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     # A service's ValidationError answers 400 naming each field; a lost race on a unique key answers 409.
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
-    # Writes are throttled per user, token requests per client address (satisfaction/api/throttling.py).
+    # Writes are throttled per user, token requests per client address (core/api/throttling.py).
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "writes": env.str("API_WRITE_RATE", default="600/minute"),
         "token": env.str("API_TOKEN_RATE", default="20/minute"),
