@@ -7,68 +7,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('satisfaction', '0014_recovery_cases'),
+        ("satisfaction", "0014_recovery_cases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertEmail',
+            name="AlertEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('opened', 'Opened'), ('escalated', 'Escalated')], max_length=15, verbose_name='event')),
-                ('to_email', models.EmailField(max_length=254, verbose_name='to')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('skipped', 'Not sent (alert resolved first)'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('body', models.TextField(blank=True, verbose_name='body')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last attempt at')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('claimed_by', models.CharField(blank=True, editable=False, max_length=64, verbose_name='claimed by')),
-                ('claimed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='claimed at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[("opened", "Opened"), ("escalated", "Escalated")], max_length=15, verbose_name="event"
+                    ),
+                ),
+                ("to_email", models.EmailField(max_length=254, verbose_name="to")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("skipped", "Not sent (alert resolved first)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                ("body", models.TextField(blank=True, verbose_name="body")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True, verbose_name="last attempt at")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="next attempt at"),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                ("claimed_by", models.CharField(blank=True, editable=False, max_length=64, verbose_name="claimed by")),
+                ("claimed_at", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="claimed at")),
             ],
             options={
-                'verbose_name': 'alert e-mail',
-                'verbose_name_plural': 'alert e-mails',
-                'ordering': ['-created_at'],
+                "verbose_name": "alert e-mail",
+                "verbose_name_plural": "alert e-mails",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='claimed at'),
+            model_name="webhookdelivery",
+            name="claimed_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="claimed at"),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='claimed_by',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='claimed by'),
+            model_name="webhookdelivery",
+            name="claimed_by",
+            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="claimed by"),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='next_attempt_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt at'),
+            model_name="webhookdelivery",
+            name="next_attempt_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="next attempt at"),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='webhook_delivery_due_idx'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
         ),
         migrations.AddField(
-            model_name='alertemail',
-            name='alert',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='satisfaction.satisfactionalert', verbose_name='alert'),
+            model_name="alertemail",
+            name="alert",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="emails",
+                to="satisfaction.satisfactionalert",
+                verbose_name="alert",
+            ),
         ),
         migrations.AddField(
-            model_name='alertemail',
-            name='recipient',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
+            model_name="alertemail",
+            name="recipient",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recipient",
+            ),
         ),
         migrations.AddIndex(
-            model_name='alertemail',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='alert_email_due_idx'),
+            model_name="alertemail",
+            index=models.Index(fields=["status", "next_attempt_at"], name="alert_email_due_idx"),
         ),
     ]
