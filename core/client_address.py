@@ -22,8 +22,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-UNKNOWN = "unknown"
-
 
 def _address(text: str) -> str | None:
     """The normalised address in `text` (an IPv4 or IPv6 address, a port or IPv6 brackets allowed), or None."""
@@ -54,12 +52,13 @@ def _trusted(address: str, networks: tuple) -> bool:
     return any(ip.version == network.version and ip in network for network in networks)
 
 
-def client_address(request) -> str:
-    """The client's IP address as far as our configured proxies vouch for it (see the module docstring)."""
+def client_address(request) -> str | None:
+    """The client's IP address as far as our configured proxies vouch for it (see the module docstring); None
+    when the request carries no address (a test client's sign-in, a management command)."""
     meta = getattr(request, "META", None) or {}
     remote = _address(meta.get("REMOTE_ADDR", "") or "")
     if remote is None:
-        return UNKNOWN
+        return None
     num_proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)
     trusted = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
     if not num_proxies and not trusted:

@@ -15,7 +15,7 @@ class _SettingsRateMixin:
     def get_ident(self, request):
         # DRF's own reading trusts a client-written X-Forwarded-For unless NUM_PROXIES is set; ours is the one
         # answer the lockout and the survey limits use too.
-        return client_address(request)
+        return client_address(request) or "unknown"
 
 
 class WriteRateThrottle(_SettingsRateMixin, UserRateThrottle):

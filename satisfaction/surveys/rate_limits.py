@@ -24,7 +24,7 @@ def page_limited(request, *, token: str, page: str) -> bool:
     A link is known by the token id it carries (the same link signed again is the same link); a forged token has no
     link, so only the address allowance bounds guessing."""
     address_over = over_limit(
-        f"survey:address:{key_part(client_address(request))}",
+        f"survey:address:{key_part(client_address(request) or 'unknown')}",
         limit=_limit("SURVEY_RATE_PER_ADDRESS", 600),
         window_seconds=WINDOW_SECONDS,
     )

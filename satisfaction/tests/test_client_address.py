@@ -116,3 +116,9 @@ def test_the_lockout_by_address_keys_on_the_client_behind_the_proxy(user, settin
     assert locked.status_code == 429 and "locked" in locked.json()["detail"]
     # Another customer's staff behind the same proxy are not locked out by it.
     assert _token("ops", f.PASSWORD, PROXY, "203.0.113.8").status_code == 200
+
+
+def test_a_request_without_an_address_has_none(settings):
+    # What django-axes stores for a sign-in without one (force_login in tests); an address field takes no text.
+    settings.NUM_PROXIES = 1
+    assert client_address(RequestFactory().get("/", REMOTE_ADDR="")) is None
