@@ -94,16 +94,3 @@ def alert_email_content(alert: SatisfactionAlert) -> tuple[str, str]:
         }
         body += _comment_lines(alert)
     return str(subject), str(body)
-
-
-def notify_alert(*, alert_id: int) -> int:
-    """Queue and send now the e-mails about a high or critical alert to the managers who want them; returns the
-    number sent. The alert services queue them in their own transaction instead (satisfaction/alerts/outbox.py)."""
-    from satisfaction.alerts import outbox
-
-    alert = SatisfactionAlert.objects.filter(pk=alert_id).first()
-    if alert is None:
-        return 0
-    with transaction.atomic():
-        emails = outbox.alert_emails_enqueue(alert=alert, event="opened", send=False)
-    return sum(outbox.alert_email_send(email_id=email.pk) for email in emails)

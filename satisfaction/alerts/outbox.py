@@ -68,6 +68,17 @@ def alert_emails_enqueue(*, alert: SatisfactionAlert, event: str, send: bool = T
     return emails
 
 
+def notify_alert(*, alert_id: int) -> int:
+    """Queue and send now the e-mails about a high or critical alert to the managers who want them; returns the
+    number sent. The alert services queue them in their own transaction instead (`alert_emails_enqueue`)."""
+    alert = SatisfactionAlert.objects.filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    with transaction.atomic():
+        emails = alert_emails_enqueue(alert=alert, event="opened", send=False)
+    return sum(alert_email_send(email_id=email.pk) for email in emails)
+
+
 def _claimable(claim: str, now) -> Q:
     return (
         Q(status=AlertEmail.Status.PENDING, next_attempt_at__lte=now)

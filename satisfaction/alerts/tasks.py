@@ -6,7 +6,7 @@ from celery import shared_task
 
 from core.on_commit import send_safely
 from core.retry import TASK_OPTIONS
-from satisfaction.alerts import notifications, outbox, webhooks
+from satisfaction.alerts import outbox, webhooks
 from satisfaction.alerts import services as alert_services
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def run_window_rules() -> dict:
 @shared_task(**TASK_OPTIONS)
 def send_alert_email(alert_id: int) -> int:
     """Queue and send the e-mails about one alert (messages queued before the outbox existed still name this)."""
-    return notifications.notify_alert(alert_id=alert_id)
+    return outbox.notify_alert(alert_id=alert_id)
 
 
 @shared_task(bind=True, **TASK_OPTIONS)
