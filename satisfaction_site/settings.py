@@ -250,7 +250,15 @@ CACHE_URL = env.str("CACHE_URL", default="") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
 if CACHE_URL:
-    CACHES = {"default": {**env.cache_url_config(CACHE_URL), "KEY_PREFIX": "satisfaction"}}
+    # A Redis outage must not fail pages: the backend answers as an empty cache, after at most half a second.
+    CACHES = {
+        "default": {
+            **env.cache_url_config(CACHE_URL),
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "KEY_PREFIX": "satisfaction",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "satisfaction"}}
 

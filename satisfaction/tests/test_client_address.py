@@ -122,3 +122,14 @@ def test_a_request_without_an_address_has_none(settings):
     # What django-axes stores for a sign-in without one (force_login in tests); an address field takes no text.
     settings.NUM_PROXIES = 1
     assert client_address(RequestFactory().get("/", REMOTE_ADDR="")) is None
+
+
+def test_with_the_cache_down_the_token_endpoint_still_answers(user, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    assert _token("ops", f.PASSWORD, "198.51.100.1", "").status_code == 200

@@ -111,17 +111,17 @@ def _cache_backend(**env) -> str:
 def test_the_counters_live_in_redis_when_one_is_configured_and_in_memory_otherwise():
     assert _cache_backend().startswith("django.core.cache.backends.locmem.LocMemCache")
     assert _cache_backend(CELERY_BROKER_URL="redis://127.0.0.1:6379/4") == (
-        "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/4"
+        "core.cache.FailOpenRedisCache redis://127.0.0.1:6379/4"
     )
     assert _cache_backend(CELERY_BROKER_URL="redis://127.0.0.1:6379/4", CACHE_URL="redis://127.0.0.1:6379/5") == (
-        "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/5"
+        "core.cache.FailOpenRedisCache redis://127.0.0.1:6379/5"
     )
 
 
 @pytest.mark.redis
 def test_with_a_redis_cache_two_processes_share_one_count(client, settings):
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-    redis_cache = "django.core.cache.backends.redis.RedisCache"
+    redis_cache = "core.cache.FailOpenRedisCache"
     settings.CACHES = {"default": {"BACKEND": redis_cache, "LOCATION": url, "KEY_PREFIX": "satisfaction"}}
     settings.SURVEY_RATE_PER_LINK = 3
     from django.core.cache import caches
@@ -139,3 +139,17 @@ def test_with_a_redis_cache_two_processes_share_one_count(client, settings):
     subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env, check=True, timeout=60, capture_output=True)
     assert client.get(_url(invitation)).status_code == 429
     caches["default"].clear()
+
+
+def test_with_redis_down_the_pages_still_answer(client, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    invitation = _invitation()
+    assert client.get(_url(invitation)).status_code == 200
+    assert client.get(_url(invitation, "survey-unsubscribe")).status_code == 200
+    assert "Cache unreachable" in caplog.text
