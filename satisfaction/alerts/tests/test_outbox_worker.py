@@ -18,6 +18,7 @@ from satisfaction.alerts.models import AlertEmail
 from satisfaction.alerts.rules import Finding
 from satisfaction.alerts.services import alert_raise
 from satisfaction.alerts.tasks import sweep_unevaluated_alerts
+from satisfaction.alerts.tests import test_pipeline
 from satisfaction.alerts.tests.test_pipeline import celery_broker, running_worker, wait_for
 from satisfaction.tests import factories as f
 
@@ -108,6 +109,8 @@ def mail_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("EMAIL_BACKEND", "satisfaction.alerts.tests.mail_backends.HoldingFileBackend")
     monkeypatch.setenv("EMAIL_FILE_PATH", str(directory))
     monkeypatch.setenv("MAIL_HOLD_DIR", str(tmp_path))
+    # A worker's start (importing pandas, scipy …) can take a while on a loaded machine.
+    monkeypatch.setattr(test_pipeline, "WORKER_START_TIMEOUT", 120)
     return directory
 
 
