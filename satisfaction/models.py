@@ -5,6 +5,7 @@ Django loads them through this module. Code imports a model from its own package
 """
 
 from satisfaction.alerts.models import (
+    AlertEmail,
     AlertSettings,
     CustomerRiskScore,
     NotificationPreference,
@@ -45,6 +46,7 @@ from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, Survey
 from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 
 __all__ = [
+    "AlertEmail",
     "AlertSettings",
     "CustomerRiskScore",
     "NotificationPreference",

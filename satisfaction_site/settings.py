@@ -132,6 +132,13 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+# The client address, for the lockout, the API throttles and the survey limits alike (core/client_address.py):
+# by default no forwarded header is believed; behind N reverse proxies of ours set NUM_PROXIES=N, or name them.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 if AXES_FAILURE_LIMIT < 1:
     raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be at least 1.")
 
@@ -240,6 +247,11 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 RECOVERY_DUE_HOURS = env.int("RECOVERY_DUE_HOURS", default=48)
 RECOVERY_REMINDER_HOURS = env.int("RECOVERY_REMINDER_HOURS", default=24)
 RECOVERY_MAX_AGE_DAYS = env.int("RECOVERY_MAX_AGE_DAYS", default=30)
+# Public survey pages, per 10 minutes: requests to one link's form (its unsubscribe page counts apart), requests from
+# one client address over all links (looser: customers behind one company proxy share it), answers sent per link.
+SURVEY_RATE_PER_LINK = env.int("SURVEY_RATE_PER_LINK", default=30)
+SURVEY_RATE_PER_ADDRESS = env.int("SURVEY_RATE_PER_ADDRESS", default=600)
+SURVEY_RATE_ANSWERS_PER_LINK = env.int("SURVEY_RATE_ANSWERS_PER_LINK", default=10)
 # Agents: the fewest ratings a handler needs before the Agents page and API give them a rank.
 AGENT_MIN_N = env.int("AGENT_MIN_N", default=10)
 if IMPORT_FILE_RETENTION_DAYS < 1:
@@ -256,6 +268,10 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="satisfaction@localhost")
+# Where django.core.mail.backends.filebased.EmailBackend writes (a mail drop for staging and the worker tests).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+# Alert e-mails wait in the outbox (admin: Alert e-mails) and are retried with backoff, up to this many attempts.
+ALERT_EMAIL_MAX_ATTEMPTS = env.int("ALERT_EMAIL_MAX_ATTEMPTS", default=20)
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -282,6 +298,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
+# The cache holds the API throttles and the survey rate limits, which must count across every web process: Redis
+# when CACHE_URL is set (or, failing that, the Redis broker), process memory otherwise (one process, development).
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if CACHE_URL:
+    # A Redis outage must not fail pages: the backend answers as an empty cache, after at most half a second.
+    CACHES = {
+        "default": {
+            **env.cache_url_config(CACHE_URL),
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "KEY_PREFIX": "satisfaction",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "satisfaction"}}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -297,7 +331,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     # A service's ValidationError answers 400 naming each field; a lost race on a unique key answers 409.
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
-    # Writes are throttled per user, token requests per client address (satisfaction/api/throttling.py).
+    # Writes are throttled per user, token requests per client address (core/api/throttling.py).
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "writes": env.str("API_WRITE_RATE", default="600/minute"),
         "token": env.str("API_TOKEN_RATE", default="20/minute"),

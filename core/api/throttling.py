@@ -4,11 +4,18 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from core.client_address import client_address
+
 
 class _SettingsRateMixin:
     def get_rate(self):
         # Read the rate on every request (not once at import) so settings overrides take effect.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # DRF's own reading trusts a client-written X-Forwarded-For unless NUM_PROXIES is set; ours is the one
+        # answer the lockout and the survey limits use too.
+        return client_address(request) or "unknown"
 
 
 class WriteRateThrottle(_SettingsRateMixin, UserRateThrottle):

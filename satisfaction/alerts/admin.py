@@ -112,8 +112,34 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["endpoint", "alert"]
     readonly_fields = [
         "endpoint", "alert", "event", "payload", "status", "attempts", "response_status", "response_body",
-        "error", "created_at", "last_attempt_at", "delivered_at",
+        "error", "created_at", "last_attempt_at", "next_attempt_at", "delivered_at",
     ]  # fmt: skip
+
+
+@admin.register(m.AlertEmail)
+class AlertEmailAdmin(admin.ModelAdmin):
+    """The outbox of alert e-mails: what was sent, what waits (and why), what failed; rows are written by the
+    alert services and sent by a task, so nothing here is edited by hand."""
+
+    list_display = ["created_at", "to_email", "event", "alert", "status", "attempts", "last_error", "sent_at"]
+    list_filter = ["status", "event"]
+    search_fields = ["to_email", "subject", "last_error"]
+    date_hierarchy = "created_at"
+    list_select_related = ["alert"]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description=_("Send the selected failed or skipped e-mails again"))
+    def send_again(self, request, queryset):
+        from satisfaction.alerts.outbox import alert_emails_retry
+
+        queued = alert_emails_retry(email_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d e-mail(s) queued again.") % {"count": queued})
 
 
 @admin.register(m.NotificationPreference)

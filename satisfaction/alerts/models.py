@@ -386,16 +386,74 @@ class WebhookDelivery(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The task holding the delivery while it posts (its id survives a retry and a redelivery): one sender at a time.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
-        indexes = [models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint_idx")]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
+        ]
 
     def __str__(self):
         return f"{self.endpoint} · {self.get_event_display()} · {self.get_status_display()}"
+
+
+class AlertEmail(models.Model):
+    """One alert e-mail to one recipient (the outbox): written in the transaction that opened or escalated the
+    alert, sent by a task, retried until sent; the sweep re-enqueues what is pending."""
+
+    class Event(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        ESCALATED = "escalated", _("Escalated")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not sent (alert resolved first)")
+        FAILED = "failed", _("Failed")
+
+    alert = models.ForeignKey(
+        SatisfactionAlert, on_delete=models.CASCADE, related_name="emails", verbose_name=_("alert")
+    )
+    event = models.CharField(_("event"), max_length=15, choices=Event.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    to_email = models.EmailField(_("to"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The task holding the message while it sends (its id survives a redelivery): one sender at a time.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("alert e-mail")
+        verbose_name_plural = _("alert e-mails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="alert_email_due_idx")]
+
+    def __str__(self):
+        return f"{self.to_email} · {self.get_event_display()} · {self.get_status_display()}"
 
 
 class NotificationPreference(models.Model):

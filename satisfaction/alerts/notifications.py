@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -80,30 +79,18 @@ def _comment_lines(alert: SatisfactionAlert) -> str:
     return line
 
 
-def notify_alert(*, alert_id: int) -> int:
-    """Email managers who want alert emails about a high or critical alert; returns the number of emails sent."""
-    alert = (
-        SatisfactionAlert.objects.select_related("customer", "service_type", "record")
-        .filter(pk=alert_id, severity__in=NOTIFY_SEVERITIES)
-        .exclude(status=SatisfactionAlert.Status.RESOLVED)
-        .first()
-    )
-    if alert is None:
-        return 0
-    sent = 0
-    link = alert_url(alert.pk)
-    for user in users_opted_in("alert_emails"):
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("[%(severity)s] %(kind)s: %(scope)s") % {
-                "severity": alert.get_severity_display(),
-                "kind": alert.get_kind_display(),
-                "scope": alert.customer or alert.service_type or _("overall"),
-            }
-            body = _("%(message)s\n\n%(message_zh)s\n\nOpen the alert: %(link)s") % {
-                "message": alert.message_en,
-                "message_zh": alert.message_zh,
-                "link": link,
-            }
-            body += _comment_lines(alert)
-        sent += send_mail(str(subject), str(body), settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
-    return sent
+def alert_email_content(alert: SatisfactionAlert) -> tuple[str, str]:
+    """Subject and body of the e-mail about `alert`, in the site's language (with the Chinese message too)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(severity)s] %(kind)s: %(scope)s") % {
+            "severity": alert.get_severity_display(),
+            "kind": alert.get_kind_display(),
+            "scope": alert.customer or alert.service_type or _("overall"),
+        }
+        body = _("%(message)s\n\n%(message_zh)s\n\nOpen the alert: %(link)s") % {
+            "message": alert.message_en,
+            "message_zh": alert.message_zh,
+            "link": alert_url(alert.pk),
+        }
+        body += _comment_lines(alert)
+    return str(subject), str(body)

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.on_commit import send_on_commit
 from satisfaction.alerts.models import AlertSettings, SatisfactionAlert, WatchlistEntry
 from satisfaction.alerts.notifications import NOTIFY_SEVERITIES
+from satisfaction.alerts.outbox import alert_emails_enqueue
 from satisfaction.alerts.risk import recompute_risk_scores
 from satisfaction.alerts.rules import (
     Finding,
@@ -118,22 +118,18 @@ def _refresh(alert: SatisfactionAlert, finding: Finding, now) -> tuple[Satisfact
 
 
 def _alert_opened(alert: SatisfactionAlert) -> None:
-    from satisfaction.alerts.tasks import send_alert_email
-
     if alert.severity in NOTIFY_SEVERITIES:
         if alert.customer_id:
             watchlist_add_by_rule(customer_id=alert.customer_id, reason=WatchlistEntry.Reason.ALERT, alert=alert)
-        send_on_commit(send_alert_email, alert.pk)
+        alert_emails_enqueue(alert=alert, event="opened")
     webhook_enqueue(alert=alert, event="opened")
 
 
 def _alert_escalated(alert: SatisfactionAlert) -> None:
-    from satisfaction.alerts.tasks import send_alert_email
-
     if alert.severity in NOTIFY_SEVERITIES:
         if alert.customer_id:
             watchlist_add_by_rule(customer_id=alert.customer_id, reason=WatchlistEntry.Reason.ALERT, alert=alert)
-        send_on_commit(send_alert_email, alert.pk)
+        alert_emails_enqueue(alert=alert, event="escalated")
     webhook_enqueue(alert=alert, event="escalated")
 
 

@@ -3,11 +3,10 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from core.on_commit import send_safely
 from core.retry import TASK_OPTIONS
-from satisfaction.alerts import notifications, webhooks
+from satisfaction.alerts import outbox, webhooks
 from satisfaction.alerts import services as alert_services
 
 logger = logging.getLogger(__name__)
@@ -18,6 +17,7 @@ __all__ = [
     "evaluate_records",
     "run_window_rules",
     "send_alert_email",
+    "send_outbox_email",
     "sweep_unevaluated_alerts",
 ]
 
@@ -47,8 +47,13 @@ def evaluate_records(record_ids: list[int]) -> int:
 
 @shared_task(**TASK_OPTIONS)
 def sweep_unevaluated_alerts() -> int:
-    """Catch up records whose evaluation never ran (broker down, worker died)."""
-    return alert_services.sweep_unevaluated(time_budget_seconds=SWEEP_TIME_BUDGET_SECONDS)
+    """Catch up records whose evaluation never ran (broker down, worker died), then hand the e-mails and webhook
+    deliveries still pending back to their tasks; returns how many records it evaluated."""
+    evaluated = alert_services.sweep_unevaluated(time_budget_seconds=SWEEP_TIME_BUDGET_SECONDS)
+    requeued = outbox.outbox_requeue()
+    if any(requeued.values()):
+        logger.info("Outbox sweep re-sent %(emails)d e-mail(s) and %(webhooks)d webhook delivery(ies).", requeued)
+    return evaluated
 
 
 @shared_task(**TASK_OPTIONS)
@@ -59,8 +64,14 @@ def run_window_rules() -> dict:
 
 @shared_task(**TASK_OPTIONS)
 def send_alert_email(alert_id: int) -> int:
-    """Email the managers who want alert emails about one high or critical alert."""
-    return notifications.notify_alert(alert_id=alert_id)
+    """Queue and send the e-mails about one alert (messages queued before the outbox existed still name this)."""
+    return outbox.notify_alert(alert_id=alert_id)
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_outbox_email(self, email_id: int) -> bool:
+    """Send one queued alert e-mail once; a failure waits in the outbox for the sweep's next attempt."""
+    return outbox.alert_email_send(email_id=email_id, claim=self.request.id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=WEBHOOK_MAX_RETRIES)
@@ -68,10 +79,9 @@ def deliver_webhook(self, delivery_id: int) -> bool:
     """POST one webhook delivery; a failure is retried with exponential backoff, then logged as failed."""
     # Without a broker (eager mode) there is nobody to retry later: one attempt, then the log says failed.
     final = bool(self.request.is_eager) or self.request.retries >= self.max_retries
-    delivered = webhooks.webhook_deliver(delivery_id=delivery_id, final_attempt=final)
+    delivered = webhooks.webhook_deliver(delivery_id=delivery_id, final_attempt=final, claim=self.request.id)
     if not delivered and not final:
-        base = getattr(settings, "WEBHOOK_RETRY_BASE_SECONDS", 10)
-        raise self.retry(countdown=min(base * 2**self.request.retries, 3600))
+        raise self.retry(countdown=webhooks.retry_delay_seconds(self.request.retries))
     return delivered
 
 

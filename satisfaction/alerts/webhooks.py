@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import urllib.error
 import urllib.request
+import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.on_commit import send_on_commit
@@ -83,14 +86,32 @@ def webhook_enqueue(*, alert: SatisfactionAlert, event: str) -> list[WebhookDeli
     return deliveries
 
 
-def webhook_deliver(*, delivery_id: int, final_attempt: bool = True) -> bool:
+def retry_delay_seconds(retries: int) -> int:
+    """Wait before retry number `retries` + 1 of a failed delivery: WEBHOOK_RETRY_BASE_SECONDS doubled each time."""
+    base = getattr(settings, "WEBHOOK_RETRY_BASE_SECONDS", 10)
+    return min(base * 2**retries, 3600)
+
+
+def webhook_deliver(*, delivery_id: int, final_attempt: bool = True, claim: str | None = None) -> bool:
     """POST one delivery and log the outcome; True when the endpoint answered 2xx (or it was already delivered).
 
-    A failure leaves the delivery pending for a retry, or marks it failed on the final attempt."""
+    A failure leaves the delivery pending for a retry, or marks it failed on the final attempt. `claim` names the
+    sender (the task id, kept across retries and redeliveries): while one sender holds the delivery, another
+    (the sweep's, a duplicate) posts nothing and answers False."""
+    from satisfaction.alerts.outbox import CLAIM_LEASE
+
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status == WebhookDelivery.Status.SUCCEEDED:
         return True
     if delivery.status == WebhookDelivery.Status.FAILED:
+        return False
+    claim = claim or uuid.uuid4().hex
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+        .filter(Q(claimed_by="") | Q(claimed_by=claim) | Q(claimed_at__lt=timezone.now() - CLAIM_LEASE))
+        .update(claimed_by=claim, claimed_at=timezone.now())
+    )
+    if not claimed:
         return False
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
@@ -122,14 +143,17 @@ def webhook_deliver(*, delivery_id: int, final_attempt: bool = True) -> bool:
         if ok
         else (WebhookDelivery.Status.FAILED if final_attempt else WebhookDelivery.Status.PENDING)
     )
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+    WebhookDelivery.objects.filter(pk=delivery.pk, claimed_by=claim).update(
         status=new_status,
         attempts=delivery.attempts + 1,
         response_status=status,
         response_body=response_body,
         error=error,
         last_attempt_at=now,
+        next_attempt_at=now + dt.timedelta(seconds=retry_delay_seconds(delivery.attempts)),
         delivered_at=now if ok else None,
+        claimed_by="",
+        claimed_at=None,
     )
     if not ok:
         logger.info("Webhook delivery %s to %s failed: %s", delivery.pk, endpoint.url, error or status)

@@ -364,6 +364,15 @@ def invitation_token(invitation: SurveyInvitation) -> str:
     return signing.dumps(invitation.nonce, salt=TOKEN_SALT, compress=False)
 
 
+def token_nonce(token: str) -> str | None:
+    """The token id a genuine link carries (expired or not), None for a forged or mangled one; reads no row."""
+    try:
+        nonce = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    return nonce if isinstance(nonce, str) else None
+
+
 def survey_url(invitation: SurveyInvitation, *, score: int | None = None) -> str:
     """Absolute link to the public form; `score` pre-fills the form (a GET never records)."""
     url = settings.SITE_URL.rstrip("/") + reverse("survey-form", kwargs={"token": invitation_token(invitation)})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,13 +17,9 @@ from django.views.generic import TemplateView
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from satisfaction.crm.models import Contact, Customer, ServiceType
+from satisfaction.surveys import rate_limits
 from satisfaction.surveys import services as surveys
 from satisfaction.surveys.models import SurveyCampaign, SurveyInvitation, SurveySettings
-
-# Public pages: requests per client IP (any token) and answers per token, per window.
-RATE_LIMIT_WINDOW_SECONDS = 600
-RATE_LIMIT_PER_IP = 60
-RATE_LIMIT_POSTS_PER_TOKEN = 10
 
 # The public pages speak the contact's language; both are written out here so they never depend on a catalogue.
 COPY = {
@@ -113,20 +108,8 @@ def _language(request, invitation: SurveyInvitation | None) -> str:
     return "zh-hans" if accept.lower().startswith("zh") else "en"
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _over_limit(key: str, limit: int) -> bool:
-    """Count one hit on `key` in a fixed window; True once the window's count exceeds `limit`."""
-    cache_key = f"survey-rate:{key}"
-    if cache.add(cache_key, 1, RATE_LIMIT_WINDOW_SECONDS):
-        return False
-    try:
-        return cache.incr(cache_key) > limit
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, RATE_LIMIT_WINDOW_SECONDS)
-        return False
+def _limited_page(request, invitation: SurveyInvitation | None):
+    return _page(request, "surveys/public/link_error.html", _language(request, invitation), {"reason": "limited"}, 429)
 
 
 def _page(request, template: str, lang: str, context: dict | None = None, status: int = 200):
@@ -176,10 +159,8 @@ class SurveyFormView(View):
     """The public survey form at /s/<token>/: GET shows it (never records), POST records the answer once."""
 
     def dispatch(self, request, token, *args, **kwargs):
-        if _over_limit(f"ip:{_client_ip(request)}", RATE_LIMIT_PER_IP):
-            return _page(
-                request, "surveys/public/link_error.html", _language(request, None), {"reason": "limited"}, 429
-            )
+        if rate_limits.page_limited(request, token=token, page="form"):
+            return _limited_page(request, None)
         try:
             invitation = surveys.invitation_from_token(token)
         except surveys.SurveyLinkError as exc:
@@ -193,10 +174,8 @@ class SurveyFormView(View):
         return self._render(request, token, invitation, SurveyAnswerForm(), prefill)
 
     def post(self, request, token, invitation):
-        if _over_limit(f"token:{invitation.nonce}", RATE_LIMIT_POSTS_PER_TOKEN):
-            return _page(
-                request, "surveys/public/link_error.html", _language(request, invitation), {"reason": "limited"}, 429
-            )
+        if rate_limits.answer_limited(nonce=invitation.nonce):
+            return _limited_page(request, invitation)
         form = SurveyAnswerForm(request.POST)
         if not form.is_valid():
             return self._render(request, token, invitation, form, None, status=422)
@@ -265,10 +244,8 @@ class SurveyUnsubscribeView(View):
     """Unsubscribe from surveys: GET asks (mail scanners follow links), POST unsubscribes."""
 
     def dispatch(self, request, token, *args, **kwargs):
-        if _over_limit(f"ip:{_client_ip(request)}", RATE_LIMIT_PER_IP):
-            return _page(
-                request, "surveys/public/link_error.html", _language(request, None), {"reason": "limited"}, 429
-            )
+        if rate_limits.page_limited(request, token=token, page="unsubscribe"):
+            return _limited_page(request, None)
         try:
             # Unsubscribing must work from any link we sent, also answered or expired ones.
             invitation = surveys.invitation_from_token(token, allow_answered=True)

@@ -8,9 +8,9 @@ from satisfaction.alerts.notifications import (
     alert_url,
     notification_preferences_for,
     notification_preferences_update,
-    notify_alert,
     users_opted_in,
 )
+from satisfaction.alerts.outbox import notify_alert
 from satisfaction.tests import factories as f
 
 pytestmark = pytest.mark.django_db
