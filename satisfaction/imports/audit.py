@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from auditlog.context import auditlog_value, set_extra_data
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 
 from core.batch import listening_for_created
 
-ENTRY_BATCH = 2000
+ENTRY_BATCH = 5000
 
 
 class ImportTrail:
@@ -47,33 +48,49 @@ class ImportTrail:
                 auditlog_value.set(outer)
 
     def rows_created(self, model, created: list[tuple[int, str]]) -> None:
-        """One CREATE entry per new row; its external id names it (the row itself is one query away)."""
+        """One CREATE entry per new row, its external id in `object_repr` and the import it came from in `changes`
+        (the same for every row: JSON is prepared once, not per row).
+
+        Plain `executemany` of ready tuples: `bulk_create` builds a model instance and prepares each of its fields
+        per row, which cost 40 times the import's own insert (measured at 20,000 feedback rows)."""
         if not created:
             return
-        content_type = ContentType.objects.get_for_model(model)
-        now = timezone.now()
-        email = getattr(self.actor, "email", None) if self.actor else None
+        fields = {f.name: f for f in LogEntry._meta.concrete_fields}
+        columns = [
+            "content_type", "object_pk", "object_id", "object_repr", "action", "changes", "changes_text",
+            "actor", "actor_email", "cid", "timestamp", "additional_data",
+        ]  # fmt: skip
+        content_type = ContentType.objects.get_for_model(model).pk
         label = str(model._meta.verbose_name)
-        LogEntry.objects.bulk_create(
+        email = getattr(self.actor, "email", None) if self.actor else None
+        now = fields["timestamp"].get_db_prep_save(timezone.now(), connection)
+        changes = fields["changes"].get_db_prep_save({"cid": ["None", self.cid]}, connection)
+        extra = fields["additional_data"].get_db_prep_save(self.extra, connection)
+        actor = self.actor.pk if self.actor else None
+        rows = [
             (
-                LogEntry(
-                    content_type=content_type,
-                    object_pk=str(pk),
-                    object_id=pk,
-                    object_repr=f"{label} {external_id}",
-                    action=LogEntry.Action.CREATE,
-                    changes={"external_id": ["None", external_id]},
-                    changes_text="",
-                    actor=self.actor,
-                    actor_email=email,
-                    cid=self.cid,
-                    timestamp=now,
-                    additional_data=self.extra,
-                )
-                for pk, external_id in created
-            ),
-            batch_size=ENTRY_BATCH,
-        )
+                content_type,
+                str(pk),
+                pk,
+                f"{label} {external_id}",
+                LogEntry.Action.CREATE,
+                changes,
+                "",
+                actor,
+                email,
+                self.cid,
+                now,
+                extra,
+            )
+            for pk, external_id in created
+        ]
+        qn = connection.ops.quote_name
+        names = ", ".join(qn(fields[name].column) for name in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {qn(LogEntry._meta.db_table)} ({names}) VALUES ({marks})"
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), ENTRY_BATCH):
+                cursor.executemany(sql, rows[start : start + ENTRY_BATCH])
 
 
 def import_job_audited(*, job, status_before: str) -> LogEntry:
