@@ -88,21 +88,22 @@ def binary_csv() -> SimpleUploadedFile:
 def test_xlsx_declaring_the_whole_sheet_ends_quickly_at_the_row_cap():
     data = huge_dimension_xlsx()
     assert len(data) < 2000
-    start = time.monotonic()
+    # CPU time, not wall time: the bound holds on a loaded machine. Before: 43 minutes of CPU padding a million
+    # rows to 16,384 cells each; now about a second to walk past the empty rows to the cap.
+    start = time.process_time()
     result = import_file(kind="customers", source=io.BytesIO(data), filename="huge.xlsx")
-    elapsed = time.monotonic() - start
-    # Before: 43 minutes of CPU padding a million rows to 16,384 cells each.
-    assert elapsed < 15, elapsed
+    elapsed = time.process_time() - start
+    assert elapsed < 20, elapsed
     assert "1,000,000 rows" in result.message and "IMPORT_MAX_ROWS" in result.message
     assert result.created == 0 and Customer.objects.count() == 0
 
 
 def test_xlsx_is_read_by_its_real_cells_not_its_declared_dimension(settings):
     settings.IMPORT_MAX_ROWS = 2_000_000
-    start = time.monotonic()
+    start = time.process_time()
     table = open_table(io.BytesIO(huge_dimension_xlsx()), filename="huge.xlsx")
     rows = list(table.rows)
-    assert time.monotonic() - start < 15
+    assert time.process_time() - start < 20
     # The one cell is the header row; the 16,383 empty cells before it in its row are kept, none after it.
     assert len(table.headers) == 16384 and table.headers[-1] == "x" and rows == []
     result = import_file(kind="customers", source=io.BytesIO(huge_dimension_xlsx()), filename="huge.xlsx")
