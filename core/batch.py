@@ -19,6 +19,8 @@ import sqlite3
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -576,6 +578,23 @@ def _raw_execute(sql: str, params: list) -> list[tuple]:
     return connection.connection.execute(sql, params).fetchall()
 
 
+# Told, inside the write transaction, of the rows each write batch created: (model, [(id, external_id)]). A context
+# variable, so a caller several layers up (the import's audit trail) listens without every batch service passing it.
+_created_listener: ContextVar[Callable[[type[models.Model], list[tuple[int, str]]], None] | None] = ContextVar(
+    "batch_created_listener", default=None
+)
+
+
+@contextmanager
+def listening_for_created(listener: Callable[[type[models.Model], list[tuple[int, str]]], None]):
+    """While inside, `listener(model, created)` runs after each bulk insert, in its transaction."""
+    token = _created_listener.set(listener)
+    try:
+        yield
+    finally:
+        _created_listener.reset(token)
+
+
 @transaction.atomic
 def _write(
     *, spec: BatchSpec, spool: Spool, inserter: BulkInserter, updates: Sequence[tuple[int, dict[str, Any]]] = ()
@@ -583,10 +602,13 @@ def _write(
     """Insert the spooled rows and apply the updates in one transaction; returns the new ids. A row raced in
     meanwhile is skipped."""
     created_ids = array("q")  # 8 bytes an id: a million-row import keeps 8 MB, not 36
+    listener = _created_listener.get()
     for params, marked in _batches(spool, WRITE_ROWS):
         created = inserter.insert(params)
         created_ids.extend(pk for pk, _ in created)
         spec.after_write(created, marked)
+        if listener is not None:
+            listener(spec.model, created)
     for pk, changes in updates:
         spec.update_row(pk, changes)
     transaction.on_commit(lambda: spec.on_commit(created_ids))

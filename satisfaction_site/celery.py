@@ -67,6 +67,11 @@ app.conf.beat_schedule["imports-purge-files"] = {
     "task": "satisfaction.imports.tasks.purge_old_import_files",
     "schedule": crontab(hour=1, minute=45),
 }
+# Imports: every five minutes, jobs left running by a process that died (IMPORT_STALE_SECONDS) are marked failed.
+app.conf.beat_schedule["imports-fail-stale-jobs"] = {
+    "task": "satisfaction.imports.tasks.fail_stale_import_jobs",
+    "schedule": crontab(minute="*/5"),
+}
 # Digests read analytics, so their tasks live in analytics/digests.py: import it so workers register them.
 app.conf.imports = (*tuple(app.conf.imports or ()), "analytics.digests")
 app.conf.beat_schedule["digests-weekly"] = {

@@ -256,6 +256,13 @@ SURVEY_RATE_ANSWERS_PER_LINK = env.int("SURVEY_RATE_ANSWERS_PER_LINK", default=1
 AGENT_MIN_N = env.int("AGENT_MIN_N", default=10)
 if IMPORT_FILE_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IMPORT_FILE_RETENTION_DAYS must be a whole number of days, at least 1.")
+# Bounds of one import: a file past this many rows, or still being read after this many seconds, is refused whole
+# with a message naming the limit; a running job whose process has not reported for IMPORT_STALE_SECONDS is dead.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+IMPORT_MAX_SECONDS = env.int("IMPORT_MAX_SECONDS", default=1800)
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=600)
+if min(IMPORT_MAX_ROWS, IMPORT_MAX_SECONDS, IMPORT_STALE_SECONDS) < 1:
+    raise ImproperlyConfigured("IMPORT_MAX_ROWS, IMPORT_MAX_SECONDS and IMPORT_STALE_SECONDS must be at least 1.")
 
 # Without a broker, an uploaded file is imported in a background thread of the web process, so the upload returns at
 # once and the page shows the progress bar (with a broker, a Celery worker runs it).

@@ -66,6 +66,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     FINISHED = (Status.SUCCEEDED, Status.VALIDATED, Status.REJECTED, Status.FAILED)
+    RUNNING = (Status.VALIDATING, Status.WRITING)
 
     kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
@@ -85,6 +86,9 @@ class ImportJob(models.Model):
     history = models.BooleanField(_("history"), default=False, help_text=_("Past data: no live alerts or invitations."))
     update = models.BooleanField(
         _("update changed rows"), default=True, help_text=_("Off: rows imported before are skipped, as they are.")
+    )
+    encoding = models.CharField(
+        _("encoding"), max_length=40, blank=True, help_text=_("The CSV's text encoding; empty: detected.")
     )
     rows_total = models.PositiveIntegerField(_("rows total"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
@@ -113,6 +117,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Written with every progress report: a running job that stops reporting belongs to a process that died.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     files_purged_at = models.DateTimeField(
         _("files removed at"),
         null=True,

@@ -1,7 +1,9 @@
-"""Streaming readers for CSV (UTF-8 with or without BOM, GB18030) and XLSX files.
+"""Streaming readers for CSV (UTF-8 with or without BOM, GB18030, or a named encoding) and XLSX files.
 
 A reader yields the header row and then `(row_number, cells)` with the spreadsheet's row numbering
-(header = row 1), skipping blank rows; nothing holds the whole file in memory.
+(header = row 1), skipping blank rows; nothing holds the whole file in memory. Every reader is bounded: it stops
+with an `UnreadableFile` past `IMPORT_MAX_ROWS` rows or `IMPORT_MAX_SECONDS` of reading (see `Budget`), and text
+cells come out without control characters (`core.text.printable`), so a NUL never reaches the database.
 """
 
 from __future__ import annotations
@@ -10,19 +12,63 @@ import codecs
 import csv
 import io
 import os
+import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+
 from core.batch import RowInvalid
+from core.text import printable
 
 SCAN_BYTES = 1 << 20
+GUESS_BYTES = 64 * 1024  # enough text for charset-normalizer to tell GB18030 from Shift-JIS or Latin-1
 XLSX_MAGIC = b"PK\x03\x04"
+# charset-normalizer's names for encodings that GB18030 (a superset of them) reads right.
+GB_FAMILY = {"gb18030", "gbk", "gb2312"}
+# Bytes that never occur in text (C0 controls other than tab, newline, form feed and carriage return, and DEL).
+_BINARY_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
+_TEXT_BYTES = bytes(b for b in range(256) if b not in _BINARY_BYTES)
+BINARY_SHARE = 0.01  # more control bytes than this in the first megabyte: not a text file
+BINARY_MIN_CONTROLS = 16
+CLOCK_EVERY = 1024  # rows between looks at the clock
 
 
 class UnreadableFile(RowInvalid):
     """The file is not a CSV or XLSX we can read; the whole import stops with this reason."""
+
+
+class Budget:
+    """The row and time limits of one import: `check(row_number)` raises `UnreadableFile` past either."""
+
+    def __init__(self, *, max_rows: int | None = None, max_seconds: float | None = None):
+        self.max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
+        self.max_seconds = settings.IMPORT_MAX_SECONDS if max_seconds is None else max_seconds
+        self.deadline = time.monotonic() + self.max_seconds
+        self._ticks = 0
+
+    def check(self, number: int) -> None:
+        # Row numbers count the header and blank rows: a sheet reaching past the cap stops here, whatever it holds.
+        if number > self.max_rows + 1:
+            raise UnreadableFile(
+                _(
+                    "The file has more than %(cap)s rows (IMPORT_MAX_ROWS); split it into smaller files and "
+                    "import them one by one."
+                )
+                % {"cap": f"{self.max_rows:,}"}
+            )
+        self._ticks += 1
+        if self._ticks % CLOCK_EVERY == 0 and time.monotonic() > self.deadline:
+            raise UnreadableFile(
+                _(
+                    "Reading the file took longer than %(seconds)s seconds (IMPORT_MAX_SECONDS) and was stopped at "
+                    "row %(row)s; nothing was imported. Split it into smaller files."
+                )
+                % {"seconds": f"{self.max_seconds:g}", "row": number}
+            )
 
 
 @dataclass
@@ -37,21 +83,53 @@ class Table:
     close: Callable[[], None] = lambda: None
 
 
-def open_table(source: str | os.PathLike | IO[bytes], *, filename: str = "") -> Table:
-    """Open a CSV or XLSX by content (XLSX is a zip) and return its `Table`."""
+def open_table(
+    source: str | os.PathLike | IO[bytes], *, filename: str = "", encoding: str = "", budget: Budget | None = None
+) -> Table:
+    """Open a CSV or XLSX by content (XLSX is a zip) and return its `Table`.
+
+    `encoding` (a Python codec name) reads a CSV in that encoding instead of guessing it; `budget` bounds the
+    reading (default: the settings' row cap and time budget, counted from now)."""
+    if encoding:
+        encoding = encoding_check(encoding)
+    budget = budget or Budget()
     stream = open(source, "rb") if isinstance(source, str | os.PathLike) else source  # noqa: SIM115 - closed by the row iterator
     name = filename or str(getattr(source, "name", source))
     head = stream.read(4)
     stream.seek(0)
     if head == XLSX_MAGIC or name.lower().endswith((".xlsx", ".xlsm")):
-        return _open_xlsx(stream)
+        return _open_xlsx(stream, budget)
     if name.lower().endswith(".xls"):
-        raise UnreadableFile("Old .xls files are not supported: save the sheet as .xlsx or CSV.")
-    return _open_csv(stream)
+        stream.close()
+        raise UnreadableFile(_("Old .xls files are not supported: save the sheet as .xlsx or CSV."))
+    try:
+        return _open_csv(stream, encoding, budget)
+    except UnreadableFile:
+        stream.close()
+        raise
 
 
-def detect_encoding(stream: IO[bytes]) -> tuple[str, int]:
-    """UTF-8 (BOM or not) if the whole file decodes as UTF-8, else GB18030; also counts the line breaks."""
+def encoding_check(name: str) -> str:
+    """The codec's canonical name (`latin-1` → `iso8859-1`); `UnreadableFile` naming it when Python has no such
+    text encoding."""
+    try:
+        info = codecs.lookup(name.strip())
+    except (LookupError, ValueError):
+        raise UnreadableFile(_("Unknown encoding %(encoding)r.") % {"encoding": name}) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise UnreadableFile(_("Unknown encoding %(encoding)r.") % {"encoding": name})
+    return info.name
+
+
+def detect_encoding(stream: IO[bytes], *, guess: bool = True) -> tuple[str, int]:
+    """The encoding of a CSV and its count of line breaks: UTF-16 or UTF-8 by their byte-order mark, UTF-8 if
+    the whole file decodes as UTF-8, else GB18030 when charset-normalizer also reads it as Chinese.
+
+    Anything else is refused (`UnreadableFile`) rather than guessed: a Latin-1 "Müller" also decodes as GB18030
+    ("M黮ler"), so decoding without an error proves nothing. The message names the likely encoding, which the
+    user can then choose explicitly. A file full of control bytes is binary, not a CSV. With `guess=False` (the
+    user named the encoding) only the byte-order mark, the line breaks and the binary check are looked at.
+    """
     stream.seek(0)
     first = stream.read(3)
     if first == codecs.BOM_UTF8:
@@ -63,45 +141,115 @@ def detect_encoding(stream: IO[bytes]) -> tuple[str, int]:
     stream.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
+    bad_line = 0
     newlines = 0
+    sample = b""
     while chunk := stream.read(SCAN_BYTES):
-        newlines += chunk.count(b"\n")
-        if utf8 and not encoding:
+        if not sample:
+            sample = chunk
+            if encoding != "utf-16" and _looks_binary(sample):
+                raise UnreadableFile(_binary_message())
+        if utf8 and guess and not encoding:
             try:
                 decoder.decode(chunk)
-            except UnicodeDecodeError:
+            except UnicodeDecodeError as exc:
                 utf8 = False
-    if not encoding:
-        encoding = "utf-8" if utf8 else "gb18030"
+                bad_line = newlines + chunk.count(b"\n", 0, max(0, exc.start)) + 1
+        newlines += chunk.count(b"\n")
+    if utf8 and guess and not encoding:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8, bad_line = False, newlines + 1
     stream.seek(0)
-    return encoding, newlines
+    if encoding:
+        return encoding, newlines
+    if utf8 or not guess:
+        return "utf-8", newlines
+    return _guess_non_utf8(sample, bad_line), newlines
 
 
-def _open_csv(stream: IO[bytes]) -> Table:
-    encoding, newlines = detect_encoding(stream)
-    if encoding == "utf-16":
+def _looks_binary(sample: bytes) -> bool:
+    controls = len(sample.translate(None, _TEXT_BYTES))  # what is left once every text byte is deleted
+    # A stray NUL in a small CSV is a bad cell (dropped), not a binary file: a few are allowed whatever the size.
+    return controls >= BINARY_MIN_CONTROLS and controls > BINARY_SHARE * len(sample)
+
+
+def _binary_message() -> str:
+    return _(
+        "The file is not a text CSV: it holds binary data (a picture, a program or a compressed file renamed .csv?). "
+        "Upload a CSV saved as text, or an .xlsx workbook."
+    )
+
+
+def _guess_non_utf8(sample: bytes, bad_line: int) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample[:GUESS_BYTES]).best()
+    if best is None:
+        raise UnreadableFile(_binary_message())
+    guess = best.encoding.lower()
+    if guess in GB_FAMILY:
+        return "gb18030"
+    raise UnreadableFile(
+        _(
+            "The file's encoding is not certain: it is not UTF-8 (line %(line)s is not) and does not read as "
+            "GB18030 Chinese; it looks like %(guess)s. Save it as UTF-8, or choose its encoding when importing "
+            "(%(guess)s if that is right)."
+        )
+        % {"line": bad_line, "guess": guess}
+    )
+
+
+def _clean_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Lines without control characters: a NUL or BEL in a cell is dropped before the CSV parser sees it."""
+    for line in lines:
+        # isprintable() is a fast C check; only lines with a tab, a control character or the like are rewritten.
+        yield line if line.rstrip("\r\n").isprintable() else printable(line)
+
+
+def _text_cell(value: Any) -> Any:
+    if isinstance(value, str) and not value.isprintable():
+        return printable(value)
+    return value
+
+
+def _open_csv(stream: IO[bytes], encoding: str, budget: Budget) -> Table:
+    detected, newlines = detect_encoding(stream, guess=not encoding)
+    if not encoding:
+        encoding = detected
+    elif encoding in ("utf-8", "utf_8") and detected == "utf-8-sig":
+        encoding = "utf-8-sig"  # the mark is not data: it would stick to the first header
+    if encoding.startswith("utf-16") or detected.startswith("utf-16"):
         newlines = 0  # counted on the wrong byte width; the estimate is only for the progress bar
     text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
-    first_line = text.readline()
-    text.seek(0)
+    try:
+        first_line = text.readline()
+        text.seek(0)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            _("The file could not be read as %(encoding)s (%(reason)s).") % {"encoding": encoding, "reason": exc}
+        ) from None
     delimiter = max((",", "\t", ";"), key=first_line.count) if first_line else ","
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(_clean_lines(text), delimiter=delimiter)
     try:
         headers = _first_nonblank(reader)
     except (UnicodeDecodeError, csv.Error) as exc:
-        stream.close()
-        raise UnreadableFile(f"The file could not be read as CSV ({exc}).") from None
+        raise UnreadableFile(_("The file could not be read as CSV (%(reason)s).") % {"reason": exc}) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             number = 1
             for cells in reader:
                 number += 1
+                budget.check(number)
                 # The first cell decides for almost every row; only rows starting blank are looked at whole.
                 if cells and (cells[0].strip() or any(c.strip() for c in cells)):
                     yield number, cells
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise UnreadableFile(f"Row {number + 1} could not be read ({exc}).") from None
+            raise UnreadableFile(
+                _("Row %(row)s could not be read (%(reason)s).") % {"row": number + 1, "reason": exc}
+            ) from None
         finally:
             stream.close()
 
@@ -117,30 +265,43 @@ def _first_nonblank(reader) -> list[str]:
     return []
 
 
-def _open_xlsx(stream: IO[bytes]) -> Table:
+def _open_xlsx(stream: IO[bytes], budget: Budget) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        sheet = workbook.worksheets[0]
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as exc:
         stream.close()
-        raise UnreadableFile(f"The file could not be read as XLSX ({exc.__class__.__name__}).") from None
-    sheet = workbook.worksheets[0]
-    estimated = max(0, (sheet.max_row or 1) - 1)
+        raise UnreadableFile(
+            _("The file could not be read as XLSX (%(reason)s).") % {"reason": exc.__class__.__name__}
+        ) from None
+    # The sheet's declared <dimension> is whatever the writing program put there (A1:XFD1048576 in a 1.5 KB file):
+    # read-only mode would pad every row to its width. Reset, each row is as wide as its own last cell.
+    declared = sheet.max_row or 1
+    sheet.reset_dimensions()
+    estimated = max(0, min(declared, budget.max_rows + 1) - 1)
     values = sheet.iter_rows(values_only=True)
     headers: list[str] = []
     header_row = 0
-    for header_row, cells in enumerate(values, start=1):  # noqa: B007 - the header's row number is used below
-        if any(c is not None and str(c).strip() for c in cells):
-            headers = ["" if c is None else str(c) for c in cells]
-            break
+    try:
+        for header_row, cells in enumerate(values, start=1):
+            budget.check(header_row)
+            if any(c is not None and str(c).strip() for c in cells):
+                headers = ["" if c is None else printable(str(c)) for c in _trimmed(cells)]
+                break
+    except UnreadableFile:
+        workbook.close()
+        stream.close()
+        raise
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             for number, cells in enumerate(values, start=header_row + 1):
+                budget.check(number)
                 if any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
-                    yield number, ["" if c is None else c for c in cells]
+                    yield number, ["" if c is None else _text_cell(c) for c in _trimmed(cells)]
         finally:
             workbook.close()
             stream.close()
@@ -150,3 +311,11 @@ def _open_xlsx(stream: IO[bytes]) -> Table:
         stream.close()
 
     return Table(headers=headers, estimated_rows=estimated, rows=rows(), encoding="xlsx", close=close)
+
+
+def _trimmed(cells: tuple) -> tuple:
+    """The row without its empty cells at the end (a lone cell in column XFD makes 16,384 of them)."""
+    end = len(cells)
+    while end and cells[end - 1] is None:
+        end -= 1
+    return cells[:end]

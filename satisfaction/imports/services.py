@@ -19,18 +19,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.batch import BatchResult, ErrorSink, RawChunk, chunked, run_batch
 from satisfaction.alerts.models import AlertSettings
 from satisfaction.alerts.risk import recompute_risk_scores
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.feedback.services import record_satisfaction_batch
+from satisfaction.imports.audit import ImportTrail, import_job_audited
 from satisfaction.imports.kinds import COLUMNS, ModelBatch, header_aliases, normalise_header
 from satisfaction.imports.mappings import IGNORE, MappingSpec, allowed_fields, mapping_coerce, mapping_parse
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
-from satisfaction.imports.readers import UnreadableFile, open_table
+from satisfaction.imports.readers import UnreadableFile, encoding_check, open_table
 from satisfaction.imports.references import ReferenceMaker
 
 logger = logging.getLogger(__name__)
@@ -102,7 +104,9 @@ def import_file(
     dry_run: bool = False,
     history: bool | None = None,
     update: bool = True,
+    encoding: str = "",
     user=None,
+    job_id: int | None = None,
     errors: ErrorSink | None = None,
     on_progress: Callable[[int, str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
@@ -113,6 +117,8 @@ def import_file(
     `mapping` translates the file's layout (see `satisfaction.imports.mappings`); `history` (default: the
     mapping's) imports past data without live side effects. Rows already imported (same external id) are
     updated where their values changed, through the entity's service (sync); `update=False` skips them instead.
+    `encoding` names a CSV's encoding when detection is not sure of it (see `readers.detect_encoding`).
+    Every row created or updated gets its audit entry, marked with `user`, the file and `job_id` (`audit`).
     Returns a `BatchResult`; `message` is set when the
     file as a whole could not be imported (unreadable, required columns missing). Row errors go to `errors`
     (an `ErrorSink`) when given. The source is closed when done.
@@ -125,7 +131,7 @@ def import_file(
     errors = errors or ErrorSink()
     try:
         try:
-            table = open_table(source, filename=filename)
+            table = open_table(source, filename=filename, encoding=encoding)
         except UnreadableFile as exc:
             return BatchResult(dry_run=dry_run, message=exc.reason)
         headers = map_headers(kind=kind, headers=table.headers, mapping=spec)
@@ -148,8 +154,9 @@ def import_file(
         quiet_before = history_cutoff() if history else None
         # Rows created for references follow the file: with all-or-nothing (or a dry run) they go when it goes.
         atomic = transaction.atomic() if maker and (dry_run or not spec.skip_errors) else nullcontext()
+        trail = ImportTrail(user=user, filename=filename or str(getattr(source, "name", "")), job_id=job_id)
         try:
-            with atomic:
+            with atomic, trail.recording():
                 result = _run(kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update)
                 if maker and not result.written and not isinstance(atomic, nullcontext):
                     transaction.set_rollback(True)
@@ -247,12 +254,18 @@ def import_job_create(
     mapping_spec: MappingSpec | None = None,
     history: bool = False,
     update: bool = True,
+    encoding: str = "",
 ) -> ImportJob:
     """Store the uploaded file as a new import job and queue it (on commit); returns the job.
 
     The mapping (a saved one, or `mapping_spec` from a mapping file sent with the upload) is copied into the
     job, so editing the saved mapping later does not change what this job does. `history` or the mapping's
-    own `history` imports the file as past data."""
+    own `history` imports the file as past data. `encoding` (a codec name) reads a CSV in that encoding."""
+    if encoding:
+        try:
+            encoding = encoding_check(encoding)
+        except UnreadableFile as exc:
+            raise ValidationError({"encoding": exc.reason}) from None
     spec = mapping_spec if mapping_spec is not None else (mapping_coerce(mapping, kind=kind) if mapping else None)
     if spec is not None and spec.kind != kind:
         raise ValidationError({"mapping": f"This mapping is for {spec.kind}, not {kind}."})
@@ -264,6 +277,7 @@ def import_job_create(
         mapping_spec=spec.to_data() if spec is not None else None,
         history=history or bool(spec and spec.history),
         update=update,
+        encoding=encoding,
         created_by=created_by,
     )
     job.file.save(job.original_name or "upload", file, save=False)
@@ -311,17 +325,18 @@ def import_job_run(*, job_id: int) -> ImportJob:
         return job
     jobs = ImportJob.objects.filter(pk=job.pk)
     # Progress goes through queryset updates: visible at once to the page polling it, and not an audit entry each.
-    jobs.update(status=ImportJob.Status.VALIDATING, started_at=timezone.now(), rows_done=0, message="")
+    started = timezone.now()
+    jobs.update(status=ImportJob.Status.VALIDATING, started_at=started, heartbeat_at=started, rows_done=0, message="")
     estimate = {"total": 0}
 
     def on_total(total: int) -> None:
         estimate["total"] = total
-        jobs.update(rows_total=total)
+        jobs.update(rows_total=total, heartbeat_at=timezone.now())
 
     def on_progress(done: int, phase: str) -> None:
         estimate["total"] = max(estimate["total"], done)
         status = ImportJob.Status.WRITING if phase == "writing" else ImportJob.Status.VALIDATING
-        jobs.update(rows_done=done, rows_total=estimate["total"], status=status)
+        jobs.update(rows_done=done, rows_total=estimate["total"], status=status, heartbeat_at=timezone.now())
 
     errors = ErrorSink()
     try:
@@ -334,7 +349,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 dry_run=job.dry_run,
                 history=job.history,
                 update=job.update,
+                encoding=job.encoding,
                 user=job.created_by,
+                job_id=job.pk,
                 errors=errors,
                 on_progress=on_progress,
                 on_total=on_total,
@@ -343,7 +360,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
         logger.exception("Import job %s failed", job.pk)
         jobs.update(status=ImportJob.Status.FAILED, message=f"Import failed: {exc}", finished_at=timezone.now())
         errors.close()
-        return ImportJob.objects.get(pk=job.pk)
+        failed = ImportJob.objects.select_related("created_by").get(pk=job.pk)
+        import_job_audited(job=failed, status_before=job.status)
+        return failed
     try:
         report = _save_error_report(job, errors) if errors.count else ""
     finally:
@@ -358,6 +377,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         status = ImportJob.Status.VALIDATED
     else:
         status = ImportJob.Status.SUCCEEDED
+    # Unconditional, also over a job the stale sweep marked failed meanwhile: this process knows what was written.
     jobs.update(
         status=status,
         rows_total=result.rows_total,
@@ -372,7 +392,40 @@ def import_job_run(*, job_id: int) -> ImportJob:
         message=result.message,
         finished_at=timezone.now(),
     )
-    return ImportJob.objects.get(pk=job.pk)
+    finished = ImportJob.objects.select_related("created_by").get(pk=job.pk)
+    import_job_audited(job=finished, status_before=job.status)
+    return finished
+
+
+def import_jobs_fail_stale(*, now: datetime | None = None) -> int:
+    """Mark failed the jobs left running (or, without a broker, queued) by a process that died; returns how many.
+
+    A running job reports progress at least every chunk of rows (`heartbeat_at`); one silent for longer than
+    `IMPORT_STALE_SECONDS` is not being run by anybody any more: a web process restarted under its background
+    thread, or a worker killed. Without a broker a pending job is run at once by a thread of the web process,
+    so one pending that long lost its thread too; with a broker it may only be waiting in the queue.
+    Runs from the import pages and API (so it works without a broker) and from the periodic sweep.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    silent = Q(status__in=ImportJob.RUNNING) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_IN_BACKGROUND:
+        silent |= Q(status=ImportJob.Status.PENDING, created_at__lt=cutoff)
+    # A queryset update: jobs are not audited change by change, and a concurrent sweep marks each job once.
+    failed = ImportJob.objects.filter(silent).update(
+        status=ImportJob.Status.FAILED,
+        message=_(
+            "The import stopped: the process running it ended (a restart or a crash) and it reported no progress "
+            "for %(seconds)s seconds. Its rows were not saved; upload the file again (rows imported before are "
+            "recognised by their id and not repeated)."
+        )
+        % {"seconds": settings.IMPORT_STALE_SECONDS},
+        finished_at=now or timezone.now(),
+    )
+    if failed:
+        logger.warning("Marked %s import job(s) failed: their process stopped reporting", failed)
+    return failed
 
 
 def _save_error_report(job: ImportJob, errors: ErrorSink) -> str:

@@ -18,12 +18,24 @@ from core.roles import StaffRequiredMixin
 from core.spreadsheets import neutralise
 from satisfaction.imports.kinds import COLUMNS
 from satisfaction.imports.mappings import mapping_load, mapping_of
-from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
-from satisfaction.imports.services import IGNORE, import_job_create, import_mapping_save
+from satisfaction.imports.models import ImportKind, ImportMapping
+from satisfaction.imports.selectors import import_job_list
+from satisfaction.imports.services import IGNORE, import_job_create, import_jobs_fail_stale, import_mapping_save
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 RECENT_JOBS = 20
+# The encodings a CSV is most often saved in besides UTF-8; the command and the API take any Python codec name.
+ENCODING_CHOICES = [
+    ("", _("Detect (UTF-8 or GB18030)")),
+    ("utf-8", "UTF-8"),
+    ("gb18030", _("GB18030 (Simplified Chinese)")),
+    ("big5", _("Big5 (Traditional Chinese)")),
+    ("shift_jis", _("Shift-JIS (Japanese)")),
+    ("cp1252", _("Windows-1252 (Western European)")),
+    ("latin-1", _("ISO-8859-1 (Latin-1)")),
+    ("utf-16", "UTF-16"),
+]
 
 
 # Forms sit with the views: they exist only for these pages, and every write goes through the import services.
@@ -32,6 +44,12 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"), help_text=_("UTF-8 or GB18030 CSV, or an .xlsx workbook."))
     mapping = forms.ModelChoiceField(
         label=_("Saved header mapping"), queryset=ImportMapping.objects.all(), required=False, empty_label=_("None")
+    )
+    encoding = forms.ChoiceField(
+        label=_("Encoding (CSV)"),
+        choices=ENCODING_CHOICES,
+        required=False,
+        help_text=_("Leave on detect unless the import says the encoding is not certain."),
     )
     dry_run = forms.BooleanField(label=_("Dry run: validate only, write nothing"), required=False)
     mapping_file = forms.FileField(
@@ -138,7 +156,8 @@ class ImportIndexView(StaffRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("form", ImportUploadForm())
         ctx.setdefault("mapping_form", _mapping_form_for(self.request.GET.get("edit")))
-        ctx["jobs"] = ImportJob.objects.select_related("created_by", "mapping")[:RECENT_JOBS]
+        import_jobs_fail_stale()  # works without a broker: whoever looks at the jobs sees dead ones as failed
+        ctx["jobs"] = import_job_list(user=self.request.user)[:RECENT_JOBS]
         ctx["mappings"] = ImportMapping.objects.select_related("created_by")
         ctx["kinds"] = _fields_by_kind()
         ctx["ignore"] = IGNORE
@@ -157,6 +176,7 @@ class ImportIndexView(StaffRequiredMixin, TemplateView):
             mapping_spec=form.cleaned_data["mapping_spec"],
             history=form.cleaned_data["history"],
             update=not form.cleaned_data["no_update"],
+            encoding=form.cleaned_data["encoding"],
         )
         return redirect("import-job", job_id=job.pk)
 
@@ -203,7 +223,8 @@ class ImportJobView(StaffRequiredMixin, TemplateView):
     partial_name = "imports/partials/job_status.html"
 
     def get(self, request, job_id):
-        job = get_object_or_404(ImportJob.objects.select_related("created_by", "mapping"), pk=job_id)
+        import_jobs_fail_stale()
+        job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
         return render_page_or_partial(request, self.template_name, self.partial_name, {"job": job})
 
 
@@ -211,7 +232,7 @@ class ImportJobErrorsView(StaffRequiredMixin, View):
     """The job's full row-error report as CSV (just the header row when there were no errors)."""
 
     def get(self, request, job_id):
-        job = get_object_or_404(ImportJob, pk=job_id)
+        job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
         filename = f"import-{job.pk}-errors.csv"
         if job.error_report:
             try:

@@ -50,7 +50,7 @@ def _required_role(name, pattern):
 
 
 @pytest.fixture
-def sample_kwargs(db):
+def sample_kwargs(db, staff_user):
     """URL arguments: `<url name>` → kwargs for pages about a specific object, else the customer's."""
     from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
     from satisfaction.improvements.models import ImprovementTask
@@ -75,7 +75,7 @@ def sample_kwargs(db):
         "analytics:widget": {"name": "trend"},
         "analytics:topic-comments": {"code": "response_speed"},
     })  # fmt: skip
-    import_job = f.ImportJobFactory()
+    import_job = f.ImportJobFactory(created_by=staff_user)  # staff see their own import jobs only
     by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
     from satisfaction.surveys.services import invitation_token
 

@@ -25,7 +25,7 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def one_of_each(db):
+def one_of_each(db, staff_user):
     """One object per resource, so every detail route has something to find."""
     customer = f.CustomerFactory(external_id="C-1")
     contact = f.ContactFactory(customer=customer, contact_priority=1)
@@ -51,7 +51,7 @@ def one_of_each(db):
         "suggestion": suggestion.pk,
         "measure": measure.pk,
         "task": task.pk,
-        "import": ImportJob.objects.create(kind="feedback", file="imports/feedback.csv").pk,
+        "import": ImportJob.objects.create(kind="feedback", file="imports/feedback.csv", created_by=staff_user).pk,
         "recovery-case": RecoveryCase.objects.create(
             record=f.RecordFactory(customer=customer, score=2), customer=customer, due_at=record.created_at
         ).pk,

@@ -9,6 +9,7 @@ IMPORT_JOB = {
     "dry_run": False,
     "history": False,
     "update": True,
+    "encoding": "",
     "original_name": "feedback-2026-11.csv",
     "mapping": None,
     "mapping_spec": None,

@@ -66,6 +66,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "dry_run",
             "history",
             "update",
+            "encoding",
             "original_name",
             "mapping",
             "mapping_spec",
@@ -119,6 +120,17 @@ class ImportUploadSerializer(serializers.Serializer):
         help_text="Past data: no alerts, e-mails or survey invitations for rows older than the alert windows.",
     )
 
+    encoding = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        help_text=(
+            "A CSV's encoding as a Python codec name (`gb18030`, `shift_jis`, `cp1252`, `latin-1`, …); empty: "
+            "detected (UTF-8 with or without BOM, GB18030). Needed when the import answers that the encoding is "
+            "not certain."
+        ),
+    )
     update = serializers.BooleanField(
         required=False,
         default=True,

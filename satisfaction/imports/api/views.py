@@ -12,7 +12,7 @@ from core.roles import STAFF
 from satisfaction.imports import selectors
 from satisfaction.imports.api import serializers as s
 from satisfaction.imports.api.schema import IMPORT_JOB
-from satisfaction.imports.services import import_job_create
+from satisfaction.imports.services import import_job_create, import_jobs_fail_stale
 
 
 @resource_docs(
@@ -24,12 +24,13 @@ from satisfaction.imports.services import import_job_create
         description=(
             "Uploads a CSV or XLSX file of customers, contacts, contracts, tickets, complaints or feedback "
             "(multipart: `kind`, `file`, optional `dry_run`, `history`, and `mapping` (a saved mapping's name) or "
-            "`mapping_file` (YAML/JSON: columns, value maps, date formats, `on_error`, `create`)) and starts the "
+            "`mapping_file` (YAML/JSON: columns, value maps, date formats, `on_error`, `create`), `encoding`) and "
+            "starts the "
             "same import the import page runs (staff and managers). Answers 202 with the job; poll "
             "`GET /api/v1/imports/{id}/` for `rows_done` / `rows_total` and the outcome. By default a file imports "
             "all-or-nothing: any row error rejects it; with `on_error: skip` the valid rows are written. "
             "`error_report_url` lists every error (row, column, value, reason). Re-importing the same file "
-            "creates no duplicates (`external_id`)."
+            "creates no duplicates (`external_id`). Staff see their own jobs, managers all."
         ),
         request={"multipart/form-data": s.ImportUploadSerializer},
         responses={202: s.ImportJobSerializer},
@@ -50,6 +51,20 @@ class ImportJobViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
     ordering_fields = ["created_at", "finished_at"]
     parser_classes = [MultiPartParser, FormParser]
     action_roles = {"create": STAFF}
+
+    def get_queryset(self):
+        # Staff see their own jobs (404 for the others'), managers every job.
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.import_job_list()
+        return selectors.import_job_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        import_jobs_fail_stale()
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        import_jobs_fail_stale()
+        return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         data = valid_input(s.ImportUploadSerializer, request)

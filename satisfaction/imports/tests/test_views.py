@@ -122,7 +122,7 @@ def test_progress_is_written_to_the_job_row_while_validating(monkeypatch, staff_
 
 
 def test_running_job_partial_polls_and_shows_progress(client, staff_user):
-    job = f.ImportJobFactory(status=ImportJob.Status.VALIDATING, rows_done=500, rows_total=2000)
+    job = f.ImportJobFactory(status=ImportJob.Status.VALIDATING, rows_done=500, rows_total=2000, created_by=staff_user)
     client.force_login(staff_user)
     response = client.get(reverse("import-job", args=[job.pk]), headers={"HX-Request": "true"})
     html = response.content.decode()

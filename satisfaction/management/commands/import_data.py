@@ -1,5 +1,5 @@
-"""`manage.py import_data KIND FILE [--mapping NAME | --mapping-file FILE.yml] [--history] [--dry-run]`: import a
-CSV/XLSX file from the shell."""
+"""`manage.py import_data KIND FILE [--mapping NAME | --mapping-file FILE.yml] [--encoding CODEC] [--history]
+[--dry-run]`: import a CSV/XLSX file from the shell."""
 
 from pathlib import Path
 
@@ -29,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-update", action="store_true", help="Insert only: rows imported before are skipped even if changed."
         )
+        parser.add_argument(
+            "--encoding",
+            default="",
+            help="The CSV's encoding (gb18030, shift_jis, cp1252, latin-1, …) when detection is not sure of it.",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate every row, write nothing.")
         parser.add_argument("--user", help="Username recorded as the importer (feedback's recorded_by).")
         parser.add_argument(
@@ -56,6 +61,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 history=True if options.get("history") else None,
                 update=not options.get("no_update"),
+                encoding=options.get("encoding") or "",
                 user=importer,
                 errors=sink,
             )
