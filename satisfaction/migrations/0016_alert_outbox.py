@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0014_recovery_cases"),
+        ("satisfaction", "0015_importjob_bounds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0014_recovery_cases"),
+        ("satisfaction", "0016_alert_outbox"),
     ]
 
     operations = [
