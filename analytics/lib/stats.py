@@ -573,6 +573,7 @@ def chi_square(
     *,
     what: str = "the distribution",
     what_zh: str = "分布",
+    row_labels_zh: Sequence[str] | None = None,
 ) -> ChiSquareTest:
     """Chi-square test of independence of rows (groups) and columns (categories), with Cramér's V.
 
@@ -583,6 +584,7 @@ def chi_square(
     if not rows or any(len(r) != len(rows[0]) for r in rows):
         raise ValueError("table must be a non-empty rectangular list of lists")
     row_labels = tuple(row_labels or (f"row {i + 1}" for i in range(len(rows))))
+    row_labels_zh = tuple(row_labels_zh or row_labels)  # the Chinese reading names the groups in Chinese
     col_labels = tuple(col_labels or (f"col {j + 1}" for j in range(len(rows[0]))))
     observed = tuple(tuple(r) for r in rows)
     n = sum(map(sum, rows))
@@ -590,11 +592,12 @@ def chi_square(
     enough = len(rows) >= 2 and len(used_cols) >= 2 and all(sum(r) >= MIN_N_PROPORTION for r in rows)
     if not enough:
         sizes = ", ".join(f"{lab} {sum(r)}" for lab, r in zip(row_labels, rows, strict=True))
+        sizes_zh = "，".join(f"{lab} {sum(r)}" for lab, r in zip(row_labels_zh, rows, strict=True))
         return ChiSquareTest(
             n, row_labels, col_labels, observed, None, None, None, None, None, False, False,
             f"Not enough data to compare {what} ({sizes}): each group needs at least {MIN_N_PROPORTION} "
             "and at least two categories must occur.",
-            f"数据不足，无法比较{what_zh}（{sizes}）：每组至少需要 {MIN_N_PROPORTION} 条，且至少出现两个类别。",
+            f"数据不足，无法比较{what_zh}（{sizes_zh}）：每组至少需要 {MIN_N_PROPORTION} 条，且至少出现两个类别。",
         )  # fmt: skip
     reduced = [[r[j] for j in used_cols] for r in rows]
     res = sps.chi2_contingency(reduced, correction=False)
@@ -619,7 +622,7 @@ def chi_square(
         f"{format_p(p_value)}, Cramér's V = {cramers_v:.2f}: {v_en}.{caution_en}"
     )
     reading_zh = (
-        f"比较{'、'.join(row_labels)}的{what_zh}（n = {n}）：卡方 = {chi2:.2f}，自由度 = {dof}，"
+        f"比较{'、'.join(row_labels_zh)}的{what_zh}（n = {n}）：卡方 = {chi2:.2f}，自由度 = {dof}，"
         f"{format_p(p_value)}，Cramér's V = {cramers_v:.2f}：{v_zh}。{caution_zh}"
     )
     return ChiSquareTest(

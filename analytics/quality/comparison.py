@@ -306,7 +306,7 @@ def segment_comparison(
         counts = _counts(cubes[source], fields[source], field, categories)
         names = tuple(str(c) for c in categories)
         test = stats.chi_square(
-            [counts["segment"], counts["rest"]], [label_en, "other customers"], names, what=what_en, what_zh=what_zh
+            [counts["segment"], counts["rest"]], labels, names, what=what_en, what_zh=what_zh, row_labels_zh=labels_zh
         )
         distributions.append(
             Distribution(

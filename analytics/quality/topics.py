@@ -73,6 +73,7 @@ def topic_comparison(
                 [[seg, seg_texts - seg], [rest, rest_texts - rest]],
                 ("this segment", "other customers"), ("mentions", "does not"),
                 what=f"mentions of {topic.label_en}", what_zh=f"提及{topic.label_zh}的比例",
+                row_labels_zh=("本细分", "其他客户"),
             ))
         )  # fmt: skip
     adjusted = stats.bh_q_values([t.p_value if t.enough_data else None for *_, t in tests])

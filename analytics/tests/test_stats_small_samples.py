@@ -233,3 +233,14 @@ def test_report_json_has_the_exact_rank_p_and_q_values_beside_every_p(db):
     assert [t["q_value"] for t in with_p] == pytest.approx(expected.tolist())
     assert all(t["q_value"] is None for t in family if t["p_value"] is None)
     assert "q = " in ranks["reading_en"] and "Benjamini–Hochberg" in ranks["reading_en"]
+
+
+def test_chi_square_names_the_groups_in_the_language_of_the_reading():
+    table = [[30, 20], [20, 30]]
+    test = stats.chi_square(
+        table, ("Priority 1", "other customers"), ("a", "b"), row_labels_zh=("优先级 1", "其他客户")
+    )
+    assert "优先级 1、其他客户" in test.reading_zh and "Priority" not in test.reading_zh
+    assert "Priority 1, other customers" in test.reading_en
+    few = stats.chi_square([[1, 2], [3, 4]], ("A", "B"), row_labels_zh=("甲", "乙"))
+    assert "甲 3" in few.reading_zh and "A 3" in few.reading_en
