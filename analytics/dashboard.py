@@ -113,7 +113,8 @@ def target_card(scope: Scope) -> dict | None:
         "probability_pct": _pct(status.probability_met),
         "enough": status.kpis.count >= MIN_N_TILE,
         "min_n": MIN_N_TILE,
-        "reading": status.reading_zh if _zh() else status.reading_en,
+        # The chance has its own line on the tile (target_chance.html), so the sentence stops before it.
+        "reading": status.standing_zh if _zh() else status.standing_en,
     }
 
 
