@@ -23,6 +23,7 @@ from analytics.agents import agents_json
 from analytics.continuity import handler_continuity
 from analytics.lib import metrics, stats
 from analytics.lib.topics import topic_rows
+from analytics.rules.path_to_target import PathToTarget, path_to_target
 from core.api.schema import dataclass_schema
 from core.api.views import ApiView
 from core.roles import MANAGER, STAFF
@@ -778,3 +779,43 @@ class ContinuityView(ApiView):
     )
     def get(self, request):
         return Response(handler_continuity(parse_scope(request)["scope"]))
+
+
+PATH = dataclass_schema(
+    PathToTarget,
+    description="The path to the target: the rate over the last 90 days with its interval and gap, each service "
+    "type's and segment's part, the monthly trend and projection, `forecast` (the chance of reaching the target "
+    "in the month of `by`) and `calibration` (that forecast backtested 3 months ahead on the site's own history).",
+)
+
+
+class PathSerializer(serializers.Serializer):
+    by = serializers.DateField(required=False, help_text="Target date; default the end of the target's period.")
+
+    def validate_by(self, value):
+        if not EARLIEST <= value <= LATEST:
+            raise serializers.ValidationError(f"Must be between {EARLIEST} and {LATEST}.")
+        return value
+
+
+class PathView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/path`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_path",
+        tags=["enterprise-satisfaction"],
+        summary="Path to the target, with the chance of getting there (enterprise operation)",
+        description=(
+            "What the path page shows (managers): the current rate, the gap and its parts, the trend, "
+            "`forecast.probability` (Student-t predictive of the weighted trend; docs/analytics.md) and its "
+            "backtest `calibration` (Brier score and the table by probability bin). Bad `by` answers 400."
+        ),
+        parameters=[OpenApiParameter("by", OpenApiTypes.DATE, description="Target date (default: end of period).")],
+        responses={200: PATH},
+    )
+    def get(self, request):
+        params = PathSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(to_json(path_to_target(by=params.validated_data.get("by")).as_dict()))

@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=300, help="simulated drops per size")
     parser.add_argument("--per-week", type=int, default=50, help="responses a week in each cell")
     parser.add_argument("--recent-weeks", type=int, default=2)
-    parser.add_argument("--baseline-weeks", type=int, default=12)
+    parser.add_argument("--baseline-weeks", type=int, default=26)
     parser.add_argument("--fdr", type=float, default=DEFAULT_ALPHA)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--out", default=str(BASE_DIR / "bench" / "results" / "drift.json"))
