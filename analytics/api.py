@@ -22,6 +22,7 @@ from analytics import dashboard
 from analytics.agents import agents_json
 from analytics.continuity import handler_continuity
 from analytics.lib import metrics, stats
+from analytics.lib.nonresponse import AdjustedRate, CellCounts, adjusted_from_cells, adjusted_rate
 from analytics.lib.topics import topic_rows
 from analytics.rules.path_to_target import PathToTarget, path_to_target
 from core.api.schema import dataclass_schema
@@ -139,6 +140,7 @@ def analytics_json(
     comparison: metrics.PeriodComparison | None = None,
     target: metrics.TargetStatus | None = None,
     service_rows: list[metrics.BreakdownRow] | None = None,
+    adjusted: AdjustedRate | None = None,
 ) -> dict:
     """KPIs of a scope with the change against the period before, the target and the breakdowns.
 
@@ -148,9 +150,10 @@ def analytics_json(
     comparison = comparison or metrics.compare_to_previous(scope)
     target = target or metrics.target_status(target_for(scope), scope=scope)
     service_rows = metrics.by_service_type(scope) if service_rows is None else service_rows
+    adjusted = adjusted or adjusted_rate(scope)
     return {
         "scope": scope_json(scope),
-        "kpis": to_json(comparison.current),
+        "kpis": {**to_json(comparison.current), "adjusted": to_json(adjusted)},
         "previous": {
             "start": comparison.previous_scope.start.isoformat(),
             "end": comparison.previous_scope.end.isoformat(),
@@ -212,6 +215,17 @@ BREAKDOWN_ROW = {
 }
 BREAKDOWN = {"type": "array", "items": BREAKDOWN_ROW}
 TARGET = dataclass_schema(TargetStatus, exclude=("kpis",))
+ADJUSTED = dataclass_schema(
+    AdjustedRate,
+    description="The satisfaction rate of the survey answers (`raw_rate`) and of everyone invited (`adjusted_rate`): "
+    "answers weighted by the inverse response rate of their service type × segment × urgency cell, with Wilson "
+    "95% intervals (the adjusted one at Kish's effective n); `low_response` below 20% answered (docs/analytics.md).",
+)
+KPIS_WITH_ADJUSTED = {
+    **KPIS,
+    "properties": {**KPIS["properties"], "adjusted": ADJUSTED},
+    "required": [*KPIS["required"], "adjusted"],
+}
 TREND_POINT = dataclass_schema(metrics.TrendPoint)
 TOPICS = {
     "type": "array",
@@ -240,7 +254,7 @@ ANALYTICS = {
     "type": "object",
     "properties": {
         "scope": SCOPE,
-        "kpis": KPIS,
+        "kpis": KPIS_WITH_ADJUSTED,
         "previous": {
             "type": "object",
             "properties": {
@@ -400,9 +414,12 @@ EXAMPLE_TARGET = {
     "reading_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。"
     "真实比率达到或超过 95.0% 的概率不到 1%。",
 }
+EXAMPLE_ADJUSTED = adjusted_from_cells(
+    [CellCounts(("data_analysis", 1, "high"), 120, 60, 54), CellCounts(("legal_consultation", 2, ""), 200, 50, 38)]
+)
 EXAMPLE_ANALYTICS = {
     "scope": EXAMPLE_SCOPE,
-    "kpis": EXAMPLE_KPIS,
+    "kpis": {**EXAMPLE_KPIS, "adjusted": to_json(EXAMPLE_ADJUSTED)},
     "previous": {"start": "2026-09-25", "end": "2026-10-24", "kpis": to_json(_KPIS_BEFORE.as_dict())},
     "change": {
         "count": 10,
@@ -577,6 +594,7 @@ def dashboard_json(scope: metrics.Scope, *, user) -> dict:
             comparison=page["kpis"]["comparison"],
             target=shown["status"] if same_target else None,
             service_rows=page["services"]["rows"],
+            adjusted=responses["adjusted"],
         ),
         "trend": {"period": page["trend"]["period"], "points": to_json(page["trend"]["points"])},
         "segment_split": to_json(page["segment"]["split"]),

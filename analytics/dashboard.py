@@ -124,9 +124,11 @@ def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> d
 
     With `breakdowns`, also the response rate by service type, segment and channel (`response_breakdowns`).
     """
+    from analytics.lib.nonresponse import adjusted_rate
     from analytics.lib.responses import response_breakdowns, response_rate
 
     result = response_rate(scope)
+    adjusted = adjusted_rate(scope)
     excluded = 0
     if not scope.include_self_rated:
         excluded = metrics.kpis(dataclasses.replace(scope, include_self_rated=True)).count - current.count
@@ -137,6 +139,8 @@ def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> d
         "high_pct": _pct(result.ci.high) if result.sent else None,
         "self_rated_excluded": excluded,
         "breakdowns": response_breakdowns(scope, overall=result) if breakdowns else None,
+        "adjusted": adjusted,
+        "adjusted_reading": adjusted.reading_zh if _zh() else adjusted.reading_en,
     }
 
 
