@@ -242,6 +242,16 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month", response_break
     """Everything the dashboard shows for one scope; the page and the API's `satisfaction/dashboard` both render
     this. `response_breakdowns` adds the response rate by service type, segment and channel to `responses`."""
     cards = kpi_cards(scope)
+    segment = segment_summary(scope)
+    # The page reads two tests side by side (the change against the period before, segment 1 against the rest):
+    # one family, so each sentence carries its Benjamini–Hochberg q and the verdict goes by it.
+    change_test, segment_test = stats.with_q_values(
+        [cards["comparison"].satisfaction_rate_test, segment["split"].satisfaction_rate_test]
+    )
+    cards["change_reading"] = change_test.reading_zh if _zh() else change_test.reading_en
+    segment.update(
+        reading=segment_test.reading_zh if _zh() else segment_test.reading_en, significant=segment_test.significant()
+    )
     return {
         "scope": scope,
         "kpis": cards,
@@ -250,7 +260,7 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month", response_break
         "trend": trend_chart(scope, trend_period),
         "services": service_breakdown(scope),
         "distribution": score_distribution(cards["comparison"].current, scope),
-        "segment": segment_summary(scope),
+        "segment": segment,
         **operations_summary(user),
     }
 
