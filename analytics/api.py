@@ -413,6 +413,9 @@ EXAMPLE_TARGET = {
     "above would reach it. There is less than a 1% chance that the true rate is at or above 95.0%.",
     "reading_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。"
     "真实比率达到或超过 95.0% 的概率不到 1%。",
+    "standing_en": "Satisfaction rate is 81.7% (n = 120), below the target of 95.0%: 320 more ratings of 4.0 or "
+    "above would reach it.",
+    "standing_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。",
 }
 EXAMPLE_ADJUSTED = adjusted_from_cells(
     [CellCounts(("data_analysis", 1, "high"), 120, 60, 54), CellCounts(("legal_consultation", 2, ""), 200, 50, 38)]

@@ -22,8 +22,8 @@ from satisfaction.tests import factories as f
 BASE = "/api/v1/enterprise-satisfaction/satisfaction"
 # The dashboard API: the page's widgets, the analytics around them and two re-reads of listed rows; a bound that
 # does not grow with the data. Text topics add five: the topic list, and totals + per-topic sums for the scope and
-# for the period before.
-DASHBOARD_QUERIES = 28
+# for the period before. The non-response adjustment adds one (invitations by cell).
+DASHBOARD_QUERIES = 29
 
 
 @pytest.fixture(autouse=True)
