@@ -24,7 +24,7 @@ from analytics.continuity import handler_continuity
 from analytics.lib import metrics, stats
 from analytics.lib.nonresponse import AdjustedRate, CellCounts, adjusted_from_cells, adjusted_rate
 from analytics.lib.topics import topic_rows
-from analytics.rules.path_to_target import PathToTarget, path_to_target
+from analytics.rules.path_to_target import MonthPoint, PathToTarget, backtest, forecast, path_to_target, project
 from core.api.schema import dataclass_schema
 from core.api.views import ApiView
 from core.roles import MANAGER, STAFF
@@ -810,6 +810,23 @@ PATH = dataclass_schema(
 )
 
 
+def _example_path() -> dict:
+    """A path answer built by the real functions from a small made-up history (so it cannot drift from the type)."""
+    months = [dt.date(2026, m, 1) for m in range(1, 12)]
+    rates = [0.80, 0.82, 0.81, 0.84, 0.83, 0.85, 0.86, 0.85, 0.88, 0.87, 0.89]
+    history = [MonthPoint(m, r, 120) for m, r in zip(months, rates, strict=True)]
+    path = PathToTarget(
+        target=0.95, start=dt.date(2026, 9, 3), end=dt.date(2026, 11, 30), count=360, satisfied=316, rate=316 / 360,
+        interval=stats.wilson_interval(316, 360), met=False, gap_points=7.22, conversions_needed=26,
+        additional_satisfied_needed=520, probability_met=stats.jeffreys_probability_at_least(316, 360, 0.95),
+        by_service_type=[], by_segment=[], projection=project(history, 0.95), measures=[],
+        reading_en="87.8% satisfied (n = 360, 95% CI 84.0%–90.8%), 7.2 points below the target of 95.0%: …",
+        reading_zh="满意率 87.8%（n = 360，95% 置信区间 84.0%–90.8%），低于目标 95.0% 7.2 个百分点：…",
+        forecast=forecast(history, 0.95, dt.date(2026, 12, 31)), calibration=backtest(history, 0.9)[1],
+    )  # fmt: skip
+    return to_json(path.as_dict())
+
+
 class PathSerializer(serializers.Serializer):
     by = serializers.DateField(required=False, help_text="Target date; default the end of the target's period.")
 
@@ -835,6 +852,7 @@ class PathView(ApiView):
         ),
         parameters=[OpenApiParameter("by", OpenApiTypes.DATE, description="Target date (default: end of period).")],
         responses={200: PATH},
+        examples=[OpenApiExample("Path to 95%", value=_example_path(), response_only=True)],
     )
     def get(self, request):
         params = PathSerializer(data=request.query_params)
