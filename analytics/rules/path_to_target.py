@@ -179,15 +179,15 @@ def pct(x: float | None) -> str:
 
 def overall_target() -> float:
     """The active overall satisfaction-rate target (DESIGN default 95%)."""
-    target = (
-        SatisfactionTarget.objects.filter(
-            is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE, service_type__isnull=True
-        )
-        .order_by("-pk")
-        .values_list("target_value", flat=True)
-        .first()
-    )
+    target = _overall_targets().values_list("target_value", flat=True).first()
     return DEFAULT_TARGET if target is None else target
+
+
+def _overall_targets():
+    """The active overall satisfaction-rate targets, the newest first (the one the path reads)."""
+    return SatisfactionTarget.objects.filter(
+        is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE, service_type__isnull=True
+    ).order_by("-pk")
 
 
 # --- contributions ----------------------------------------------------------------------------------------------
@@ -460,14 +460,7 @@ BACKTEST_MONTHS = 36  # the page's backtest runs over the last three years of mo
 
 def target_date(today: dt.date) -> dt.date:
     """The active overall target's date: the last day of its period (month, quarter or year) containing today."""
-    period = (
-        SatisfactionTarget.objects.filter(
-            is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE, service_type__isnull=True
-        )
-        .order_by("-pk")
-        .values_list("period", flat=True)
-        .first()
-    )
+    period = _overall_targets().values_list("period", flat=True).first()
     months = {
         SatisfactionTarget.Period.QUARTER: 3 - (today.month - 1) % 3,
         SatisfactionTarget.Period.YEAR: 13 - today.month,
