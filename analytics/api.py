@@ -22,7 +22,9 @@ from analytics import dashboard
 from analytics.agents import agents_json
 from analytics.continuity import handler_continuity
 from analytics.lib import metrics, stats
+from analytics.lib.nonresponse import AdjustedRate, CellCounts, adjusted_from_cells, adjusted_rate
 from analytics.lib.topics import topic_rows
+from analytics.rules.path_to_target import MonthPoint, PathToTarget, backtest, forecast, path_to_target, project
 from core.api.schema import dataclass_schema
 from core.api.views import ApiView
 from core.roles import MANAGER, STAFF
@@ -138,6 +140,7 @@ def analytics_json(
     comparison: metrics.PeriodComparison | None = None,
     target: metrics.TargetStatus | None = None,
     service_rows: list[metrics.BreakdownRow] | None = None,
+    adjusted: AdjustedRate | None = None,
 ) -> dict:
     """KPIs of a scope with the change against the period before, the target and the breakdowns.
 
@@ -147,9 +150,10 @@ def analytics_json(
     comparison = comparison or metrics.compare_to_previous(scope)
     target = target or metrics.target_status(target_for(scope), scope=scope)
     service_rows = metrics.by_service_type(scope) if service_rows is None else service_rows
+    adjusted = adjusted or adjusted_rate(scope)
     return {
         "scope": scope_json(scope),
-        "kpis": to_json(comparison.current),
+        "kpis": {**to_json(comparison.current), "adjusted": to_json(adjusted)},
         "previous": {
             "start": comparison.previous_scope.start.isoformat(),
             "end": comparison.previous_scope.end.isoformat(),
@@ -211,6 +215,17 @@ BREAKDOWN_ROW = {
 }
 BREAKDOWN = {"type": "array", "items": BREAKDOWN_ROW}
 TARGET = dataclass_schema(TargetStatus, exclude=("kpis",))
+ADJUSTED = dataclass_schema(
+    AdjustedRate,
+    description="The satisfaction rate of the survey answers (`raw_rate`) and of everyone invited (`adjusted_rate`): "
+    "answers weighted by the inverse response rate of their service type × segment × urgency cell, with Wilson "
+    "95% intervals (the adjusted one at Kish's effective n); `low_response` below 20% answered (docs/analytics.md).",
+)
+KPIS_WITH_ADJUSTED = {
+    **KPIS,
+    "properties": {**KPIS["properties"], "adjusted": ADJUSTED},
+    "required": [*KPIS["required"], "adjusted"],
+}
 TREND_POINT = dataclass_schema(metrics.TrendPoint)
 TOPICS = {
     "type": "array",
@@ -239,7 +254,7 @@ ANALYTICS = {
     "type": "object",
     "properties": {
         "scope": SCOPE,
-        "kpis": KPIS,
+        "kpis": KPIS_WITH_ADJUSTED,
         "previous": {
             "type": "object",
             "properties": {
@@ -398,10 +413,16 @@ EXAMPLE_TARGET = {
     "above would reach it. There is less than a 1% chance that the true rate is at or above 95.0%.",
     "reading_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。"
     "真实比率达到或超过 95.0% 的概率不到 1%。",
+    "standing_en": "Satisfaction rate is 81.7% (n = 120), below the target of 95.0%: 320 more ratings of 4.0 or "
+    "above would reach it.",
+    "standing_zh": "当前 81.7%（n = 120），低于目标 95.0%：还需 320 个 4.0 分及以上的评价才能达到。",
 }
+EXAMPLE_ADJUSTED = adjusted_from_cells(
+    [CellCounts(("data_analysis", 1, "high"), 120, 60, 54), CellCounts(("legal_consultation", 2, ""), 200, 50, 38)]
+)
 EXAMPLE_ANALYTICS = {
     "scope": EXAMPLE_SCOPE,
-    "kpis": EXAMPLE_KPIS,
+    "kpis": {**EXAMPLE_KPIS, "adjusted": to_json(EXAMPLE_ADJUSTED)},
     "previous": {"start": "2026-09-25", "end": "2026-10-24", "kpis": to_json(_KPIS_BEFORE.as_dict())},
     "change": {
         "count": 10,
@@ -576,6 +597,7 @@ def dashboard_json(scope: metrics.Scope, *, user) -> dict:
             comparison=page["kpis"]["comparison"],
             target=shown["status"] if same_target else None,
             service_rows=page["services"]["rows"],
+            adjusted=responses["adjusted"],
         ),
         "trend": {"period": page["trend"]["period"], "points": to_json(page["trend"]["points"])},
         "segment_split": to_json(page["segment"]["split"]),
@@ -778,3 +800,61 @@ class ContinuityView(ApiView):
     )
     def get(self, request):
         return Response(handler_continuity(parse_scope(request)["scope"]))
+
+
+PATH = dataclass_schema(
+    PathToTarget,
+    description="The path to the target: the rate over the last 90 days with its interval and gap, each service "
+    "type's and segment's part, the monthly trend and projection, `forecast` (the chance of reaching the target "
+    "in the month of `by`) and `calibration` (that forecast backtested 3 months ahead on the site's own history).",
+)
+
+
+def _example_path() -> dict:
+    """A path answer built by the real functions from a small made-up history (so it cannot drift from the type)."""
+    months = [dt.date(2026, m, 1) for m in range(1, 12)]
+    rates = [0.80, 0.82, 0.81, 0.84, 0.83, 0.85, 0.86, 0.85, 0.88, 0.87, 0.89]
+    history = [MonthPoint(m, r, 120) for m, r in zip(months, rates, strict=True)]
+    path = PathToTarget(
+        target=0.95, start=dt.date(2026, 9, 3), end=dt.date(2026, 11, 30), count=360, satisfied=316, rate=316 / 360,
+        interval=stats.wilson_interval(316, 360), met=False, gap_points=7.22, conversions_needed=26,
+        additional_satisfied_needed=520, probability_met=stats.jeffreys_probability_at_least(316, 360, 0.95),
+        by_service_type=[], by_segment=[], projection=project(history, 0.95), measures=[],
+        reading_en="87.8% satisfied (n = 360, 95% CI 84.0%–90.8%), 7.2 points below the target of 95.0%: …",
+        reading_zh="满意率 87.8%（n = 360，95% 置信区间 84.0%–90.8%），低于目标 95.0% 7.2 个百分点：…",
+        forecast=forecast(history, 0.95, dt.date(2026, 12, 31)), calibration=backtest(history, 0.9)[1],
+    )  # fmt: skip
+    return to_json(path.as_dict())
+
+
+class PathSerializer(serializers.Serializer):
+    by = serializers.DateField(required=False, help_text="Target date; default the end of the target's period.")
+
+    def validate_by(self, value):
+        if not EARLIEST <= value <= LATEST:
+            raise serializers.ValidationError(f"Must be between {EARLIEST} and {LATEST}.")
+        return value
+
+
+class PathView(ApiView):
+    """`GET enterprise-satisfaction/satisfaction/path`."""
+
+    read_role = MANAGER
+
+    @extend_schema(
+        operation_id="enterprise_satisfaction_path",
+        tags=["enterprise-satisfaction"],
+        summary="Path to the target, with the chance of getting there (enterprise operation)",
+        description=(
+            "What the path page shows (managers): the current rate, the gap and its parts, the trend, "
+            "`forecast.probability` (Student-t predictive of the weighted trend; docs/analytics.md) and its "
+            "backtest `calibration` (Brier score and the table by probability bin). Bad `by` answers 400."
+        ),
+        parameters=[OpenApiParameter("by", OpenApiTypes.DATE, description="Target date (default: end of period).")],
+        responses={200: PATH},
+        examples=[OpenApiExample("Path to 95%", value=_example_path(), response_only=True)],
+    )
+    def get(self, request):
+        params = PathSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(to_json(path_to_target(by=params.validated_data.get("by")).as_dict()))

@@ -113,7 +113,8 @@ def target_card(scope: Scope) -> dict | None:
         "probability_pct": _pct(status.probability_met),
         "enough": status.kpis.count >= MIN_N_TILE,
         "min_n": MIN_N_TILE,
-        "reading": status.reading_zh if _zh() else status.reading_en,
+        # The chance has its own line on the tile (target_chance.html), so the sentence stops before it.
+        "reading": status.standing_zh if _zh() else status.standing_en,
     }
 
 
@@ -123,9 +124,11 @@ def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> d
 
     With `breakdowns`, also the response rate by service type, segment and channel (`response_breakdowns`).
     """
+    from analytics.lib.nonresponse import adjusted_rate
     from analytics.lib.responses import response_breakdowns, response_rate
 
     result = response_rate(scope)
+    adjusted = adjusted_rate(scope)
     excluded = 0
     if not scope.include_self_rated:
         excluded = metrics.kpis(dataclasses.replace(scope, include_self_rated=True)).count - current.count
@@ -136,6 +139,8 @@ def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> d
         "high_pct": _pct(result.ci.high) if result.sent else None,
         "self_rated_excluded": excluded,
         "breakdowns": response_breakdowns(scope, overall=result) if breakdowns else None,
+        "adjusted": adjusted,
+        "adjusted_reading": adjusted.reading_zh if _zh() else adjusted.reading_en,
     }
 
 
@@ -237,6 +242,16 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month", response_break
     """Everything the dashboard shows for one scope; the page and the API's `satisfaction/dashboard` both render
     this. `response_breakdowns` adds the response rate by service type, segment and channel to `responses`."""
     cards = kpi_cards(scope)
+    segment = segment_summary(scope)
+    # The page reads two tests side by side (the change against the period before, segment 1 against the rest):
+    # one family, so each sentence carries its Benjamini–Hochberg q and the verdict goes by it.
+    change_test, segment_test = stats.with_q_values(
+        [cards["comparison"].satisfaction_rate_test, segment["split"].satisfaction_rate_test]
+    )
+    cards["change_reading"] = change_test.reading_zh if _zh() else change_test.reading_en
+    segment.update(
+        reading=segment_test.reading_zh if _zh() else segment_test.reading_en, significant=segment_test.significant()
+    )
     return {
         "scope": scope,
         "kpis": cards,
@@ -245,7 +260,7 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month", response_break
         "trend": trend_chart(scope, trend_period),
         "services": service_breakdown(scope),
         "distribution": score_distribution(cards["comparison"].current, scope),
-        "segment": segment_summary(scope),
+        "segment": segment,
         **operations_summary(user),
     }
 

@@ -53,6 +53,7 @@ enterprise = [
     path("satisfaction/dashboard", analytics_views.DashboardView.as_view(), name="satisfaction-dashboard"),
     path("satisfaction/agents", analytics_views.AgentsView.as_view(), name="satisfaction-agents"),
     path("satisfaction/continuity", analytics_views.ContinuityView.as_view(), name="satisfaction-continuity"),
+    path("satisfaction/path", analytics_views.PathView.as_view(), name="satisfaction-path"),
     path(
         "satisfaction/trends/<int:customer_id>",
         analytics_views.CustomerTrendView.as_view(),

@@ -33,6 +33,11 @@ app.conf.beat_schedule["alerts-window-rules"] = {
     "task": "satisfaction.alerts.tasks.run_window_rules",
     "schedule": 15 * 60.0,
 }
+# The drop detector: once a week, as backtested (the false-discovery control holds per run).
+app.conf.beat_schedule["alerts-drift-detector"] = {
+    "task": "satisfaction.alerts.tasks.run_drift_detector",
+    "schedule": crontab(day_of_week=1, hour=6, minute=0),
+}
 # Recovery: open cases a lost hook missed, remind owners 24 h before due and managers once overdue (idempotent).
 app.conf.beat_schedule["recovery-reminders"] = {
     "task": "satisfaction.recovery.tasks.recovery_reminders",

@@ -22,6 +22,7 @@ DEFAULT_ALPHA = 0.05
 
 __all__ = [
     "DEFAULT_ALPHA",
+    "DriftTest",
     "MIN_N_MEAN",
     "MIN_N_PROPORTION",
     "MIN_N_CORRELATION",
@@ -33,6 +34,8 @@ __all__ = [
     "ProportionTest",
     "RankTest",
     "chi_square",
+    "drift_tests",
+    "drop_p_value",
     "effect_size",
     "chance_text",
     "format_p",
@@ -751,3 +754,72 @@ def with_q_values(results: Sequence, alpha: float = DEFAULT_ALPHA) -> list:
             )
         )
     return out
+
+
+# --- drift: a recent window against the cell's own baseline ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DriftTest:
+    """One cell's drop test: the recent window's satisfied share against what its own baseline predicts.
+
+    `expected` is the baseline rate, `observed` the recent one; `p_value` is one-sided (a drop), `q_value` its
+    Benjamini–Hochberg adjustment over every cell tested in the same run; both None when a window is too small.
+    """
+
+    x_recent: int
+    n_recent: int
+    x_baseline: int
+    n_baseline: int
+    expected: float | None
+    observed: float | None
+    p_value: float | None
+    q_value: float | None
+    enough_data: bool
+
+    def flagged(self, fdr: float = DEFAULT_ALPHA) -> bool:
+        """A drop, with the false-discovery rate of the run held at `fdr`."""
+        if not self.enough_data or self.q_value is None:
+            return False
+        return self.q_value < fdr and self.observed < self.expected
+
+
+def drop_p_value(x_recent: int, n_recent: int, x_baseline: int, n_baseline: int) -> float:
+    """One-sided p of a drop: P(X ≤ x_recent) for X ~ BetaBinomial(n_recent, x_b + ½, n_b − x_b + ½).
+
+    The recent count is compared with the posterior predictive of the baseline under the Jeffreys prior, so the
+    baseline's own uncertainty is counted (a short baseline asks for a bigger drop) and the test stays exact for
+    small windows and all-satisfied baselines, where a normal approximation breaks down.
+    """
+    for x, n in ((x_recent, n_recent), (x_baseline, n_baseline)):
+        if n < 0 or not 0 <= x <= max(n, 0):
+            raise ValueError(f"need 0 <= x <= n, got {x}/{n}")
+    a, b = x_baseline + 0.5, n_baseline - x_baseline + 0.5
+    return float(min(1.0, sps.betabinom.cdf(x_recent, n_recent, a, b)))
+
+
+def drift_tests(cells: Sequence[tuple[int, int, int, int]], *, min_n: int = MIN_N_PROPORTION) -> list[DriftTest]:
+    """Drop tests for every cell of one run, (x_recent, n_recent, x_baseline, n_baseline) each, with their q-values.
+
+    A cell with fewer than `min_n` responses in either window is not tested and does not count in the family.
+    """
+    raw = []
+    for x_r, n_r, x_b, n_b in cells:
+        enough = n_r >= min_n and n_b >= min_n
+        p = drop_p_value(x_r, n_r, x_b, n_b) if enough else None
+        raw.append((x_r, n_r, x_b, n_b, enough, p))
+    qs = bh_q_values([p for *_rest, p in raw])
+    return [
+        DriftTest(
+            x_r,
+            n_r,
+            x_b,
+            n_b,
+            expected=x_b / n_b if n_b else None,
+            observed=x_r / n_r if n_r else None,
+            p_value=p,
+            q_value=q,
+            enough_data=enough,
+        )  # fmt: skip
+        for (x_r, n_r, x_b, n_b, enough, p), q in zip(raw, qs, strict=True)
+    ]

@@ -1,11 +1,13 @@
 """What customers write about, per topic, over the counted records of a scope (built on `feedback.kpis`).
 
 A topic's records are the counted records whose text mentions it; `avg_score_without` is over the other counted
-records of the scope, and the difference is tested with Welch's t from the groups' sums (no row is loaded).
+records of the scope, and the difference is tested with Welch's t from the groups' sums (no row is loaded), with
+the Benjamini–Hochberg q-value over every topic of the scope (they are read together).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -106,5 +108,9 @@ def topic_rows(scope: Scope, *, compare: bool = True) -> list[TopicRow]:
                 share_change=change,
             )
         )
+    # The topics are one family shown together: each difference carries its Benjamini–Hochberg q, and with more
+    # than one test its reading and `significant()` go by q.
+    tests = stats.with_q_values([r.difference for r in rows])
+    rows = [dataclasses.replace(r, difference=t) for r, t in zip(rows, tests, strict=True)]
     rows.sort(key=lambda r: (-r.count, r.code))
     return rows

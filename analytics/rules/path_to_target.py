@@ -85,6 +85,41 @@ class Projection:
 
 
 @dataclass(frozen=True)
+class Forecast:
+    """The chance that the satisfaction rate of the target date's month is at or above the target."""
+
+    by: dt.date  # the target date; its month is the one forecast
+    months_ahead: int  # from the last month of history (the current one)
+    rate: float | None  # the trend's expected rate that month
+    low: float | None  # 95% predictive interval of that month's observed rate
+    high: float | None
+    probability: float | None  # None without a trend (fewer than MIN_MONTHS_FOR_FIT months)
+    reading_en: str
+    reading_zh: str
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Past forecasts whose probability fell in [low, high) and how often the target was then reached."""
+
+    low: float
+    high: float
+    forecasts: int
+    mean_probability: float | None
+    observed_frequency: float | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A backtest: at each past month, forecast `months_ahead` months on; Brier score and calibration table."""
+
+    months_ahead: int
+    forecasts: int
+    brier: float | None
+    bins: list[CalibrationBin]
+
+
+@dataclass(frozen=True)
 class MeasureLink:
     """An open measure and the part of the gap it addresses."""
 
@@ -120,6 +155,8 @@ class PathToTarget:
     measures: list[MeasureLink]
     reading_en: str
     reading_zh: str
+    forecast: Forecast | None = None
+    calibration: Calibration | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready (dates as ISO strings)."""
@@ -142,15 +179,15 @@ def pct(x: float | None) -> str:
 
 def overall_target() -> float:
     """The active overall satisfaction-rate target (DESIGN default 95%)."""
-    target = (
-        SatisfactionTarget.objects.filter(
-            is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE, service_type__isnull=True
-        )
-        .order_by("-pk")
-        .values_list("target_value", flat=True)
-        .first()
-    )
+    target = _overall_targets().values_list("target_value", flat=True).first()
     return DEFAULT_TARGET if target is None else target
+
+
+def _overall_targets():
+    """The active overall satisfaction-rate targets, the newest first (the one the path reads)."""
+    return SatisfactionTarget.objects.filter(
+        is_active=True, metric=SatisfactionTarget.Metric.SATISFACTION_RATE, service_type__isnull=True
+    ).order_by("-pk")
 
 
 # --- contributions ----------------------------------------------------------------------------------------------
@@ -295,6 +332,142 @@ def project(history: list[MonthPoint], target: float, *, horizon: int = HORIZON_
     )
 
 
+def _fitted(history: list[MonthPoint]):
+    """The trend fit of `history` (see `project`), or None with fewer than MIN_MONTHS_FOR_FIT months."""
+    points = [p for p in history if p.count]
+    if len(points) < MIN_MONTHS_FOR_FIT:
+        return None
+    origin = points[0].month
+    xs = [float((p.month.year - origin.year) * 12 + p.month.month - origin.month) for p in points]
+    ys, ns = [p.rate for p in points], [p.count for p in points]
+    a, b, cov, phi, df = fit_wls(xs, ys, ns)
+    pbar = sum(y * n for y, n in zip(ys, ns, strict=True)) / sum(ns)
+    return origin, a, b, cov, phi, df, pbar, sum(ns) / len(ns)
+
+
+def predictive(history: list[MonthPoint], months_ahead: int) -> tuple[float, float, int] | None:
+    """The predictive distribution of the observed rate `months_ahead` months after the last month of `history`:
+    (mean, scale, df) of a Student t, or None without a trend.
+
+    The scale adds the fitted line's uncertainty at that month (the φ-scaled covariance) to a month's own
+    sampling noise φ·p̄(1−p̄)/n̄ at the history's mean monthly n̄: with a flat prior on the line and the scale
+    estimated from the residuals, this is the posterior predictive of a linear model, a t with k − 2 df.
+    """
+    fit = _fitted(history)
+    if fit is None:
+        return None
+    origin, a, b, cov, phi, df, pbar, n_mean = fit
+    last = history[-1].month
+    x = float((last.year - origin.year) * 12 + last.month - origin.month + months_ahead)
+    var_line = max(cov[0][0] + 2 * x * cov[0][1] + x * x * cov[1][1], 0.0)
+    var_month = phi * max(pbar * (1 - pbar), 1e-9) / n_mean
+    return a + b * x, math.sqrt(var_line + var_month), df
+
+
+def chance_of_reaching(history: list[MonthPoint], target: float, months_ahead: int) -> float | None:
+    """P(the observed rate `months_ahead` months on is ≥ target) under `predictive`; None without a trend."""
+    pred = predictive(history, months_ahead)
+    if pred is None:
+        return None
+    mean, scale, df = pred
+    if df <= 0 or scale <= 0:
+        return None
+    return float(sps.t.sf((target - mean) / scale, df))
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def forecast(history: list[MonthPoint], target: float, by: dt.date) -> Forecast:
+    """The chance of reaching `target` in the month of `by`, with the trend's rate and predictive interval."""
+    ahead = max(0, _months_between(history[-1].month, by)) if history else 0
+    pred = predictive(history, ahead) if history else None
+    probability = chance_of_reaching(history, target, ahead) if history else None
+    if pred is None or probability is None:
+        return Forecast(
+            by, ahead, None, None, None, None,
+            f"Not enough history to forecast {by:%Y-%m}: at least {MIN_MONTHS_FOR_FIT} months with responses needed.",
+            f"历史数据不足，无法预测 {by:%Y-%m}：至少需要 {MIN_MONTHS_FOR_FIT} 个月的反馈。",
+        )  # fmt: skip
+    mean, scale, df = pred
+    tcrit = float(sps.t.ppf(0.975, df))
+    low, high = max(0.0, mean - tcrit * scale), min(1.0, mean + tcrit * scale)
+    chance_en, chance_zh = stats.chance_text(probability)
+    return Forecast(
+        by=by,
+        months_ahead=ahead,
+        rate=min(max(mean, 0.0), 1.0),
+        low=low,
+        high=high,
+        probability=probability,
+        reading_en=(
+            f"By {by:%Y-%m} the trend expects {pct(min(max(mean, 0.0), 1.0))} (95% range {pct(low)}–{pct(high)}): "
+            f"{chance_en} of reaching the {pct(target)} target that month."
+        ),
+        reading_zh=(
+            f"按趋势，{by:%Y-%m} 预计满意率 {pct(min(max(mean, 0.0), 1.0))}（95% 区间 {pct(low)}–{pct(high)}），"
+            f"当月达到 {pct(target)} 目标的概率{chance_zh}。"
+        ),
+    )
+
+
+CALIBRATION_EDGES = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def backtest(
+    history: list[MonthPoint], target: float, *, months_ahead: int = 3, window: int = HISTORY_MONTHS
+) -> tuple[list[tuple[dt.date, float, bool]], Calibration]:
+    """At each past month, forecast the rate `months_ahead` months on from the `window` months up to it (as the
+    page does today), and compare with what happened: (month forecast, probability, reached) and the calibration.
+
+    Months without responses are neither forecast from nor scored; only months whose outcome is known count.
+    """
+    by_month = {p.month: p for p in history}
+    made = []
+    for i, point in enumerate(history):
+        outcome = by_month.get(_add_months(point.month, months_ahead))
+        if outcome is None or not outcome.count or outcome.rate is None:
+            continue
+        past = history[max(0, i - window + 1) : i + 1]
+        probability = chance_of_reaching(past, target, months_ahead)
+        if probability is None:
+            continue
+        made.append((outcome.month, probability, outcome.rate >= target))
+    return made, calibration_of(made, months_ahead)
+
+
+def calibration_of(made: list[tuple[dt.date, float, bool]], months_ahead: int) -> Calibration:
+    """Brier score (mean squared difference of probability and outcome) and the table by probability bin."""
+    bins = []
+    for lo, hi in zip(CALIBRATION_EDGES, CALIBRATION_EDGES[1:], strict=False):
+        inside = [(p, hit) for _m, p, hit in made if lo <= p < hi or (hi == 1.0 and p == 1.0)]
+        bins.append(
+            CalibrationBin(
+                lo,
+                hi,
+                len(inside),
+                sum(p for p, _h in inside) / len(inside) if inside else None,
+                sum(h for _p, h in inside) / len(inside) if inside else None,
+            )  # fmt: skip
+        )
+    brier = sum((p - hit) ** 2 for _m, p, hit in made) / len(made) if made else None
+    return Calibration(months_ahead, len(made), brier, bins)
+
+
+BACKTEST_MONTHS = 36  # the page's backtest runs over the last three years of monthly rates
+
+
+def target_date(today: dt.date) -> dt.date:
+    """The active overall target's date: the last day of its period (month, quarter or year) containing today."""
+    period = _overall_targets().values_list("period", flat=True).first()
+    months = {
+        SatisfactionTarget.Period.QUARTER: 3 - (today.month - 1) % 3,
+        SatisfactionTarget.Period.YEAR: 13 - today.month,
+    }
+    return _add_months(today.replace(day=1), months.get(period, 1)) - dt.timedelta(days=1)
+
+
 def monthly_history(*, today: dt.date, months: int = HISTORY_MONTHS, source: str = "auto") -> list[MonthPoint]:
     """The satisfaction rate of each of the last `months` calendar months (current month included)."""
     start = _add_months(today.replace(day=1), -(months - 1))
@@ -334,11 +507,19 @@ def _attach(parts: list[GapPart], links: list[MeasureLink], prefix: str) -> list
 
 
 def path_to_target(
-    *, today: dt.date | None = None, target: float | None = None, window_days: int = WINDOW_DAYS, source: str = "auto"
+    *,
+    today: dt.date | None = None,
+    target: float | None = None,
+    window_days: int = WINDOW_DAYS,
+    source: str = "auto",
+    by: dt.date | None = None,
 ) -> PathToTarget:
-    """Current rate and interval over the last `window_days`, the gap and its parts, the trend and the measures."""
+    """Current rate and interval over the last `window_days`, the gap and its parts, the trend, the chance of
+    reaching the target by `by` (default: the end of the target's period) with the backtest of that forecast,
+    and the measures."""
     today = today or metrics.local_today()
     target = overall_target() if target is None else target
+    by = by or target_date(today)
     scope = Scope.last_days(window_days, today=today)
     total = metrics.kpis(scope, source=source)
     rate = total.satisfaction_rate
@@ -348,7 +529,9 @@ def path_to_target(
     links = _measure_links({r.key: (r.label_en, r.label_zh) for r in services})
     by_service = _attach(_parts("service_type", services, total, target), links, "service_type")
     by_segment = _attach(_parts("segment", segments, total, target), links, "segment")
-    projection = project(monthly_history(today=today, source=source), target)
+    long_history = monthly_history(today=today, months=BACKTEST_MONTHS, source=source)
+    history = long_history[-HISTORY_MONTHS:]
+    projection = project(history, target)
     met = None if rate is None else rate >= target
     needed = responses_needed(total.satisfied, total.count, target)
     probability = stats.jeffreys_probability_at_least(total.satisfied, total.count, target)
@@ -400,7 +583,23 @@ def path_to_target(
         measures=links,
         reading_en=reading_en,
         reading_zh=reading_zh,
+        forecast=forecast(history, target, by),
+        calibration=backtest(long_history[:-1], target)[1],  # the current month is not over: not an outcome
     )
 
 
-__all__ = ["GapPart", "MeasureLink", "MonthPoint", "PathToTarget", "Projection", "fit_wls", "path_to_target", "project"]
+__all__ = [
+    "Calibration",
+    "Forecast",
+    "GapPart",
+    "MeasureLink",
+    "MonthPoint",
+    "PathToTarget",
+    "Projection",
+    "backtest",
+    "chance_of_reaching",
+    "fit_wls",
+    "forecast",
+    "path_to_target",
+    "project",
+]

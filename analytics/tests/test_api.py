@@ -22,8 +22,8 @@ from satisfaction.tests import factories as f
 BASE = "/api/v1/enterprise-satisfaction/satisfaction"
 # The dashboard API: the page's widgets, the analytics around them and two re-reads of listed rows; a bound that
 # does not grow with the data. Text topics add five: the topic list, and totals + per-topic sums for the scope and
-# for the period before.
-DASHBOARD_QUERIES = 28
+# for the period before. The non-response adjustment adds one (invitations by cell).
+DASHBOARD_QUERIES = 29
 
 
 @pytest.fixture(autouse=True)
@@ -355,7 +355,8 @@ def test_dashboard_api_and_page_show_the_same_figures(
     assert body["scope"] == scope_json(ctx["scope"])
 
     comparison = ctx["kpis"]["comparison"]
-    assert body["kpis"] == to_json(comparison.current)
+    # `kpis.adjusted` is the page's own non-response adjustment (one computation for both)
+    assert body["kpis"] == {**to_json(comparison.current), "adjusted": to_json(ctx["responses"]["adjusted"])}
     assert body["previous"]["kpis"] == to_json(comparison.previous)
     assert body["change"] == to_json(comparison.change)
     cards = {c["key"]: c["value"] for c in ctx["kpis"]["cards"]}

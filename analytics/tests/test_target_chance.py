@@ -152,6 +152,9 @@ def test_dashboard_tile_shows_the_chance_and_each_kpi_its_n_and_interval(client,
     assert 'data-metric="target.probability_met"' in html
     assert response.context["target"]["status"].probability_met == pytest.approx(_reference(x, n, 0.95), abs=1e-12)
     assert "chance that the true rate is at or above the target" in html
+    # Said once, on its own line: the target's sentence stops before the chance.
+    tile = html[html.index('data-testid="target-card"') : html.index('data-testid="response-rate"')]
+    assert tile.count("that the true rate is at or above") == 1
     cards = {c["key"]: c for c in response.context["kpis"]["cards"]}
     assert cards["satisfaction_rate"]["n"] == n and cards["satisfaction_rate"]["enough"] is True
     low, high = proportion_confint(x, n, alpha=0.05, method="wilson")
@@ -182,7 +185,10 @@ def test_dashboard_and_path_say_the_chance_in_chinese(client, manager_user, scor
     with translation.override("zh-hans"):
         page = client.get(reverse("analytics:dashboard"), {"preset": "30d"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
         path = client.get(reverse("analytics:path"), HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "的概率" in page.context["target"]["reading"]
+    tile = page.content.decode()
+    tile = tile[tile.index('data-testid="target-card"') : tile.index('data-testid="response-rate"')]
+    assert "的概率" not in page.context["target"]["reading"]  # the chance has its own line, said once
+    assert 'data-testid="target-chance"' in tile and "的概率" not in tile.split('data-testid="target-chance"')[0]
     assert "的概率" in path.content.decode() and 'data-testid="path-chance"' in path.content.decode()
 
 

@@ -120,3 +120,19 @@ def test_customer_page_shows_the_customers_topics_by_month(texts, client, staff_
     speed = next(r for r in table["rows"] if r["code"] == "response_speed")
     assert speed["total"] == 7  # six this month-ish and one 40 days ago, all within 12 months
     assert sum(c["negative"] for c in speed["cells"] if c) == sum(c["n"] for c in speed["cells"] if c)
+
+
+def test_topics_shown_together_carry_benjamini_hochberg_q_values(texts):
+    from statsmodels.stats.multitest import multipletests
+
+    rows = topic_rows(Scope.last_days(30))
+    tested = [r for r in rows if r.difference.enough_data]
+    p = [r.difference.p_value for r in tested]
+    _reject, q, _s, _b = multipletests(p, method="fdr_bh")
+    assert [r.difference.q_value for r in tested] == pytest.approx(list(q), rel=1e-12)
+    if len(tested) > 1:
+        assert all("Benjamini–Hochberg" in r.difference.reading_en for r in tested)
+        for r, q_value in zip(tested, q, strict=True):
+            assert r.difference.significant() == (q_value < 0.05)  # the verdict goes by q
+    untested = [r for r in rows if not r.difference.enough_data]
+    assert all(r.difference.q_value is None for r in untested)

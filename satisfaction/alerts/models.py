@@ -224,9 +224,14 @@ class AlertSettings(models.Model):
     decline_mean_below = models.FloatField(_("decline: mean below"), default=3.5)
     decline_drop = models.FloatField(_("decline: drop of at least"), default=0.5)
     decline_lookback_days = models.PositiveSmallIntegerField(_("decline: customers active within (days)"), default=90)
-    drop_recent_days = models.PositiveSmallIntegerField(_("drop: recent window (days)"), default=7)
-    drop_baseline_days = models.PositiveSmallIntegerField(_("drop: baseline window (days)"), default=28)
-    drop_alpha = models.FloatField(_("drop: significance level"), default=0.05)
+    # Two weeks against the half-year before: the backtested defaults (bench/drift.py, docs/alerts.md).
+    drop_recent_days = models.PositiveSmallIntegerField(_("drop: recent window (days)"), default=14)
+    drop_baseline_days = models.PositiveSmallIntegerField(_("drop: baseline window (days)"), default=182)
+    drop_alpha = models.FloatField(
+        _("drop: false-discovery rate"),
+        default=0.05,
+        help_text=_("A cell is flagged when its Benjamini–Hochberg q-value over all cells of the run is below this."),
+    )
     response_sla_high_hours = models.FloatField(_("response SLA, high urgency (hours)"), default=4)
     response_sla_medium_hours = models.FloatField(_("response SLA, medium urgency (hours)"), default=8)
     response_sla_low_hours = models.FloatField(_("response SLA, low urgency (hours)"), default=24)

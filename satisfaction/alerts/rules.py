@@ -10,10 +10,12 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from analytics.lib.stats import MIN_N_PROPORTION, two_proportion_z
+from analytics.lib.stats import MIN_N_PROPORTION, drift_tests
+from analytics.lib.stats import format_p as stats_format_p
+from analytics.lib.stats import format_q as stats_format_q
 from core.localtime import day_start, local_tz
 from satisfaction.alerts.models import AlertSettings, SatisfactionAlert
-from satisfaction.crm.models import ServiceType
+from satisfaction.crm.models import ServiceType, segment_priority_subquery
 from satisfaction.feedback.kpis import counted_records, kpis_of, target_status_of, target_window
 from satisfaction.feedback.models import SATISFIED_MIN, SatisfactionRecord, SatisfactionTarget
 from satisfaction.helpdesk.models import Complaint
@@ -156,57 +158,102 @@ def decline_finding(customer_id: int, name: str, scores: list[Decimal], cfg: Ale
     )
 
 
-def significant_drop_finding(service_type: ServiceType, cfg: AlertSettings, now) -> Finding | None:
-    """`significant_drop`: satisfaction rate over the recent window below the baseline window, two-proportion
-    z-test p < alpha."""
+def _segment_text(segment: int | None) -> tuple[str, str]:
+    if segment is None:
+        return "customers without contacts", "无联系人客户"
+    return f"priority-{segment} customers", f"优先级 {segment} 客户"
+
+
+def drift_cells(cfg: AlertSettings, now) -> tuple[dict, dict]:
+    """Satisfied and total counts per (service type, segment priority) cell in the recent and baseline windows, in
+    one grouped query, and the two windows as ISO bounds. Cells without a baseline still count toward overall."""
     recent_start = now - dt.timedelta(days=cfg.drop_recent_days)
     base_start = recent_start - dt.timedelta(days=cfg.drop_baseline_days)
     recent, satisfied = Q(created_at__gte=recent_start), Q(score__gte=SATISFIED_MIN)
-    counts = (
+    rows = (
         counted_records()
-        .filter(service_type=service_type, created_at__gte=base_start, created_at__lte=now)
-        .aggregate(
-            n1=Count("id", filter=recent),
-            x1=Count("id", filter=recent & satisfied),
-            n2=Count("id", filter=~recent),
-            x2=Count("id", filter=~recent & satisfied),
+        .filter(created_at__gte=base_start, created_at__lte=now)
+        .annotate(segment=segment_priority_subquery("customer_id"))
+        .order_by()
+        .values("service_type_id", "segment")
+        .annotate(
+            n_r=Count("id", filter=recent),
+            x_r=Count("id", filter=recent & satisfied),
+            n_b=Count("id", filter=~recent),
+            x_b=Count("id", filter=~recent & satisfied),
         )
     )
-    test = two_proportion_z(counts["x1"], counts["n1"], counts["x2"], counts["n2"])
-    if not test.enough_data or test.p_value is None or test.diff >= 0 or test.p_value >= cfg.drop_alpha:
-        return None
-    severity = Severity.HIGH if test.p_value < cfg.drop_alpha / 5 else Severity.MEDIUM
-    return Finding(
-        kind=Kind.SIGNIFICANT_DROP,
-        dedupe_key=f"significant_drop:service:{service_type.pk}",
-        severity=severity,
-        value=round(test.p1, 4),
-        threshold=round(test.p2, 4),
-        evidence={
-            "recent_days": cfg.drop_recent_days,
-            "baseline_days": cfg.drop_baseline_days,
-            "n_recent": test.n1,
-            "satisfied_recent": test.x1,
-            "rate_recent": test.p1,
-            "n_baseline": test.n2,
-            "satisfied_baseline": test.x2,
-            "rate_baseline": test.p2,
-            "diff": test.diff,
-            "diff_ci": [test.diff_ci.low, test.diff_ci.high] if test.diff_ci else None,
-            "z": test.z,
-            "p_value": test.p_value,
-            "alpha": cfg.drop_alpha,
-        },
-        service_type_id=service_type.pk,
-        message_en=(
-            f"{service_type.name_en}: satisfaction rate {test.p1:.1%} over the last {cfg.drop_recent_days} days vs "
-            f"{test.p2:.1%} over the {cfg.drop_baseline_days} days before (z = {test.z:.2f}, p = {test.p_value:.3g})."
-        ),
-        message_zh=(
-            f"{service_type.name_zh}：最近 {cfg.drop_recent_days} 天满意率 {test.p1:.1%}，"
-            f"此前 {cfg.drop_baseline_days} 天为 {test.p2:.1%}（z = {test.z:.2f}，p = {test.p_value:.3g}）。"
-        ),
-    )
+    cells = {(row["service_type_id"], row["segment"]): (row["x_r"], row["n_r"], row["x_b"], row["n_b"]) for row in rows}
+    windows = {
+        "window": {"start": recent_start.isoformat(), "end": now.isoformat(), "days": cfg.drop_recent_days},
+        "baseline": {"start": base_start.isoformat(), "end": recent_start.isoformat(), "days": cfg.drop_baseline_days},
+    }
+    return cells, windows
+
+
+def drift_findings(cfg: AlertSettings, now) -> list[Finding]:
+    """`significant_drop`: every (service type × segment priority) cell and the overall rate, the recent window
+    against the cell's own baseline (`stats.drift_tests`: one-sided beta-binomial test), with the
+    Benjamini–Hochberg correction over every cell tested in this run; a cell is flagged when q < `drop_alpha`.
+    """
+    cells, windows = drift_cells(cfg, now)
+    keys = sorted(cells, key=lambda k: (k[0], k[1] is None, k[1] or 0))
+    counts = [cells[k] for k in keys]
+    counts.append(tuple(sum(c[i] for c in counts) for i in range(4)) if counts else (0, 0, 0, 0))
+    keys.append(None)  # the overall rate
+    tests = drift_tests(counts)
+    tested = sum(t.enough_data for t in tests)
+    names = {st.pk: st for st in ServiceType.objects.filter(pk__in=[k[0] for k in keys if k is not None])}
+    findings = []
+    for key, test in zip(keys, tests, strict=True):
+        if not test.flagged(cfg.drop_alpha):
+            continue
+        if key is None:
+            service, segment = None, None
+            dedupe_key, scope_en, scope_zh = "significant_drop:overall", "Overall", "整体"
+        else:
+            service, segment = names[key[0]], key[1]
+            seg_en, seg_zh = _segment_text(segment)
+            dedupe_key = f"significant_drop:service:{service.pk}:segment:{segment if segment is not None else 'none'}"
+            scope_en, scope_zh = f"{service.name_en}, {seg_en}", f"{service.name_zh}（{seg_zh}）"
+        severity = Severity.HIGH if test.q_value < cfg.drop_alpha / 5 else Severity.MEDIUM
+        q_en, p_en = stats_format_q(test.q_value), stats_format_p(test.p_value)
+        findings.append(
+            Finding(
+                kind=Kind.SIGNIFICANT_DROP,
+                dedupe_key=dedupe_key,
+                severity=severity,
+                value=round(test.observed, 4),
+                threshold=round(test.expected, 4),
+                evidence={
+                    "cell": "overall" if key is None else "service_segment",
+                    "segment_priority": segment,
+                    "expected": test.expected,
+                    "observed": test.observed,
+                    "n": test.n_recent,
+                    "satisfied": test.x_recent,
+                    "p_value": test.p_value,
+                    "q_value": test.q_value,
+                    "cells_tested": tested,
+                    "fdr": cfg.drop_alpha,
+                    "test": "one-sided beta-binomial (Jeffreys baseline), Benjamini–Hochberg over cells",
+                    "window": windows["window"],
+                    "baseline": {**windows["baseline"], "n": test.n_baseline, "satisfied": test.x_baseline},
+                },
+                service_type_id=service.pk if service else None,
+                message_en=(
+                    f"{scope_en}: satisfaction rate {test.observed:.1%} ({test.x_recent}/{test.n_recent}) over the "
+                    f"last {cfg.drop_recent_days} days, against {test.expected:.1%} expected from the "
+                    f"{cfg.drop_baseline_days} days before ({p_en}, {q_en} over {tested} cells)."
+                ),
+                message_zh=(
+                    f"{scope_zh}：最近 {cfg.drop_recent_days} 天满意率 {test.observed:.1%}"
+                    f"（{test.x_recent}/{test.n_recent}），按此前 {cfg.drop_baseline_days} 天预期为 "
+                    f"{test.expected:.1%}（{p_en}，{tested} 个单元中 {q_en}）。"
+                ),
+            )
+        )
+    return findings
 
 
 def complaint_sla_breaches(complaint: Complaint, cfg: AlertSettings, now) -> list[str]:

@@ -21,13 +21,12 @@ from satisfaction.alerts.rules import (
     complaint_sla_findings,
     customer_decline_finding,
     customer_decline_findings,
+    drift_findings,
     low_score_finding,
-    significant_drop_finding,
     target_at_risk_findings,
 )
 from satisfaction.alerts.watchlist import watchlist_add_by_rule
 from satisfaction.alerts.webhooks import SEVERITY_RANK, webhook_enqueue
-from satisfaction.crm.models import ServiceType
 from satisfaction.feedback.kpis import counted_records
 from satisfaction.feedback.models import SatisfactionRecord
 
@@ -217,13 +216,11 @@ def sweep_unevaluated(*, limit: int = 5000, time_budget_seconds: float | None = 
 
 
 def evaluate_window_rules(*, now=None) -> dict[str, int]:
-    """Run the window rules (customer decline, significant drop, complaint SLA, target at risk) and recompute the
-    risk scores; returns how many alerts each rule opened or refreshed."""
+    """Run the window rules (customer decline, complaint SLA, target at risk) and recompute the risk scores; returns
+    how many alerts each rule opened or refreshed. The drop detector runs weekly on its own (`evaluate_drift`)."""
     now = now or timezone.now()
     cfg = AlertSettings.load()
-    raised = {
-        kind: 0 for kind in (Kind.CUSTOMER_DECLINE, Kind.SIGNIFICANT_DROP, Kind.COMPLAINT_SLA, Kind.TARGET_AT_RISK)
-    }
+    raised = {kind: 0 for kind in (Kind.CUSTOMER_DECLINE, Kind.COMPLAINT_SLA, Kind.TARGET_AT_RISK)}
 
     def _raise(finding: Finding | None, **kwargs) -> None:
         if finding is None:
@@ -241,11 +238,24 @@ def evaluate_window_rules(*, now=None) -> dict[str, int]:
     )
     for finding in customer_decline_findings(active_customers, cfg):
         _raise(finding, snooze_hours=cfg.snooze_hours)
-    for service_type in ServiceType.objects.filter(is_active=True):
-        _raise(significant_drop_finding(service_type, cfg, now), snooze_hours=cfg.snooze_hours)
     for finding in complaint_sla_findings(cfg, now):
         _raise(finding, once=True)
     for finding in target_at_risk_findings(now):
         _raise(finding, snooze_hours=cfg.snooze_hours)
     raised["risk_scores"] = recompute_risk_scores(now=now)
     return {str(k): v for k, v in raised.items()}
+
+
+def evaluate_drift(*, now=None) -> int:
+    """Run the drop detector over every cell once (`drift_findings`); returns how many alerts it opened or refreshed.
+
+    Weekly, as the backtest (`bench/drift.py`) assumes: the false-discovery control holds per run, so running it
+    on every small data change would multiply the chances of a false alarm.
+    """
+    now = now or timezone.now()
+    cfg = AlertSettings.load()
+    raised = 0
+    for finding in drift_findings(cfg, now):
+        alert, _outcome = alert_raise(finding=finding, snooze_hours=cfg.snooze_hours)
+        raised += alert is not None
+    return raised

@@ -58,8 +58,14 @@ def sweep_unevaluated_alerts() -> int:
 
 @shared_task(**TASK_OPTIONS)
 def run_window_rules() -> dict:
-    """Customer decline, significant drop, complaint SLA, target at risk, and the risk scores."""
+    """Customer decline, complaint SLA, target at risk, and the risk scores."""
     return alert_services.evaluate_window_rules()
+
+
+@shared_task(**TASK_OPTIONS)
+def run_drift_detector() -> int:
+    """The weekly drop detector over every (service type × segment) cell and the overall rate."""
+    return alert_services.evaluate_drift()
 
 
 @shared_task(**TASK_OPTIONS)

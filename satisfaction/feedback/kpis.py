@@ -180,6 +180,9 @@ class TargetStatus:
     probability_met: float | None
     reading_en: str
     reading_zh: str
+    # The reading without its closing chance sentence, for a surface that shows the chance on its own line.
+    standing_en: str = ""
+    standing_zh: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -222,6 +225,7 @@ def target_status_of(
         more_zh = f"还需 {needed} {unit_zh}才能达到" if needed is not None else "已无法达到"
         reading_en = f"{label} is {fmt(current)} (n = {k.count}), below the target of {fmt(goal)}: {more_en}."
         reading_zh = f"当前 {fmt(current)}（n = {k.count}），低于目标 {fmt(goal)}：{more_zh}。"
+    standing_en, standing_zh = reading_en, reading_zh
     if probability is not None:
         chance_en, chance_zh = stats.chance_text(probability)
         reading_en += f" There is {chance_en} that the true rate is at or above {fmt(goal)}."
@@ -241,6 +245,8 @@ def target_status_of(
         probability_met=probability,
         reading_en=reading_en,
         reading_zh=reading_zh,
+        standing_en=standing_en,
+        standing_zh=standing_zh,
     )
 
 

@@ -89,9 +89,11 @@ def map_headers(*, kind: str, headers: list[str], mapping: MappingSpec | Mapping
 
 
 def history_cutoff(*, now: datetime | None = None) -> datetime:
-    """Rows older than this are history: past every alert window, so they raise nothing live."""
+    """Rows older than this are history: past every alert window, so they raise nothing live.
+
+    The drop detector's baseline is not a live window: old rows only shape what a cell is expected to do."""
     cfg = AlertSettings.load()
-    days = max(cfg.decline_lookback_days, cfg.drop_recent_days + cfg.drop_baseline_days, cfg.sla_lookback_days)
+    days = max(cfg.decline_lookback_days, cfg.drop_recent_days, cfg.sla_lookback_days)
     return (now or timezone.now()) - timedelta(days=days)
 
 

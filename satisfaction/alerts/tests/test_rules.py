@@ -139,64 +139,6 @@ def test_customer_decline_is_checked_when_a_record_is_evaluated():
     assert kinds == sorted([Kind.LOW_SCORE, Kind.CUSTOMER_DECLINE])
 
 
-# --- significant_drop -----------------------------------------------------------------------------------------
-
-
-def _service_records(service_type, satisfied, total, days_ago):
-    now = timezone.now()
-    for i in range(total):
-        f.RecordFactory(
-            service_type=service_type,
-            score=Decimal("4.5") if i < satisfied else Decimal("3.0"),
-            created_at=now - dt.timedelta(days=days_ago, minutes=i),
-            alerts_evaluated_at=now,
-        )
-
-
-def test_significant_drop_fires_with_the_z_test(service_types):
-    legal = service_types["legal_consultation"]
-    _service_records(legal, satisfied=15, total=30, days_ago=2)  # last 7 days: 50%
-    _service_records(legal, satisfied=54, total=60, days_ago=15)  # the 28 days before: 90%
-    evaluate_window_rules()
-    alert = SatisfactionAlert.objects.get(kind=Kind.SIGNIFICANT_DROP)
-    # Independent pooled two-proportion z-test.
-    pooled = (15 + 54) / 90
-    z = (0.5 - 0.9) / math.sqrt(pooled * (1 - pooled) * (1 / 30 + 1 / 60))
-    p = 2 * stats.norm.sf(abs(z))
-    ev = alert.evidence
-    assert (ev["n_recent"], ev["satisfied_recent"], ev["n_baseline"], ev["satisfied_baseline"]) == (30, 15, 60, 54)
-    assert ev["z"] == pytest.approx(z, rel=1e-9)
-    assert ev["p_value"] == pytest.approx(p, rel=1e-6)
-    assert p < 0.05
-    assert alert.service_type_id == legal.pk and alert.customer_id is None
-    assert alert.value == pytest.approx(0.5) and alert.threshold == pytest.approx(0.9)
-    assert "z = " in alert.message_en and "p = " in alert.message_zh
-
-
-def test_significant_drop_does_not_fire_without_significance(service_types):
-    legal = service_types["legal_consultation"]
-    _service_records(legal, satisfied=24, total=30, days_ago=2)  # 80%
-    _service_records(legal, satisfied=51, total=60, days_ago=15)  # 85%: p ≈ 0.55
-    evaluate_window_rules()
-    assert not SatisfactionAlert.objects.filter(kind=Kind.SIGNIFICANT_DROP).exists()
-
-
-def test_significant_drop_needs_enough_data(service_types):
-    legal = service_types["legal_consultation"]
-    _service_records(legal, satisfied=0, total=8, days_ago=2)  # 8 < 10 recent responses
-    _service_records(legal, satisfied=60, total=60, days_ago=15)
-    evaluate_window_rules()
-    assert not SatisfactionAlert.objects.filter(kind=Kind.SIGNIFICANT_DROP).exists()
-
-
-def test_significant_rise_is_not_a_drop(service_types):
-    legal = service_types["legal_consultation"]
-    _service_records(legal, satisfied=30, total=30, days_ago=2)
-    _service_records(legal, satisfied=30, total=60, days_ago=15)
-    evaluate_window_rules()
-    assert not SatisfactionAlert.objects.filter(kind=Kind.SIGNIFICANT_DROP).exists()
-
-
 # --- complaint_sla --------------------------------------------------------------------------------------------
 
 
