@@ -13,7 +13,7 @@ def backtested_windows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0014_recovery_cases"),
+        ("satisfaction", "0016_alert_outbox"),
     ]
 
     operations = [

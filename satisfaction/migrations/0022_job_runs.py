@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0016_alert_outbox"),
+        ("satisfaction", "0018_drift_detection"),
     ]
 
     operations = [
