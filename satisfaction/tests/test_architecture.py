@@ -24,6 +24,8 @@ LAYER = {
     "recovery": 4,
     "text": 4,
     "imports": 5,
+    # Reads every package to export or erase what is held about a person: above all of them.
+    "privacy": 6,
 }
 PURE_ANALYTICS = "analytics.lib.stats"
 
