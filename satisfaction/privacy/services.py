@@ -42,6 +42,13 @@ def _blank(row):
     return ""
 
 
+def _erased_nonce(nonce: str) -> str:
+    """A fresh random token id marked as erased ("x" is never a hex digit), so a second erasure leaves it."""
+    return nonce if nonce.startswith(ERASED_NONCE_PREFIX) else ERASED_NONCE_PREFIX + secrets.token_hex(15)
+
+
+ERASED_NONCE_PREFIX = "x"
+
 # What an erasure sets, field by field; every other text of a linked row loses the subject's names, e-mails and
 # phones (`audit.Scrubber`). Scores, dates, categories, topics, sentiment and links are kept.
 ERASURE_RULES: dict[type[models.Model], dict[str, Callable[[Any], Any]]] = {
@@ -49,7 +56,7 @@ ERASURE_RULES: dict[type[models.Model], dict[str, Callable[[Any], Any]]] = {
     Customer: {"name": lambda c: f"Erased customer {c.pk}"},
     SatisfactionRecord: {"feedback": _blank},
     # A new token id: every link sent to the person stops working and cannot be traced back to them.
-    SurveyInvitation: {"nonce": lambda i: secrets.token_hex(16)},
+    SurveyInvitation: {"nonce": lambda i: _erased_nonce(i.nonce)},
     TextAnalysis: {"keywords": lambda a: []},
     RecordTopic: {"terms": lambda t: []},
     SatisfactionAlert: {"resolution_note": _blank},
