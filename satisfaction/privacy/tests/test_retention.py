@@ -1,10 +1,12 @@
 """Retention: free text older than PERSONAL_TEXT_RETENTION_DAYS is emptied nightly; newer text and scores stay."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from satisfaction.feedback.models import SatisfactionRecord
@@ -77,3 +79,14 @@ def test_a_longer_retention_keeps_more(texts):
 def test_the_nightly_schedule_runs_it():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "satisfaction.privacy.tasks.expire_personal_text" in tasks
+
+
+def test_the_command_runs_it_once(texts, settings):
+    out = io.StringIO()
+    call_command("expire_personal_text", stdout=out)
+    assert "Retention is off" in out.getvalue() and _feedback(texts["old"])
+    call_command("expire_personal_text", "--days", "30", stdout=out)
+    assert "satisfactionrecord.feedback 1" in out.getvalue()
+    assert _feedback(texts["old"]) == "" and _feedback(texts["new"])
+    with pytest.raises(CommandError, match="at least one day"):
+        call_command("expire_personal_text", "--days", "-3", stdout=out)
