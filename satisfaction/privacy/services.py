@@ -9,7 +9,9 @@ Each changed row gets its own audit entry, written explicitly (see `audit`), wit
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +21,7 @@ from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +145,28 @@ def _scrubber(subject: Subject) -> audit.Scrubber:
     return audit.Scrubber({old: new for old, new in replacements.items() if len(old.strip()) >= MIN_SCRUBBED})
 
 
+def _write(model: type[models.Model], changes: list[tuple[models.Model, dict[str, Any]]]) -> None:
+    """Save the new values: rows that get the same ones (an emptied comment) in one UPDATE per group and chunk,
+    the rest (new tokens, scrubbed texts) with `bulk_update` by set of fields."""
+    same: dict[str, tuple[dict, list]] = defaultdict(lambda: ({}, []))
+    for row, new in changes:
+        key = json.dumps(new, sort_keys=True, cls=DjangoJSONEncoder)
+        same[key][0].update(new)
+        same[key][1].append(row)
+    singles: dict[tuple[str, ...], list] = defaultdict(list)
+    for new, rows in same.values():
+        if len(rows) > 1:
+            pks = [row.pk for row in rows]
+            for start in range(0, len(pks), audit.CHUNK):
+                model.objects.filter(pk__in=pks[start : start + audit.CHUNK]).update(**new)
+            continue
+        for name, value in new.items():
+            setattr(rows[0], name, value)
+        singles[tuple(sorted(new))].append(rows[0])
+    for fields, rows in singles.items():
+        model.objects.bulk_update(rows, fields, batch_size=200)
+
+
 @transaction.atomic
 def personal_data_erase(*, subject: Subject, reason: str, by=None, via: str = "command") -> ErasureResult:
     """Anonymise the subject everywhere it is held, keeping the scores; recorded in the audit log with who and why."""
@@ -157,7 +182,7 @@ def personal_data_erase(*, subject: Subject, reason: str, by=None, via: str = "c
         for model, rows in holdings.items():
             rules = ERASURE_RULES.get(model, {})
             scrubbed_fields = _text_fields(model, skip=set(rules))
-            changed_rows, changed_fields = [], set()
+            changes = []
             for row in rows:
                 new = {name: rule(row) for name, rule in rules.items()}
                 new = {name: value for name, value in new.items() if getattr(row, name) != value}
@@ -176,10 +201,7 @@ def personal_data_erase(*, subject: Subject, reason: str, by=None, via: str = "c
                 if model in THROUGH_SERVICE:
                     THROUGH_SERVICE[model](row, new)
                 else:
-                    for name, value in new.items():
-                        setattr(row, name, value)
-                    changed_rows.append(row)
-                changed_fields |= set(new)
+                    changes.append((row, new))
                 if audit.audited(model):
                     entries.append(
                         audit.entry(
@@ -192,8 +214,7 @@ def personal_data_erase(*, subject: Subject, reason: str, by=None, via: str = "c
                         )
                     )
                 result.rows[model._meta.model_name] = result.rows.get(model._meta.model_name, 0) + 1
-            if changed_rows:
-                model.objects.bulk_update(changed_rows, sorted(changed_fields), batch_size=500)
+            _write(model, changes)
     for model, rows in holdings.items():
         masked = set(ERASURE_RULES.get(model, {})) | ({"external_id"} if model is SatisfactionRecord else set())
         result.audit_entries_masked += audit.scrub_history(
