@@ -98,30 +98,32 @@ def _of_contact(pk: int) -> dict[type[Model], QuerySet]:
     contact = Contact.objects.get(pk=pk)
     values = [v.strip() for v in (contact.name, contact.email, contact.phone) if len(v.strip()) >= MIN_MENTION]
     at = contact.customer_id
-    records = SatisfactionRecord.objects.filter(
-        Q(survey_invitation__contact_id=pk) | _mentions(SatisfactionRecord, at, values)
-    ).distinct()
-    alerts = SatisfactionAlert.objects.filter(
-        Q(record__in=records) | _mentions(SatisfactionAlert, at, values)
-    ).distinct()
-    cases = RecoveryCase.objects.filter(Q(record__in=records) | _mentions(RecoveryCase, at, values)).distinct()
-    attempts = ContactAttempt.objects.filter(Q(case__in=cases) | _mentions(ContactAttempt, at, values)).distinct()
-    watch = WatchlistEntry.objects.filter(Q(alert__in=alerts) | _mentions(WatchlistEntry, at, values)).distinct()
+    # A contact's rows are few: their ids are read once, so every later query is a plain `IN` list rather than a
+    # nest of OR-ed subqueries the planner may run once per row.
+    records = _ids(SatisfactionRecord, Q(survey_invitation__contact_id=pk) | _mentions(SatisfactionRecord, at, values))
+    alerts = _ids(SatisfactionAlert, Q(record__in=records) | _mentions(SatisfactionAlert, at, values))
+    cases = _ids(RecoveryCase, Q(record__in=records) | _mentions(RecoveryCase, at, values))
+    attempts = _ids(ContactAttempt, Q(case__in=cases) | _mentions(ContactAttempt, at, values))
+    watch = _ids(WatchlistEntry, Q(alert__in=alerts) | _mentions(WatchlistEntry, at, values))
     return {
         Contact: Contact.objects.filter(pk=pk),
         SurveyInvitation: SurveyInvitation.objects.filter(contact_id=pk),
         SurveyOptOut: SurveyOptOut.objects.filter(contact_id=pk),
-        SatisfactionRecord: records,
+        SatisfactionRecord: SatisfactionRecord.objects.filter(pk__in=records),
         TextAnalysis: TextAnalysis.objects.filter(record__in=records),
         RecordTopic: RecordTopic.objects.filter(record__in=records),
         ServiceTicket: ServiceTicket.objects.filter(survey_invitations__contact_id=pk).distinct(),
         Complaint: Complaint.objects.filter(survey_invitations__contact_id=pk).distinct(),
-        SatisfactionAlert: alerts,
+        SatisfactionAlert: SatisfactionAlert.objects.filter(pk__in=alerts),
         WebhookDelivery: WebhookDelivery.objects.filter(alert__in=alerts),
-        WatchlistEntry: watch,
-        RecoveryCase: cases,
-        ContactAttempt: attempts,
+        WatchlistEntry: WatchlistEntry.objects.filter(pk__in=watch),
+        RecoveryCase: RecoveryCase.objects.filter(pk__in=cases),
+        ContactAttempt: ContactAttempt.objects.filter(pk__in=attempts),
     }
+
+
+def _ids(model: type[Model], condition: Q) -> list[int]:
+    return list(model.objects.filter(condition).order_by().values_list("pk", flat=True).distinct())
 
 
 def _of_customer(pk: int) -> dict[type[Model], QuerySet]:
