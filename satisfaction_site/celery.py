@@ -18,6 +18,7 @@ TASK_PACKAGES = [
     "satisfaction.surveys",
     "satisfaction.imports",
     "satisfaction.recovery",
+    "satisfaction.privacy",
     "analytics",
 ]
 app.autodiscover_tasks(lambda: TASK_PACKAGES)
@@ -76,6 +77,11 @@ app.conf.beat_schedule["imports-purge-files"] = {
 app.conf.beat_schedule["imports-fail-stale-jobs"] = {
     "task": "satisfaction.imports.tasks.fail_stale_import_jobs",
     "schedule": crontab(minute="*/5"),
+}
+# Personal data: nightly, empty free text older than PERSONAL_TEXT_RETENTION_DAYS (off, and a no-op, by default).
+app.conf.beat_schedule["privacy-expire-personal-text"] = {
+    "task": "satisfaction.privacy.tasks.expire_personal_text",
+    "schedule": crontab(hour=1, minute=30),
 }
 # Digests read analytics, so their tasks live in analytics/digests.py: import it so workers register them.
 app.conf.imports = (*tuple(app.conf.imports or ()), "analytics.digests")

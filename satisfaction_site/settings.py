@@ -242,6 +242,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
 # Uploaded import files and their error reports hold customer data: deleted this many days after the job finished.
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
+# Personal data: free text (comments, notes) older than this many days is emptied every night; unset or 0 keeps it.
+PERSONAL_TEXT_RETENTION_DAYS = env.int("PERSONAL_TEXT_RETENTION_DAYS", default=0) or None
+if PERSONAL_TEXT_RETENTION_DAYS is not None and PERSONAL_TEXT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("PERSONAL_TEXT_RETENTION_DAYS must be a whole number of days, at least 1 (or unset).")
 # Recovery cases: a dissatisfied response is due for a call-back this long after it came in; the owner is reminded
 # this long before; responses older than RECOVERY_MAX_AGE_DAYS when they are recorded (history) open no case.
 RECOVERY_DUE_HOURS = env.int("RECOVERY_DUE_HOURS", default=48)

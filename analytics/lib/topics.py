@@ -17,7 +17,7 @@ from analytics.lib import stats
 from analytics.lib.metrics import Scope, raw_records
 from satisfaction.feedback.kpis import SUM_OUTPUT
 from satisfaction.text.models import RecordTopic, TextAnalysis
-from satisfaction.text.selectors import topics_in_order
+from satisfaction.text.selectors import analysed_text, topics_in_order
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _sums(scope: Scope) -> tuple[dict, dict[int, dict]]:
         n=Count("pk"),
         s=Sum("score", output_field=SUM_OUTPUT),
         ss=Sum(F("score") * F("score"), output_field=SUM_OUTPUT),
-        texts=Count("pk", filter=Q(text_analysis__isnull=False) & ~Q(feedback="")),
+        texts=Count("pk", filter=analysed_text()),
     )
     per_topic = (
         RecordTopic.objects.filter(record__in=records.values("pk"))

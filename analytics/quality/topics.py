@@ -15,7 +15,7 @@ from analytics.lib import stats
 from analytics.lib.metrics import Scope, raw_records
 from satisfaction.crm.models import segment_customer_ids
 from satisfaction.text.models import RecordTopic
-from satisfaction.text.selectors import topics_in_order
+from satisfaction.text.selectors import analysed_text, topics_in_order
 
 QUOTES_PER_TOPIC = 2
 FDR = 0.05
@@ -51,7 +51,7 @@ def topic_comparison(
 ) -> list[TopicComparisonRow]:
     """Every active topic compared between segment `priority` and the rest over the analysed texts in scope."""
     records = raw_records(Scope(start=start, end=end, service_types=tuple(service_types)))
-    texts = records.filter(text_analysis__isnull=False).exclude(feedback="")
+    texts = records.filter(analysed_text())
     in_segment = Q(customer_id__in=segment_customer_ids(priority))
     totals = texts.aggregate(n=Count("pk"), segment=Count("pk", filter=in_segment))
     seg_texts, rest_texts = totals["segment"], totals["n"] - totals["segment"]
@@ -84,6 +84,7 @@ def topic_comparison(
         if significant:
             quotes = tuple(
                 texts.filter(in_segment, text_topics__topic=topic)
+                .exclude(feedback="")  # an erased text still counts, but has no words to quote
                 .order_by("text_analysis__sentiment_score", "-created_at")
                 .values_list("feedback", flat=True)[:QUOTES_PER_TOPIC]
             )

@@ -26,6 +26,8 @@ LAYER = {
     "imports": 5,
     # Runs every package's periodic tasks, by name through the Celery registry: it imports none of them.
     "schedules": 6,
+    # Reads every package to export or erase what is held about a person: above all of them.
+    "privacy": 6,
 }
 PURE_ANALYTICS = "analytics.lib.stats"
 

@@ -17,6 +17,7 @@ from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.text.analyser import TopicSpec, analyse, split_terms, version_of
 from satisfaction.text.discovery import unmatched_comments
 from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
+from satisfaction.text.selectors import emptied_text
 
 CHUNK = 2000
 
@@ -76,7 +77,8 @@ def text_rebuild(
     *, since: dt.datetime | None = None, stale_only: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Analyse every record (created since `since`; only those not at the current version when `stale_only`)."""
-    qs = SatisfactionRecord.objects.order_by("pk")
+    # A text emptied by the erasure or retention of personal data keeps the reading made while it was there.
+    qs = SatisfactionRecord.objects.order_by("pk").exclude(emptied_text())
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if stale_only:
