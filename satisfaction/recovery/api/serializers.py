@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.fields import StringField
 from core.api.serializers import UserSummarySerializer
 from satisfaction.recovery.models import ContactAttempt, RecoveryCase
 
@@ -19,8 +20,8 @@ class ContactAttemptSerializer(serializers.ModelSerializer):
 
 class RecoveryCaseSerializer(serializers.ModelSerializer):
     score = serializers.DecimalField(source="record.score", max_digits=2, decimal_places=1, read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
-    service_type = serializers.CharField(source="record.service_type.code", read_only=True)
+    customer_name = StringField(source="customer.name", read_only=True)
+    service_type = StringField(source="record.service_type.code", read_only=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
     closed_by = UserSummarySerializer(read_only=True, allow_null=True)
     overdue = serializers.BooleanField(read_only=True)
@@ -56,13 +57,13 @@ class RecoveryCaseSerializer(serializers.ModelSerializer):
 class RecoveryContactSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ContactAttempt.Channel.choices)
     reached = serializers.BooleanField(default=True, help_text="Whether the customer was reached (default true).")
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = StringField(required=False, allow_blank=True, default="", max_length=5000)
     at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
 
 
 class RecoveryCloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=RecoveryCase.Outcome.choices)
-    root_cause = serializers.CharField(
+    root_cause = StringField(
         required=False, allow_blank=True, default="", max_length=100, help_text="Required unless unreachable."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = StringField(required=False, allow_blank=True, default="", max_length=5000)
