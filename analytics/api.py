@@ -27,6 +27,7 @@ from analytics.lib.topics import topic_rows
 from analytics.rules.path_to_target import MonthPoint, PathToTarget, backtest, forecast, path_to_target, project
 from core.api.schema import dataclass_schema
 from core.api.views import ApiView
+from core.localtime import EARLIEST_DAY
 from core.roles import MANAGER, STAFF
 from satisfaction.alerts.api.serializers import SatisfactionAlertSerializer, WatchlistEntrySerializer
 from satisfaction.alerts.selectors import watchlist_list
@@ -40,7 +41,7 @@ from satisfaction.improvements.selectors import measure_list
 DEFAULT_DAYS = 30
 DEFAULT_TARGET = 0.95  # DESIGN §3: the satisfaction-rate target when none is configured
 # Bounds that keep every derived period (the previous one, trend buckets) inside the calendar and small.
-EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
+EARLIEST, LATEST = EARLIEST_DAY, dt.date(2100, 12, 31)
 MAX_SPAN_DAYS = 3660
 
 
@@ -476,12 +477,30 @@ EXAMPLE_RESPONSES = {
     "self_rated_excluded": 0,
 }
 
+
+def _bounded(field: serializers.IntegerField) -> dict:
+    """The schema of an integer parameter with the bounds its serializer field enforces (one place owns them)."""
+    return {"type": "integer", "minimum": field.min_value, "maximum": field.max_value}
+
+
+_SCOPE_FIELDS = ScopeSerializer().fields
+_DAY_RANGE = f"From {EARLIEST.isoformat()} to {LATEST.isoformat()}."
+_DAY = {"type": "string", "format": "date", "description": _DAY_RANGE}
+
 SCOPE_PARAMETERS = [
-    OpenApiParameter("start", OpenApiTypes.DATE, description="First local day (inclusive)."),
-    OpenApiParameter("end", OpenApiTypes.DATE, description="Last local day (inclusive); default today."),
-    OpenApiParameter("days", OpenApiTypes.INT, description=f"Length when start is absent; default {DEFAULT_DAYS}."),
+    OpenApiParameter("start", _DAY, description=f"First local day (inclusive). {_DAY_RANGE}"),
+    OpenApiParameter("end", _DAY, description=f"Last local day (inclusive); default today. {_DAY_RANGE}"),
+    OpenApiParameter(
+        "days",
+        _bounded(_SCOPE_FIELDS["days"]),
+        description=f"Length when start is absent; default {DEFAULT_DAYS}.",
+    ),
     OpenApiParameter("service_type", OpenApiTypes.STR, description="Service type code."),
-    OpenApiParameter("segment_priority", OpenApiTypes.INT, description="1–5, or 0 for customers without contacts."),
+    OpenApiParameter(
+        "segment_priority",
+        _bounded(_SCOPE_FIELDS["segment_priority"]),
+        description="1–5, or 0 for customers without contacts.",
+    ),
     OpenApiParameter("customer", OpenApiTypes.INT, description="Customer id."),
     OpenApiParameter("include_self_rated", OpenApiTypes.BOOL, description="Count self-rated records too."),
 ]
@@ -538,7 +557,11 @@ class CustomerTrendView(ApiView):
         parameters=[
             OpenApiParameter("period", OpenApiTypes.STR, enum=list(metrics.PERIODS), description="Default month."),
             *[p for p in SCOPE_PARAMETERS if p.name not in ("customer", "days")],
-            OpenApiParameter("days", OpenApiTypes.INT, description="Length when start is absent; default 365."),
+            OpenApiParameter(
+                "days",
+                _bounded(TrendSerializer().fields["days"]),
+                description="Length when start is absent; default 365.",
+            ),
         ],
         responses={200: TRENDS},
         examples=[

@@ -7,7 +7,11 @@ that call the service; the admin form only collects and validates the input. Inl
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
@@ -81,3 +85,40 @@ class ServiceInlineFormSet(BaseInlineFormSet):
             return super().save_existing(form, obj, commit=commit)
         _adopt(obj, self.update_through(obj, form_data(form, self.service_fields, change=True)))
         return obj
+
+
+class BoundedChangeList(ChangeList):
+    """A changelist whose date lookups outside the calendar (`?created_at__year=9999`, year 1, the date
+    hierarchy's next year or month) are a bad lookup, which the admin answers with its "?e=1" page, not a 500.
+
+    Django computes the bounds of a year or day lookup — and of the date hierarchy's step — as datetimes in the
+    time zone; past year 9999 or before year 1 that raises OverflowError or ValueError. The query is compiled here,
+    so the error comes while the admin still treats it as a bad parameter.
+    """
+
+    def get_queryset(self, request, exclude_parameters=None):
+        try:
+            queryset = super().get_queryset(request, exclude_parameters)
+            queryset.query.get_compiler(queryset.db).as_sql()
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+        return queryset
+
+
+@functools.cache
+def _bounded(changelist: type[ChangeList]) -> type[ChangeList]:
+    if issubclass(changelist, BoundedChangeList):
+        return changelist
+    return type(f"Bounded{changelist.__name__}", (BoundedChangeList, changelist), {})
+
+
+def bound_every_changelist(site: admin.AdminSite) -> None:
+    """Give every registered admin, ours and the libraries' (users, tokens, audit log), a bounded changelist;
+    an admin with a changelist of its own (the token admin) gets that one, bounded."""
+    for model_admin in site._registry.values():
+        original = model_admin.get_changelist
+
+        def get_changelist(request, _original=original, **kwargs):
+            return _bounded(_original(request, **kwargs))
+
+        model_admin.get_changelist = get_changelist

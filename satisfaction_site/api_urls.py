@@ -24,8 +24,11 @@ from satisfaction.improvements.api.views import (
 from satisfaction.recovery.api.views import RecoveryCaseViewSet
 from satisfaction.text.api.views import ThemeKeepView, ThemesView
 
+# No format-suffix routes (`/alerts/1/acknowledge.json`): the API speaks JSON only and the actions take no
+# `format` argument (probe finding 9); `?format=json` still picks the renderer where one is needed.
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.include_format_suffixes = False
 router.register("service-types", ServiceTypeViewSet, basename="service-type")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("contacts", ContactViewSet, basename="contact")
@@ -43,6 +46,7 @@ router.register("recovery-cases", RecoveryCaseViewSet, basename="recovery-case")
 
 enterprise_router = DefaultRouter(trailing_slash=False)
 enterprise_router.include_root_view = False
+enterprise_router.include_format_suffixes = False
 enterprise_router.register("satisfaction/alerts", EnterpriseAlertViewSet, basename="satisfaction-alert")
 
 enterprise = [

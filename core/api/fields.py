@@ -24,3 +24,32 @@ class EventDateTimeField(serializers.DateTimeField):
         if not plausible_event(moment):
             self.fail("implausible")
         return moment
+
+
+class StringField(serializers.CharField):
+    """Text only: a number sent for a text field is refused, not stored as "123" (probe finding 12)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class NumberField(serializers.FloatField):
+    """A number, never `true` or `false` (DRF's FloatField reads `true` as 1.0; probe finding 12)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """An id: a whole number. `4.55` or `true` is refused, not read as row 4 or row 1 (probe finding 12)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, float):
+            data = int(data)
+        return super().to_internal_value(data)

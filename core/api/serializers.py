@@ -6,12 +6,13 @@ import copy
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import DateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.exceptions import to_drf_validation_error
-from core.api.fields import EventDateTimeField
+from core.api.fields import EventDateTimeField, IdField, NumberField, StringField
 
 User = get_user_model()
 
@@ -37,7 +38,12 @@ class CleanModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         DateTimeField: EventDateTimeField,
+        models.CharField: StringField,
+        models.TextField: StringField,
+        models.EmailField: serializers.EmailField,
+        models.FloatField: NumberField,
     }
+    serializer_related_field = IdField
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

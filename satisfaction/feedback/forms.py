@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from satisfaction.crm.models import Customer, ServiceType
+from satisfaction.feedback.services import FEEDBACK_MAX_CHARS, RESPONSE_HOURS_MAX
 
 SCORE_CHOICES = [(f"{Decimal(s) / 2:.1f}", f"{Decimal(s) / 2:.1f}") for s in range(2, 11)]  # 1.0, 1.5 … 5.0
 SUBSCORE_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(1, 6)]
@@ -27,14 +28,18 @@ class FeedbackForm(forms.Form):
         label=_("Score"),
         error_messages={"required": _("Pick a score from 1 to 5.")},
     )
-    response_time_hours = forms.FloatField(label=_("Response time (hours)"), required=False, min_value=0)
+    response_time_hours = forms.FloatField(
+        label=_("Response time (hours)"), required=False, min_value=0, max_value=RESPONSE_HOURS_MAX
+    )
     accuracy_score = forms.TypedChoiceField(
         choices=SUBSCORE_CHOICES, coerce=int, empty_value=None, required=False, label=_("Accuracy (1–5)")
     )
     completeness_score = forms.TypedChoiceField(
         choices=SUBSCORE_CHOICES, coerce=int, empty_value=None, required=False, label=_("Completeness (1–5)")
     )
-    feedback = forms.CharField(label=_("Feedback"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    feedback = forms.CharField(
+        label=_("Feedback"), required=False, max_length=FEEDBACK_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def service_kwargs(self) -> dict:
         """The cleaned data as keyword arguments for `record_satisfaction`."""

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import cells as vocab
 from core.batch import (
@@ -82,6 +83,11 @@ def _resolve(model, value, field: str, lookup: str = "pk"):
         raise ValidationError({field: f"Unknown {field}: {value!r}."}) from None
 
 
+# The limits of a record's fields, whatever the surface (form, API, import, survey): the rules below enforce them,
+# the form and the API serializer declare the same numbers (the browser's hints, the schema's maxLength/maximum).
+FEEDBACK_MAX_CHARS = 10_000
+RESPONSE_HOURS_MAX = 1e6
+
 SCORE_MIN = Decimal("1.0")
 SCORE_MAX = Decimal("5.0")
 _ONE_TENTH = Decimal("0.1")
@@ -119,6 +125,23 @@ def _text(value) -> str:
     return printable(value.strip() if isinstance(value, str) else str(value).strip())
 
 
+def _feedback(value) -> str:
+    text = _text(value)
+    if len(text) > FEEDBACK_MAX_CHARS:
+        raise RowInvalid(
+            _("Feedback takes at most %(max)s characters, got %(n)s.")
+            % {"max": f"{FEEDBACK_MAX_CHARS:,}", "n": len(text)}
+        )
+    return text
+
+
+def _response_hours(value) -> float:
+    hours = vocab.parse_float(value)
+    if hours > RESPONSE_HOURS_MAX:
+        raise RowInvalid(_("Response time takes at most %(max)s hours.") % {"max": f"{RESPONSE_HOURS_MAX:,.0f}"})
+    return hours
+
+
 def _channel_required():
     raise RowInvalid("Channel is required.")
 
@@ -127,8 +150,8 @@ def _record_rules():
     """Field name → rule (a cell in, the value out or RowInvalid), in the order errors are reported."""
     return {
         "score": _to_score,
-        "feedback": _optional(_text, empty=str),
-        "response_time_hours": _optional(vocab.parse_float),
+        "feedback": _optional(_feedback, empty=str),
+        "response_time_hours": _optional(_response_hours),
         "accuracy_score": _optional(_sub_score),
         "completeness_score": _optional(_sub_score),
         "channel": _optional(_channel, empty=_channel_required),

@@ -401,6 +401,10 @@ def invitation_from_token(token: str, *, now: dt.datetime | None = None, allow_a
         raise SurveyLinkError("invalid")
     if invitation.answered_at and not allow_answered:
         raise SurveyLinkError("answered", invitation)
+    if not allow_answered and is_unsubscribed(invitation.contact_id):
+        # The form of a link whose contact unsubscribed (from this link or another) says so; `survey_answer`
+        # refuses the answer too, for a form opened before the unsubscribe.
+        raise SurveyLinkError("unsubscribed", invitation)
     if invitation.expires_at is None or invitation.expires_at <= now:
         raise SurveyLinkError("expired", invitation)
     return invitation
@@ -550,6 +554,9 @@ def survey_answer(
     invitation = SurveyInvitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if invitation.answered_at:
         raise SurveyLinkError("answered", invitation)
+    if is_unsubscribed(invitation.contact_id):
+        # Unsubscribing stops every survey to the contact, the answers still open in a browser tab included.
+        raise SurveyLinkError("unsubscribed", invitation)
     if invitation.source == SurveyInvitation.Source.RECOVERY:
         if score not in range(1, 6):
             raise ValidationError({"score": _("Pick a rating from 1 to 5.")})

@@ -119,7 +119,7 @@ def _page(request, template: str, lang: str, context: dict | None = None, status
 
 
 def _link_error(request, error: surveys.SurveyLinkError, lang: str):
-    status = {"invalid": 404, "expired": 410, "answered": 409}.get(error.reason, 400)
+    status = {"invalid": 404, "expired": 410, "answered": 409, "unsubscribed": 410}.get(error.reason, 400)
     return _page(request, "surveys/public/link_error.html", lang, {"reason": error.reason}, status=status)
 
 

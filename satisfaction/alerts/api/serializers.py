@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.fields import IdField, StringField
 from core.api.serializers import EvidenceField, UserSummarySerializer, active_users
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.crm.api.serializers import ServiceTypeField
@@ -13,7 +14,7 @@ from satisfaction.crm.models import Customer
 class SatisfactionAlertSerializer(serializers.ModelSerializer):
     service_type = ServiceTypeField(read_only=True, allow_null=True)
     evidence = EvidenceField(read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None, allow_null=True)
+    customer_name = StringField(source="customer.name", read_only=True, default=None, allow_null=True)
     acknowledged_by = UserSummarySerializer(read_only=True, allow_null=True)
     resolved_by = UserSummarySerializer(read_only=True, allow_null=True)
     # The recovery case of the alert's response, if one was opened (read through the relation).
@@ -52,27 +53,25 @@ class SatisfactionAlertSerializer(serializers.ModelSerializer):
 
 
 class AlertResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=5000, help_text="What was done about it (required).")
+    note = StringField(max_length=5000, help_text="What was done about it (required).")
 
 
 class WatchlistAddSerializer(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=active_users(), required=False, allow_null=True, help_text="Who follows up; default: you."
-    )
+    customer = IdField(queryset=Customer.objects.all())
+    note = StringField(required=False, allow_blank=True, default="", max_length=5000)
+    owner = IdField(queryset=active_users(), required=False, allow_null=True, help_text="Who follows up; default: you.")
 
 
 class WatchlistRemoveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=5000, help_text="Why the customer leaves the watch list (required).")
+    note = StringField(max_length=5000, help_text="Why the customer leaves the watch list (required).")
 
 
 class WatchlistOwnerSerializer(serializers.Serializer):
-    owner = serializers.PrimaryKeyRelatedField(queryset=active_users(), allow_null=True)
+    owner = IdField(queryset=active_users(), allow_null=True)
 
 
 class WatchlistEntrySerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_name = StringField(source="customer.name", read_only=True)
     segment_priority = serializers.IntegerField(read_only=True, allow_null=True)
     added_by = UserSummarySerializer(read_only=True, allow_null=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api.fields import EventDateTimeField
+from core.api.fields import EventDateTimeField, IdField, NumberField, StringField
 from core.api.serializers import UserSummarySerializer
 from satisfaction.crm.api.serializers import ServiceTypeField
 from satisfaction.crm.models import Customer
 from satisfaction.feedback.models import SatisfactionRecord
-from satisfaction.feedback.services import MAX_BULK_RECORDS
+from satisfaction.feedback.services import FEEDBACK_MAX_CHARS, MAX_BULK_RECORDS, RESPONSE_HOURS_MAX
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 
 
@@ -47,7 +47,7 @@ class SatisfactionRecordSerializer(serializers.ModelSerializer):
 class SatisfactionRecordInputSerializer(serializers.Serializer):
     """What a client sends to record feedback; `record_satisfaction` does the rest of the validation."""
 
-    customer = serializers.PrimaryKeyRelatedField(
+    customer = IdField(
         queryset=Customer.objects.all(), required=False, help_text="Customer id. Give this or customer_external_id."
     )
     customer_external_id = serializers.SlugRelatedField(
@@ -66,16 +66,16 @@ class SatisfactionRecordInputSerializer(serializers.Serializer):
         coerce_to_string=False,
         help_text="1.0–5.0, one decimal.",
     )
-    feedback = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
-    response_time_hours = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1e6)
+    feedback = StringField(required=False, allow_blank=True, default="", max_length=FEEDBACK_MAX_CHARS)
+    response_time_hours = NumberField(required=False, allow_null=True, min_value=0, max_value=RESPONSE_HOURS_MAX)
     accuracy_score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
     completeness_score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
     channel = serializers.ChoiceField(
         choices=SatisfactionRecord.Channel.choices, default=SatisfactionRecord.Channel.API, required=False
     )
-    ticket = serializers.PrimaryKeyRelatedField(queryset=ServiceTicket.objects.all(), required=False, allow_null=True)
-    complaint = serializers.PrimaryKeyRelatedField(queryset=Complaint.objects.all(), required=False, allow_null=True)
-    external_id = serializers.CharField(
+    ticket = IdField(queryset=ServiceTicket.objects.all(), required=False, allow_null=True)
+    complaint = IdField(queryset=Complaint.objects.all(), required=False, allow_null=True)
+    external_id = StringField(
         required=False,
         allow_null=True,
         allow_blank=True,

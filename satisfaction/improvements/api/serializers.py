@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from rest_framework import serializers
 
+from core.api.fields import IdField, StringField
 from core.api.serializers import BaselineField, EvidenceField, UserSummarySerializer, active_users, require_order
 from core.db import Level
 from satisfaction.crm.api.serializers import ServiceTypeField
@@ -15,12 +16,12 @@ from satisfaction.improvements.models import Category, ImprovementMeasure, Impro
 class SuggestionAcceptSerializer(serializers.Serializer):
     """The page's accept form: every field optional, the suggestion's proposal fills the rest."""
 
-    title = serializers.CharField(max_length=250, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = StringField(max_length=250, required=False)
+    description = StringField(required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     priority = serializers.ChoiceField(choices=Level.choices, required=False)
-    expected_impact = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.PrimaryKeyRelatedField(
+    expected_impact = StringField(required=False, allow_blank=True)
+    owner = IdField(
         queryset=active_users(), required=False, allow_null=True, help_text="Owner of the new measure; default: you."
     )
     start_date = serializers.DateField(required=False, allow_null=True)
@@ -32,33 +33,33 @@ class SuggestionAcceptSerializer(serializers.Serializer):
 
 
 class SuggestionDismissSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000, help_text="Why the suggestion is dismissed (required).")
+    reason = StringField(max_length=5000, help_text="Why the suggestion is dismissed (required).")
 
 
 class MeasureInputSerializer(serializers.Serializer):
     """The editable fields of a measure; `measure_create` / `measure_update` validate the rest."""
 
-    title = serializers.CharField(max_length=250)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    title = StringField(max_length=250)
+    description = StringField(required=False, allow_blank=True, max_length=20_000)
     category = serializers.ChoiceField(choices=ImprovementMeasure._meta.get_field("category").choices)
     priority = serializers.ChoiceField(choices=ImprovementMeasure._meta.get_field("priority").choices, required=False)
     service_type = ServiceTypeField(required=False, allow_null=True)
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    customer = IdField(queryset=Customer.objects.all(), required=False, allow_null=True)
     segment_priority = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
-    agent = serializers.PrimaryKeyRelatedField(
+    agent = IdField(
         queryset=active_users(), required=False, allow_null=True,
         help_text="Target one agent (a user): the evaluation compares the records of their tickets and complaints.",
     )  # fmt: skip
-    agent_name = serializers.CharField(
+    agent_name = StringField(
         required=False, allow_blank=True, max_length=150, help_text="Or a handler named in the source system."
     )
-    team = serializers.PrimaryKeyRelatedField(
+    team = IdField(
         queryset=Group.objects.all(), required=False, allow_null=True, help_text="Or a team (a group of users)."
     )
-    owner = serializers.PrimaryKeyRelatedField(queryset=active_users(), required=False, allow_null=True)
+    owner = IdField(queryset=active_users(), required=False, allow_null=True)
     start_date = serializers.DateField(required=False, allow_null=True)
     target_date = serializers.DateField(required=False, allow_null=True)
-    expected_impact = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    expected_impact = StringField(required=False, allow_blank=True, max_length=5000)
 
     def validate(self, attrs):
         require_order(attrs, self.instance, "start_date", "target_date")
@@ -68,7 +69,7 @@ class MeasureInputSerializer(serializers.Serializer):
 class ImproveSerializer(MeasureInputSerializer):
     """`POST satisfaction/improve`: a new measure, from a suggestion or from scratch."""
 
-    suggestion = serializers.PrimaryKeyRelatedField(
+    suggestion = IdField(
         queryset=ImprovementSuggestion.objects.all(),
         required=False,
         allow_null=True,
@@ -88,9 +89,9 @@ class MeasureStatusSerializer(serializers.Serializer):
 
 
 class TaskInputSerializer(serializers.Serializer):
-    measure = serializers.PrimaryKeyRelatedField(queryset=ImprovementMeasure.objects.all())
-    title = serializers.CharField(max_length=250)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=active_users(), required=False, allow_null=True)
+    measure = IdField(queryset=ImprovementMeasure.objects.all())
+    title = StringField(max_length=250)
+    assignee = IdField(queryset=active_users(), required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=ImprovementTask.Status.choices, required=False)
     progress = serializers.IntegerField(required=False, min_value=0, max_value=100)
@@ -176,7 +177,7 @@ class ImprovementMeasureSerializer(serializers.ModelSerializer):
 
 class ImprovementTaskSerializer(serializers.ModelSerializer):
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
-    measure_title = serializers.CharField(source="measure.title", read_only=True)
+    measure_title = StringField(source="measure.title", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.fields import StringField
 from core.api.serializers import UserSummarySerializer
 from satisfaction.recovery.models import ContactAttempt, RecoveryCase
 from satisfaction.text.models import Topic
@@ -20,8 +21,8 @@ class ContactAttemptSerializer(serializers.ModelSerializer):
 
 class RecoveryCaseSerializer(serializers.ModelSerializer):
     score = serializers.DecimalField(source="record.score", max_digits=2, decimal_places=1, read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
-    service_type = serializers.CharField(source="record.service_type.code", read_only=True)
+    customer_name = StringField(source="customer.name", read_only=True)
+    service_type = StringField(source="record.service_type.code", read_only=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
     closed_by = UserSummarySerializer(read_only=True, allow_null=True)
     overdue = serializers.BooleanField(read_only=True)
@@ -63,7 +64,7 @@ class RecoveryCaseSerializer(serializers.ModelSerializer):
 class RecoveryContactSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ContactAttempt.Channel.choices)
     reached = serializers.BooleanField(default=True, help_text="Whether the customer was reached (default true).")
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = StringField(required=False, allow_blank=True, default="", max_length=5000)
     at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
 
 
@@ -73,11 +74,11 @@ class RecoveryCloseSerializer(serializers.Serializer):
         slug_field="code", queryset=Topic.objects.all(), required=False, allow_null=True, default=None,
         help_text="Code of a topic of the topic list (admin: Topics), e.g. `response_speed`.",
     )  # fmt: skip
-    root_cause = serializers.CharField(
+    root_cause = StringField(
         required=False, allow_blank=True, default="", max_length=100,
         help_text="A few words; a topic, this, or both are required unless unreachable.",
     )  # fmt: skip
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = StringField(required=False, allow_blank=True, default="", max_length=5000)
     resurvey = serializers.BooleanField(
         required=False, default=False,
         help_text="Only with `recovered`: send a one-question re-survey; its answer is the recovery score.",

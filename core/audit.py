@@ -1,0 +1,70 @@
+"""Accounts in the audit log: users, groups (a role is a group, so a role change is a group-membership change) and
+API tokens (probe finding 11).
+
+Users and groups are registered with django-auditlog like the domain models. A token's primary key *is* its
+secret, which django-auditlog would store as the entry's object id and text, so tokens get entries of their own:
+one per token created or deleted, filed under the token's model with the owner's id, never the key.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models.signals import post_delete, post_save
+
+
+def register_accounts() -> None:
+    """Audit users (with their groups), groups (with their permissions) and API tokens."""
+    from auditlog.registry import auditlog
+    from rest_framework.authtoken.models import Token
+
+    user_model = get_user_model()
+    if not auditlog.contains(user_model):
+        # A password change is recorded, never its hash; a login is not a change to the account.
+        auditlog.register(
+            user_model,
+            m2m_fields={"groups", "user_permissions"},
+            exclude_fields=["last_login"],
+            mask_fields=["password"],
+            mask_callable="core.audit.hidden",
+        )
+    if not auditlog.contains(Group):
+        auditlog.register(Group, m2m_fields={"permissions"})
+    post_save.connect(_token_saved, sender=Token, dispatch_uid="audit_token_saved")
+    post_delete.connect(_token_deleted, sender=Token, dispatch_uid="audit_token_deleted")
+
+
+def hidden(value) -> str:
+    """What the audit log shows for a secret: that it changed, not what it is."""
+    return "********"
+
+
+def _token_entry(token, action: int, changes: dict) -> None:
+    from auditlog.context import auditlog_disabled
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    if auditlog_disabled.get():
+        return
+    user = token.user
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(token)),
+        object_pk=str(user.pk),
+        object_id=user.pk,
+        object_repr=f"API token of {user.get_username()}",
+        action=action,
+        changes=changes,
+    )
+
+
+def _token_saved(sender, instance, created, raw=False, **kwargs):
+    from auditlog.models import LogEntry
+
+    if created and not raw:
+        _token_entry(instance, LogEntry.Action.CREATE, {"user": ["None", instance.user.get_username()]})
+
+
+def _token_deleted(sender, instance, **kwargs):
+    from auditlog.models import LogEntry
+
+    _token_entry(instance, LogEntry.Action.DELETE, {"user": [instance.user.get_username(), "None"]})
