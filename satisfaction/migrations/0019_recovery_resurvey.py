@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0022_job_runs"),
+        ("satisfaction", "0018_job_runs"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("satisfaction", "0023_recovery_resurvey"),
+        ("satisfaction", "0019_recovery_resurvey"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("satisfaction", "0018_drift_detection"),
+        ("satisfaction", "0017_drift_detection"),
     ]
 
     operations = [
