@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 def celery_app():
     from satisfaction_site.celery import app
 
+    # Autodiscovery is lazy: a worker imports the packages' task modules at start-up, the web process does not.
+    # Import them here (once; later calls are cheap) so every job of the schedule finds its task by name.
+    app.loader.import_default_modules()
     return app
 
 
@@ -73,7 +76,6 @@ class EmbeddedScheduler(threading.Thread):
         self.ticks = 0
 
     def run(self) -> None:
-        celery_app().loader.import_default_modules()  # registers the tasks of every package, as a worker does
         while not self.stopped.is_set():
             try:
                 tick()

@@ -74,7 +74,9 @@ def sample_kwargs(db, staff_user):
         "suggestion-dismiss": {"pk": suggestion.pk},
         "analytics:widget": {"name": "trend"},
         "analytics:topic-comments": {"code": "response_speed"},
+        "analytics:agent-detail": {"key": "name:Somebody"},  # handles the ticket made below
     })  # fmt: skip
+    f.TicketFactory(contract=f.ContractFactory(customer=customer), agent_name="Somebody", satisfaction=4)
     import_job = f.ImportJobFactory(created_by=staff_user)  # staff see their own import jobs only
     by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
     from satisfaction.surveys.services import invitation_token

@@ -165,7 +165,8 @@ def test_two_scheduler_processes_on_one_sqlite_file_run_a_due_job_once(tmp_path)
     procs = [
         subprocess.Popen(
             [sys.executable, str(script), str(runs), str(now), str(start)],
-            cwd=ROOT, env={**environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            cwd=ROOT, env={**environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]  # fmt: skip
