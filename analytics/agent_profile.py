@@ -75,7 +75,9 @@ def agent_tickets(scope: Scope, key: str) -> QuerySet[ServiceTicket]:
     return tickets.filter(match)
 
 
-def _cells(rows, label_of) -> list[RatingCell]:
+def _cells(rows, label_of, order=None) -> list[RatingCell]:
+    if order is not None:  # e.g. high, medium, low rather than the codes' alphabet
+        rows = sorted(rows, key=lambda row: order.index(row["group"]) if row["group"] in order else len(order))
     return [
         RatingCell(label=label_of(row["group"]), n=row["n"], satisfied=row["satisfied"], avg_rating=row["avg"])
         for row in rows
@@ -152,7 +154,9 @@ def agent_profile(scope: Scope, key: str) -> AgentProfile | None:
         by_service_type=_cells(
             _grouped(rated, "contract__service_type__name_zh" if zh else "contract__service_type__name_en"), str
         ),
-        by_urgency=_cells(_grouped(rated, "urgency"), lambda value: str(urgency_labels.get(value, value))),
+        by_urgency=_cells(
+            _grouped(rated, "urgency"), lambda value: str(urgency_labels.get(value, value)), order=list(Level.values)
+        ),
         lowest=lowest,
         topics=_topics(tickets),
     )
