@@ -69,7 +69,8 @@ def test_measure_progress_follows_its_only_task(page, live_server, login, manage
 
 PAGES = [
     "/analytics/", "/analytics/report/", "/alerts/", "/watchlist/", "/suggestions/", "/measures/", "/customers/",
-    "/imports/", "/ops/jobs/",
+    "/imports/", "/ops/jobs/", "/analytics/agents/", "/analytics/path/", "/analytics/subscriptions/", "/recovery/",
+    "/themes/", "/customers/{customer}/",
 ]  # fmt: skip
 
 
@@ -83,6 +84,7 @@ def some_data(service_types, manager_user):
         (20, "5.0", "document_review"),
     ):
         f.RecordFactory(customer=customer, service_type=service_types[code], score=Decimal(score),
+                        feedback="Could not log in to the client portal to download the quarterly files again",
                         created_at=timezone.now() - dt.timedelta(days=days))  # fmt: skip
     _alert(customer, "high", "phone")
     from analytics.lib.snapshots import rebuild_all
@@ -103,6 +105,7 @@ def test_no_page_scrolls_sideways_at_390_px(page, live_server, login, manager_us
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     too_wide = {}
     for path in PAGES:
+        path = path.format(customer=some_data.pk)
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.lang").lower().startswith(language[:2]), path
