@@ -261,7 +261,8 @@ def test_management_commands_do_not_start_it(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_jobs_page_shows_each_jobs_last_and_next_run(client, manager_user, staff_user):
+def test_the_jobs_page_shows_each_jobs_last_and_next_run(client, manager_user, staff_user, settings):
+    settings.SCHEDULER_EMBEDDED = True  # the embedded default of `make run` (the test settings turn the thread off)
     _campaign_due()
     scheduler.tick(jobs=[Job("broken", "satisfaction.schedules.tests.fail_run", 60.0), *_only(CAMPAIGNS)])
     client.force_login(manager_user)
@@ -272,6 +273,8 @@ def test_the_jobs_page_shows_each_jobs_last_and_next_run(client, manager_user, s
     assert 'data-state="ok"' in row and "succeeded" in row and "—" not in row.split('data-testid="last-run"')[1]
     assert 'data-state="never"' in page.split('data-job="analytics-rebuild-snapshots"')[1].split(">")[0]
     assert "runs these jobs itself" in page
+    settings.SCHEDULER_EMBEDDED = False  # a broker configured: beat runs them, and the page says so
+    assert "Celery beat and the workers run these jobs" in client.get(reverse("jobs")).content.decode()
     client.force_login(staff_user)
     assert client.get(reverse("jobs")).status_code == 403
 
