@@ -295,29 +295,34 @@ class ReportView(ManagerRequiredMixin, TemplateView):
 
 
 class ReportBundleView(ManagerRequiredMixin, View):
-    """The service-quality report bundle (CSVs, charts, report.md, report.json) as one zip."""
+    """The service-quality report bundle (CSVs, charts, report.md, report.pdf, report.json) as one zip, in the
+    request's language, for the page's segment."""
 
-    def get(self, request):
+    extension, content_type = "zip", "application/zip"
+
+    def build(self, *, priority: int, lang: str) -> bytes:
         from analytics.quality.report import bundle_zip
 
-        priority = _segment_param(request)
-        lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"
-        response = HttpResponse(bundle_zip(priority=priority, lang=lang), content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="service_quality_p{priority}_{lang}.zip"'
-        return response
-
-
-class ReportPdfView(ManagerRequiredMixin, View):
-    """The service-quality report as a PDF, in the request's language, for the page's segment."""
+        return bundle_zip(priority=priority, lang=lang)
 
     def get(self, request):
-        from analytics.quality.report import pdf_download
-
         priority = _segment_param(request)
         lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"
-        response = HttpResponse(pdf_download(priority=priority, lang=lang), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="service_quality_p{priority}_{lang}.pdf"'
+        response = HttpResponse(self.build(priority=priority, lang=lang), content_type=self.content_type)
+        name = f"service_quality_p{priority}_{lang}.{self.extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+class ReportPdfView(ReportBundleView):
+    """The service-quality report alone, as a PDF."""
+
+    extension, content_type = "pdf", "application/pdf"
+
+    def build(self, *, priority: int, lang: str) -> bytes:
+        from analytics.quality.report import pdf_download
+
+        return pdf_download(priority=priority, lang=lang)
 
 
 class SubscriptionsView(ManagerRequiredMixin, TemplateView):

@@ -9,7 +9,7 @@ import zipfile
 import pandas as pd
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from statsmodels.stats.proportion import proportion_confint
 
 from analytics.agent_profile import agent_profile, agent_tickets
@@ -52,7 +52,8 @@ def test_the_page_uses_the_tables_tickets_and_its_breakdowns_equal_pandas(handle
     scope = _scope()
     key = f"user:{handled.pk}"
     row = next(a for a in agent_scores(scope).agents if a.key == key)
-    profile = agent_profile(scope, key)
+    with translation.override("en"):  # labels in English, whatever an earlier test left active
+        profile = agent_profile(scope, key)
     assert (profile.score.n, profile.score.satisfied) == (row.n, row.satisfied) == (12, 7)
     frame = pd.DataFrame(agent_tickets(scope, key).values("satisfaction", "urgency", "contract__service_type__name_en"))
     assert len(frame) == 12  # the user's own tickets and those naming them ("Wei Li"), not "Other"'s
@@ -89,7 +90,8 @@ def test_topics_come_from_the_feedback_linked_to_the_agents_tickets(handled):
             defaults={"language": "en", "sentiment": sentiment, "sentiment_score": 0.0, "analysed_at": timezone.now()},
         )
         RecordTopic.objects.get_or_create(record=record, topic=topic)
-    profile = agent_profile(_scope(), f"user:{handled.pk}")
+    with translation.override("en"):
+        profile = agent_profile(_scope(), f"user:{handled.pk}")
     assert profile.topics == [
         {"code": "response_speed", "label": topic.label_en, "n": 1, "negative": 1},
     ]

@@ -173,11 +173,9 @@ def invitation_create(
         if complaint
         else SurveyInvitation.Source.TICKET
     )
-    invitation = SurveyInvitation(
-        nonce=secrets.token_hex(16),
+    invitation = _new_invitation(
         source=source,
         contact=contact,
-        customer_id=contact.customer_id,
         service_type=service_type,
         ticket=ticket,
         complaint=complaint,
@@ -188,7 +186,6 @@ def invitation_create(
         send_after=now + dt.timedelta(hours=0 if campaign else survey_settings.delay_hours),
         created_by=created_by,
     )
-    invitation.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             invitation.save()
@@ -203,6 +200,15 @@ def invitation_create(
     return InviteOutcome(invitation, "created")
 
 
+def _new_invitation(*, contact: Contact, **fields) -> SurveyInvitation:
+    """An unsaved, validated invitation with a fresh token id (the signed link is made from it)."""
+    invitation = SurveyInvitation(
+        nonce=secrets.token_hex(16), contact=contact, customer_id=contact.customer_id, **fields
+    )
+    invitation.full_clean(validate_unique=False, validate_constraints=False)
+    return invitation
+
+
 def recovery_invitation_create(
     *, contact: Contact, service_type: ServiceType, created_by=None, now: dt.datetime | None = None
 ) -> InviteOutcome:
@@ -215,17 +221,10 @@ def recovery_invitation_create(
         return InviteOutcome(None, "no_email")
     if is_unsubscribed(contact):
         return InviteOutcome(None, "unsubscribed")
-    invitation = SurveyInvitation(
-        nonce=secrets.token_hex(16),
-        source=SurveyInvitation.Source.RECOVERY,
-        contact=contact,
-        customer_id=contact.customer_id,
-        service_type=service_type,
-        created_at=now,
-        send_after=now,
-        created_by=created_by,
-    )
-    invitation.full_clean(validate_unique=False, validate_constraints=False)
+    invitation = _new_invitation(
+        source=SurveyInvitation.Source.RECOVERY, contact=contact, service_type=service_type, created_at=now,
+        send_after=now, created_by=created_by,
+    )  # fmt: skip
     invitation.save()
     _send_on_commit(invitation.pk)
     return InviteOutcome(invitation, "created")

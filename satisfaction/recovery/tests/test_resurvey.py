@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.digests import _context, weekly_digest
 from satisfaction.feedback.models import SatisfactionRecord
@@ -130,7 +130,8 @@ def test_the_weekly_digest_carries_the_recovery_figures(contacted, manager_user)
     assert (digest.recovery.opened, digest.recovery.closed, digest.recovery.recovered) == (1, 1, 1)
     from django.template.loader import render_to_string
 
-    text = render_to_string("emails/_digest_recovery.txt", _context(digest))
+    with translation.override("en"):
+        text = render_to_string("emails/_digest_recovery.txt", _context(digest))
     assert "Recovery cases opened: 1" in text and "Recovery rate: 1 / 1 (100.0%" in text
     # The week before has no cases: the lines say zero, not a rate.
     earlier = weekly_digest(today=tomorrow - dt.timedelta(days=14))
