@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.text.analyser import TopicSpec, analyse, split_terms, version_of
-from satisfaction.text.discovery import unmatched_comments
+from satisfaction.text.discovery import CJK, unmatched_comments
 from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 from satisfaction.text.selectors import emptied_text
 
@@ -92,9 +91,6 @@ def text_rebuild(
     if progress and not ids:
         progress(0, 0)
     return done
-
-
-CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _merged(existing: str, terms: list[str]) -> str:
