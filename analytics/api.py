@@ -334,12 +334,30 @@ DASHBOARD = {
         **ANALYTICS["properties"],
         "trend": {
             "type": "object",
-            "properties": {"period": {"type": "string"}, "points": {"type": "array", "items": TREND_POINT}},
+            "properties": {
+                "period": {"type": "string"},
+                "points": {"type": "array", "items": TREND_POINT},
+                "follows_scope": {
+                    "type": "boolean",
+                    "description": "True when the trend covers the scope's dates; false when the scope holds fewer "
+                    "than three periods and the trend shows the 12 months / 26 weeks up to its end instead.",
+                },
+                "partial": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "date"},
+                    "description": "Starts of the periods the trend's window cuts (the current month after a day).",
+                },
+            },
         },
         "segment_split": dataclass_schema(
             metrics.SegmentSplit,
-            description="Segment priority 1 against all other customers, with the tests of the difference.",
+            description="The scope's segment (priority 1 when the scope has none) against all other customers, over "
+            "the scope's dates and service type, with the tests of the difference.",
         ),
+        "scope_words": {
+            "type": "string",
+            "description": "The scope in words, in the request's language, as the page states it.",
+        },
         "distribution": {
             "type": "object",
             "description": "Responses per score band: < 3, 3–3.9, 4–4.4, ≥ 4.5.",
@@ -622,7 +640,13 @@ def dashboard_json(scope: metrics.Scope, *, user) -> dict:
             service_rows=page["services"]["rows"],
             adjusted=responses["adjusted"],
         ),
-        "trend": {"period": page["trend"]["period"], "points": to_json(page["trend"]["points"])},
+        "trend": {
+            "period": page["trend"]["period"],
+            "points": to_json(page["trend"]["points"]),
+            "follows_scope": page["trend"]["follows_scope"],
+            "partial": page["trend"]["partial_starts"],
+        },
+        "scope_words": page["scope_words"],
         "segment_split": to_json(page["segment"]["split"]),
         "distribution": {key: n for key, _label, n in page["distribution"]["bands"]},
         "alert_counts": page["alert_counts"],
@@ -645,8 +669,9 @@ class DashboardView(ApiView):
         summary="The dashboard in one response (enterprise operation)",
         description=(
             "Everything the manager dashboard shows for a scope, computed as for the page: the analytics of "
-            "`satisfaction/analytics`, a 12-month trend up to the scope's end, segment 1 against the rest with "
-            "tests, the score distribution, survey response rates (overall and by service type, segment and "
+            "`satisfaction/analytics`, the trend over the scope (the 12 months up to its end when the scope is too "
+            "short for a trend), the scope's segment (1 when none) against the rest with tests, the score "
+            "distribution, survey response rates (overall and by service type, segment and "
             "channel, with Wilson intervals), unresolved alerts by severity with the five most severe, the five "
             "watched customers at highest risk, the five open measures due first and the three top new "
             "suggestions (managers)."

@@ -14,12 +14,16 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from analytics.forms import scope_query
 from analytics.lib import metrics, stats
+from analytics.lib.describe import period_words, scope_words, segment_words, service_words
 from analytics.lib.metrics import Kpis, Scope
 from analytics.lib.topics import topic_rows
+from analytics.rules.suggestions import LOOKBACK_DAYS
 from core.chartjs import chart, dataset, score_and_rate_scales
+from core.describe import one_line
 from satisfaction.alerts.selectors import alert_counts, open_alerts, watchlist_list
 from satisfaction.feedback.models import SatisfactionTarget
 from satisfaction.improvements.models import ImprovementSuggestion
@@ -144,33 +148,92 @@ def response_card(scope: Scope, current: Kpis, *, breakdowns: bool = False) -> d
     }
 
 
-def trend_chart(scope: Scope, period: str = "month") -> dict:
-    """Satisfaction rate and mean score per month (12) or ISO week (26) up to the scope's end, same filters."""
-    period = period if period in TREND_PERIODS else "month"
+# A trend follows the page's period when the period holds at least this many periods of the chosen length;
+# a shorter one (the last 7 days by month) would be one or two points, so the chart shows its own window instead
+# and says so in its header.
+MIN_TREND_POINTS = 3
+
+
+def trend_window(scope: Scope, period: str) -> tuple[dt.date, dt.date, bool]:
+    """The first and last day the trend plots, and whether that is the page's period (else the last 12 months /
+    26 weeks up to the period's end)."""
     end = scope.end or metrics.local_today()
+    if scope.start is not None:
+        first, day, buckets = scope.start, metrics.period_bounds(scope.start, period)[0], 0
+        while day <= end:
+            buckets += 1
+            day = metrics.period_bounds(day, period)[1] + dt.timedelta(days=1)
+        if buckets >= MIN_TREND_POINTS:
+            return first, end, True
     first, _last = metrics.period_bounds(end, period)
     for _i in range(TREND_PERIODS[period] - 1):
         first, _end = metrics.period_bounds(first - dt.timedelta(days=1), period)
+    return first, end, False
+
+
+def trend_chart(scope: Scope, period: str = "month") -> dict:
+    """Satisfaction rate and mean score per month or ISO week over the page's period (or, when that is too short
+    for a trend, the 12 months / 26 weeks up to its end), same filters. A month or week the window cuts (the
+    current one after a day, the first one of "last 90 days") is marked partial: its label says so."""
+    period = period if period in TREND_PERIODS else "month"
+    first, end, follows = trend_window(scope, period)
     trend_scope = scope.with_dates(first, end)
     points = metrics.trend(trend_scope, period)
-    labels = [p.start.strftime("%Y-%m") if period == "month" else f"{p.start:%G-W%V}" for p in points]
-    links = [records_url(trend_scope.with_dates(p.start, min(p.end, end))) for p in points]
+    partial = [p.start < first or p.end > end for p in points]
+    labels = [
+        _("%(period)s (partial)") % {"period": _bucket_label(p, period)} if cut else _bucket_label(p, period)
+        for p, cut in zip(points, partial, strict=True)
+    ]
+    links = [records_url(trend_scope.with_dates(max(p.start, first), min(p.end, end))) for p in points]
     config = chart(
         "line",
         labels,
         [
-            dataset(_("Satisfied %"), [_pct(p.kpis.satisfaction_rate) for p in points]),
-            dataset(
-                _("Average score"),
-                [p.kpis.avg_score and round(p.kpis.avg_score, 2) for p in points],
-                color_index=1,
-                axis="y2",
+            _marked(dataset(_("Satisfied %"), [_pct(p.kpis.satisfaction_rate) for p in points]), partial),
+            _marked(
+                dataset(
+                    _("Average score"),
+                    [p.kpis.avg_score and round(p.kpis.avg_score, 2) for p in points],
+                    color_index=1,
+                    axis="y2",
+                ),
+                partial,
             ),
         ],  # fmt: skip
         links=links,
         scales=score_and_rate_scales(_("Satisfied %"), _("Average score")),
     )
-    return {"period": period, "chart": config, "points": points}
+    window_words = None
+    if not follows:
+        by = _("by month") if period == "month" else _("by week")
+        window_words = scope_words(trend_scope, data=by)
+    cut = [
+        {
+            "label": _bucket_label(p, period),
+            "days": period_words(trend_scope.with_dates(max(p.start, first), min(p.end, end))),
+        }
+        for p, is_cut in zip(points, partial, strict=True)
+        if is_cut
+    ]
+    return {
+        "period": period,
+        "chart": config,
+        "points": points,
+        "follows_scope": follows,
+        "window_words": window_words,
+        "partial": cut,
+        "partial_starts": [p.start.isoformat() for p, is_cut in zip(points, partial, strict=True) if is_cut],
+    }
+
+
+def _bucket_label(point, period: str) -> str:
+    return point.start.strftime("%Y-%m") if period == "month" else f"{point.start:%G-W%V}"
+
+
+def _marked(ds: dict, partial: list[bool]) -> dict:
+    """A dataset whose partial points are drawn hollow, so a cut period does not read as a full one."""
+    return {**ds, "pointBackgroundColor": ["#ffffff" if cut else ds["borderColor"] for cut in partial],
+            "pointStyle": ["triangle" if cut else "circle" for cut in partial]}  # fmt: skip
 
 
 def service_breakdown(scope: Scope) -> dict:
@@ -214,27 +277,53 @@ def drivers(scope: Scope) -> list:
     return groups
 
 
-def segment_summary(scope: Scope, priority: int = 1) -> dict:
-    split = metrics.segment_split(dataclasses.replace(scope, segment_priority=None), priority)
+# What the dashboard's numbers count, in the labels that set them apart from the report's ticket ratings.
+RECORDS_DATA = _lazy("satisfaction records, 1–5")
+
+
+def segment_summary(scope: Scope, priority: int | None = None) -> dict:
+    """The page's segment (priority 1 when the page shows every segment) against every other customer, over the
+    page's period and service type."""
+    if priority is None:
+        priority = scope.segment_priority if scope.segment_priority in range(1, 6) else 1
+    compared = dataclasses.replace(scope, segment_priority=None)
+    split = metrics.segment_split(compared, priority)
     test = split.satisfaction_rate_test
     return {
         "split": split,
+        "priority": priority,
         "segment_pct": _pct(split.segment.satisfaction_rate),
         "rest_pct": _pct(split.rest.satisfaction_rate),
         "reading": test.reading_zh if _zh() else test.reading_en,
         "significant": test.significant(),
+        "scope_words": scope_words(compared, data=str(RECORDS_DATA)),
     }
 
 
-def operations_summary(user) -> dict:
-    """Open alerts, the watch list, measures in progress and the top new suggestions."""
-    measures = measure_list(open_only=True).order_by("target_date", "pk")
+def operations_summary(user, scope: Scope | None = None) -> dict:
+    """Open alerts, the watch list, measures in progress and the top new suggestions, of the page's service type
+    and segment. They are about now (open, watched, new), not about the page's period: `scope_words` says so."""
+    scope = scope or Scope()
+    about = {
+        "service_type_code": scope.service_types[0] if scope.service_types else None,
+        "segment_priority": scope.segment_priority,
+    }
+    measures = measure_list(open_only=True, **about).order_by("target_date", "pk")
+    filters = [service_words(scope.service_types) or _("all service types"), segment_words(scope.segment_priority)]
     return {
-        "alert_counts": alert_counts(),
-        "alerts": list(open_alerts()[:5]),
-        "watchlist": list(watchlist_list()[:5]),
+        "alert_counts": alert_counts(**about),
+        "alerts": list(open_alerts(**about)[:5]),
+        "watchlist": list(watchlist_list(**about)[:5]),
         "measures": list(measures[:5]),
-        "suggestions": list(suggestion_list(status=ImprovementSuggestion.Status.NEW)[:3]),
+        "suggestions": list(suggestion_list(status=ImprovementSuggestion.Status.NEW, **about)[:3]),
+        "operations_words": {
+            "alerts": one_line([_("unresolved now"), *filters]),
+            "watchlist": one_line([_("on the list now"), *filters]),
+            "measures": one_line([_("open now"), *filters]),
+            "suggestions": one_line(
+                [_("new, from the %(days)s days before each nightly run") % {"days": LOOKBACK_DAYS}, *filters]
+            ),
+        },
     }
 
 
@@ -261,7 +350,8 @@ def dashboard(scope: Scope, *, user, trend_period: str = "month", response_break
         "services": service_breakdown(scope),
         "distribution": score_distribution(cards["comparison"].current, scope),
         "segment": segment,
-        **operations_summary(user),
+        "scope_words": scope_words(scope, data=str(RECORDS_DATA)),
+        **operations_summary(user, scope),
     }
 
 

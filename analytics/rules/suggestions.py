@@ -9,6 +9,7 @@ the rules in docs/improvements.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -816,6 +817,32 @@ RULES: dict[str, Callable[[Context], list[Candidate]]] = {
 }
 
 
+# What each rule counts (the `BASIS_DATA` keys of the suggestion model); every rule reads the look-back window
+# except the recent drop, which reads its two `RECENT_DAYS` windows.
+RULE_DATA = {
+    "service_below_target": "records",
+    "low_sub_score": "records",
+    "slow_response": "records",
+    "follow_up_segment": "tickets",
+    "escalation_policy": "complaints",
+    "account_recovery": "records",
+    "complaint_sla": "complaints",
+    "recent_drop": "records",
+    "negative_topic": "records",
+}
+
+
+def with_basis(candidate: Candidate, ctx: Context) -> Candidate:
+    """The candidate with its evidence's data and dates (`evidence["basis"]`), so that the numbers it quotes say
+    what they count and over which days."""
+    start = ctx.start
+    if candidate.rule_code == "recent_drop":
+        start = ctx.today - dt.timedelta(days=2 * RECENT_DAYS - 1)
+    basis = {"data": RULE_DATA.get(candidate.rule_code, "records"), "start": start.isoformat(),
+             "end": ctx.today.isoformat()}  # fmt: skip
+    return dataclasses.replace(candidate, evidence={**candidate.evidence, "basis": basis})
+
+
 def build_context(*, today: dt.date | None = None) -> Context:
     """The look-back window's KPIs, overall and per service type (raw records)."""
     today = today or metrics.local_today()
@@ -835,7 +862,7 @@ def find_candidates(*, today: dt.date | None = None, rules: list[str] | None = N
     ctx = build_context(today=today)
     if not ctx.overall.count:
         return []
-    found = [c for code in rules or RULES for c in RULES[code](ctx)]
+    found = [with_basis(c, ctx) for code in rules or RULES for c in RULES[code](ctx)]
     return sorted(found, key=lambda c: -(c.impact_points or 0))
 
 

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
-from satisfaction.crm.models import segment_priority_subquery
+from satisfaction.crm.models import Contract, segment_customer_ids, segment_priority_subquery
 from satisfaction.feedback.models import SatisfactionRecord
 
 UNRESOLVED = [SatisfactionAlert.Status.OPEN, SatisfactionAlert.Status.ACKNOWLEDGED]
@@ -43,10 +43,14 @@ def alert_list(
     service_type_id: int | None = None,
     since: dt.datetime | None = None,
     search: str | None = None,
+    service_type_code: str | None = None,
+    segment_priority: int | None = None,
 ) -> QuerySet[SatisfactionAlert]:
     """Alerts, most severe and most recent first, with their scope and people loaded; `status=None`: every status.
 
     The one list of alerts: the alerts page, the API, the dashboard and the customer page all read it.
+    `service_type_code` and `segment_priority` keep the alerts about that service type / segment (a filtered
+    dashboard's alerts widget), see `_about`.
     """
     qs = SatisfactionAlert.objects.select_related(
         "customer", "service_type", "record__recovery_case", "complaint", "acknowledged_by", "resolved_by"
@@ -67,7 +71,28 @@ def alert_list(
         qs = qs.filter(
             Q(customer__name__icontains=search) | Q(message_en__icontains=search) | Q(message_zh__icontains=search)
         )
+    qs = _about(qs, service_type_code=service_type_code, segment_priority=segment_priority)
     return qs.annotate(severity_rank=_SEVERITY_ORDER).order_by("-severity_rank", "-last_seen_at", "-pk")
+
+
+def _about(qs: QuerySet, *, service_type_code: str | None, segment_priority: int | None) -> QuerySet:
+    """Alerts about a service type (their own, else their record's or complaint's) and about customers of a
+    segment (their customer, else their complaint's or record's). A service-wide alert names no customer, so a
+    segment keeps none of them: the widget's header says so."""
+    if service_type_code:
+        qs = qs.filter(
+            Q(service_type__code=service_type_code)
+            | Q(service_type__isnull=True, record__service_type__code=service_type_code)
+            | Q(service_type__isnull=True, complaint__contract__service_type__code=service_type_code)
+        )
+    if segment_priority is not None:
+        ids = segment_customer_ids(segment_priority)
+        qs = qs.filter(
+            Q(customer__in=ids)
+            | Q(customer__isnull=True, complaint__contract__customer__in=ids)
+            | Q(customer__isnull=True, record__customer__in=ids)
+        )
+    return qs
 
 
 def open_alerts(**filters) -> QuerySet[SatisfactionAlert]:
@@ -75,9 +100,14 @@ def open_alerts(**filters) -> QuerySet[SatisfactionAlert]:
     return alert_list(status=UNRESOLVED, **filters)
 
 
-def alert_counts() -> dict[str, int]:
-    """Unresolved alerts by severity, for a badge or a dashboard tile."""
-    counts = SatisfactionAlert.objects.filter(status__in=UNRESOLVED).aggregate(
+def alert_counts(*, service_type_code: str | None = None, segment_priority: int | None = None) -> dict[str, int]:
+    """Unresolved alerts by severity, for a badge or a dashboard tile (of one service type / segment if given)."""
+    qs = _about(
+        SatisfactionAlert.objects.filter(status__in=UNRESOLVED),
+        service_type_code=service_type_code,
+        segment_priority=segment_priority,
+    )
+    counts = qs.aggregate(
         total=Count("id"),
         critical=Count("id", filter=Q(severity=SatisfactionAlert.Severity.CRITICAL)),
         high=Count("id", filter=Q(severity=SatisfactionAlert.Severity.HIGH)),
@@ -131,14 +161,28 @@ def alert_drilldown_query(*, alert: SatisfactionAlert) -> str:
     return urlencode(params)
 
 
-def watchlist_list(*, owner_id: int | None = None, include_removed: bool = False) -> QuerySet[WatchlistEntry]:
+def watchlist_list(
+    *,
+    owner_id: int | None = None,
+    include_removed: bool = False,
+    service_type_code: str | None = None,
+    segment_priority: int | None = None,
+) -> QuerySet[WatchlistEntry]:
     """Watch-list entries sorted by risk score (highest first), each with `risk_score`, `risk_reasons`,
-    `open_alert_count` and the customer's `segment_priority` annotated; removed entries only when asked for."""
+    `open_alert_count` and the customer's `segment_priority` annotated; removed entries only when asked for.
+    `service_type_code` keeps customers with a contract of that service type, `segment_priority` those of that
+    segment (a filtered dashboard's watch-list widget)."""
     qs = WatchlistEntry.objects.select_related("customer", "owner", "added_by", "removed_by", "alert")
     if not include_removed:
         qs = qs.filter(removed_at__isnull=True)
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
+    if service_type_code:
+        qs = qs.filter(
+            customer_id__in=Contract.objects.filter(service_type__code=service_type_code).values("customer_id")
+        )
+    if segment_priority is not None:
+        qs = qs.filter(customer_id__in=segment_customer_ids(segment_priority))
     open_alerts_of_customer = (
         SatisfactionAlert.objects.filter(customer_id=OuterRef("customer_id"), status__in=UNRESOLVED)
         .order_by()

@@ -1,5 +1,7 @@
 """The improvement loop: suggestions generated from the data, measures taken, and their tasks."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.db import Level, PlausibleDay, TimestampedModel
+from core.describe import dates_words, one_line
 from satisfaction.crm.models import Customer, ServiceType
 
 
@@ -22,6 +25,14 @@ class BilingualMixin:
         """`field_zh` under a Chinese locale, else `field_en` (falls back to English when empty)."""
         zh = (translation.get_language() or "").startswith("zh")
         return (getattr(self, f"{field}_zh") if zh else "") or getattr(self, f"{field}_en")
+
+
+# What a rule's evidence counted (the "basis" its suggestion records), in words.
+BASIS_DATA = {
+    "records": _("satisfaction records, 1–5"),
+    "tickets": _("tickets"),
+    "complaints": _("complaints"),
+}
 
 
 class ImprovementSuggestion(BilingualMixin, TimestampedModel):
@@ -79,6 +90,16 @@ class ImprovementSuggestion(BilingualMixin, TimestampedModel):
     @property
     def title(self) -> str:
         return self.localized("title")
+
+    @property
+    def basis_words(self) -> str:
+        """What the evidence counted and over which days ("tickets · 3 Sep – 1 Dec 2026"); "" for a suggestion
+        stored before its rule recorded them."""
+        basis = (self.evidence or {}).get("basis") or {}
+        if not basis:
+            return ""
+        start, end = (dt.date.fromisoformat(basis[k]) if basis.get(k) else None for k in ("start", "end"))
+        return one_line([BASIS_DATA.get(basis.get("data")), dates_words(start, end)])
 
 
 class ImprovementMeasure(BilingualMixin, TimestampedModel):

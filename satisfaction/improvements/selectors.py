@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from satisfaction.crm.models import segment_customer_ids
 from satisfaction.improvements.models import (
     ImprovementMeasure,
     ImprovementSuggestion,
@@ -26,17 +27,40 @@ def _overdue_task_q(today: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": OPEN_TASK, f"{prefix}due_date__lt": today})
 
 
-def suggestion_list(*, status: str | None = None) -> QuerySet[ImprovementSuggestion]:
-    """Suggestions (`status=None`: all), highest priority and largest expected impact first."""
+def concerning(qs: QuerySet, *, service_type_code: str | None = None, segment_priority: int | None = None) -> QuerySet:
+    """Suggestions or measures that concern a service type / segment: about it, or about no particular one (an
+    overall suggestion concerns every service type); one about another service type, segment or a customer of
+    another segment is left out."""
+    if service_type_code:
+        qs = qs.filter(Q(service_type__isnull=True) | Q(service_type__code=service_type_code))
+    if segment_priority is not None:
+        qs = qs.filter(Q(segment_priority__isnull=True) | Q(segment_priority=segment_priority)).filter(
+            Q(customer__isnull=True) | Q(customer__in=segment_customer_ids(segment_priority))
+        )
+    return qs
+
+
+def suggestion_list(
+    *, status: str | None = None, service_type_code: str | None = None, segment_priority: int | None = None
+) -> QuerySet[ImprovementSuggestion]:
+    """Suggestions (`status=None`: all), highest priority and largest expected impact first; those concerning a
+    service type / segment when given (`concerning`)."""
     qs = ImprovementSuggestion.objects.select_related("service_type", "customer", "decided_by")
     if status:
         qs = qs.filter(status=status)
+    qs = concerning(qs, service_type_code=service_type_code, segment_priority=segment_priority)
     priority_rank = Case(When(priority="high", then=0), When(priority="medium", then=1), default=2)
     return qs.annotate(priority_rank=priority_rank).order_by("priority_rank", "-impact_points", "-created_at")
 
 
 def measure_list(
-    *, status: str | None = None, owner=None, open_only: bool = False, today: dt.date | None = None
+    *,
+    status: str | None = None,
+    owner=None,
+    open_only: bool = False,
+    today: dt.date | None = None,
+    service_type_code: str | None = None,
+    segment_priority: int | None = None,
 ) -> QuerySet[ImprovementMeasure]:
     """Measures with task counts (cancelled tasks left out) and `overdue` / `has_overdue_tasks` flags, in one query.
 
@@ -50,6 +74,7 @@ def measure_list(
         qs = qs.filter(status__in=OPEN_MEASURE)
     if owner is not None:
         qs = qs.filter(owner=owner)
+    qs = concerning(qs, service_type_code=service_type_code, segment_priority=segment_priority)
     return qs.annotate(
         task_count=Count("tasks", filter=~Q(tasks__status=ImprovementTask.Status.CANCELLED), distinct=True),
         open_task_count=Count("tasks", filter=Q(tasks__status__in=OPEN_TASK), distinct=True),
