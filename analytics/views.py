@@ -257,6 +257,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         from analytics.quality.comparison import segment_comparison
         from analytics.quality.insights import generate_insights
+        from analytics.quality.report import comparison_scope_words
         from analytics.quality.topics import topic_comparison
 
         priority = _segment_param(self.request)
@@ -291,6 +292,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
             "segments": range(1, 6), "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
             "pdf_url": f"{reverse('analytics:report-pdf')}?segment={priority}",
             "topic_rows": topic_comparison(priority=priority),
+            "scope_words": comparison_scope_words(comparison),
         }  # fmt: skip
 
 

@@ -19,15 +19,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.db.models import BooleanField, Case, F, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from analytics.continuity import continuity_markdown, continuity_rows, handler_continuity
 from analytics.lib import metrics
+from analytics.lib.describe import period_words, service_words
 from analytics.lib.stats import MIN_N_MEAN, MIN_N_PROPORTION
 from analytics.quality import charts
 from analytics.quality.comparison import SegmentComparison, complaints_in_scope, segment_comparison, tickets_in_scope
 from analytics.quality.insights import Insight, generate_insights
 from analytics.quality.topics import TopicComparisonRow, topic_comparison, topics_markdown
+from core.describe import one_line
 from core.pdf import markdown_html, render_pdf
 from core.spreadsheets import Echo, neutralise
 from satisfaction.crm.models import segment_customer_ids
@@ -113,10 +116,24 @@ class ServiceQualityReport:
     drivers: tuple[metrics.DriverGroup, ...]
     generated_at: dt.datetime
     topics: tuple[TopicComparisonRow, ...] = ()
+    service_types: tuple[str, ...] = ()
+
+    def scope_words(self) -> str:
+        """What the report covers, in the active language (`comparison_scope_words`)."""
+        return comparison_scope_words(self.comparison, self.service_types)
 
     def as_dict(self) -> dict:
-        """Every number, JSON-ready."""
+        """Every number, JSON-ready, with the scope they cover (`scope`, its words in the active language)."""
+        c = self.comparison
         return {
+            "scope": {
+                "start": c.start.isoformat() if c.start else None,
+                "end": c.end.isoformat() if c.end else None,
+                "service_types": list(self.service_types),
+                "segment_priority": c.priority,
+                "data": "tickets and complaints (ratings 1-5)",
+                "words": self.scope_words(),
+            },
             "generated_at": self.generated_at.isoformat(),
             "comparison": self.comparison.as_dict(),
             "insights": [asdict(i) for i in self.insights],
@@ -131,6 +148,18 @@ class ServiceQualityReport:
                 "min_n_mean": MIN_N_MEAN,
             },
         }
+
+
+def comparison_scope_words(c: SegmentComparison, service_types=()) -> str:
+    """What a segment comparison covers, in the active language: period · service types · the two groups · the
+    data it counts (ticket and complaint ratings, not the dashboard's satisfaction records)."""
+    zh = (translation.get_language() or "").startswith("zh")
+    return one_line([
+        period_words(metrics.Scope(start=c.start, end=c.end)),
+        service_words(service_types) or _("all service types"),
+        _("%(segment)s vs other customers") % {"segment": c.label_zh if zh else c.label_en},
+        _("tickets and complaints, ratings 1–5"),
+    ])  # fmt: skip
 
 
 def build_report(
@@ -152,7 +181,12 @@ def build_report(
         drivers = metrics.drivers(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
     topics = topic_comparison(priority=priority, start=start, end=end, service_types=service_types)
     return ServiceQualityReport(
-        comparison, tuple(generate_insights(comparison)), tuple(drivers), timezone.now(), tuple(topics)
+        comparison,
+        tuple(generate_insights(comparison)),
+        tuple(drivers),
+        timezone.now(),
+        tuple(topics),
+        tuple(service_types),
     )
 
 
@@ -359,23 +393,17 @@ def draw_charts(report: ServiceQualityReport, out: Path, lang: str) -> list[Path
 # --- report.md ----------------------------------------------------------------------------------------------
 
 
-def period_text(start, end, lang: str) -> str:
-    """The report's period as written in it: both dates, one open end, or every date."""
-    if start is None and end is None:
-        return "全部日期" if lang.startswith("zh") else "all dates"
-    return f"{start or '…'} – {end or '…'}"
-
-
 def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
     """A readable report: scope, metrics, tests explained, insights, charts referenced, method."""
     zh = _lang(lang).startswith("zh")
     c = report.comparison
     seg = c.label_zh if zh else c.label_en
     t = TEXT[lang]
-    period = period_text(c.start, c.end, lang)
+    with translation.override(lang):
+        scope = report.scope_words()
     lines = [f"# {t['title'].format(segment=seg)}", ""]
     generated = timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")
-    lines += [f"统计范围：{period}；生成时间 {generated}。" if zh else f"Period: {period}; generated {generated}.", ""]
+    lines += [f"统计范围：{scope}；生成时间 {generated}。" if zh else f"Period: {scope}; generated {generated}.", ""]
     for h_zh, h_en, rows_of, png in (
         ("工单", "Tickets", ticket_metric_rows, "tickets_metrics.png"),
         ("投诉", "Complaints", complaint_metric_rows, "complaints_metrics.png"),
@@ -456,9 +484,9 @@ def report_pdf(
         markdown = report_markdown(report, lang) + topics_markdown(list(report.topics), lang)
     t = TEXT[lang]
     c = report.comparison
-    services = ", ".join(service_types) if service_types else t["all_services"]
     generated = timezone.localtime(report.generated_at, metrics.local_tz()).strftime("%Y-%m-%d %H:%M")
-    scope = f"{c.label_zh if lang.startswith('zh') else c.label_en} · {services} · {period_text(c.start, c.end, lang)}"
+    with translation.override(lang):
+        scope = report.scope_words()
     context = {
         "title": t["title"].format(segment=c.label_zh if lang.startswith("zh") else c.label_en),
         "footer": t["pdf_footer"].format(scope=scope, generated=generated),
@@ -502,7 +530,8 @@ def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, en
     )
     (out / "report.md").write_text(markdown, encoding="utf-8")
     (out / "report.pdf").write_bytes(report_pdf(report, lang, out, markdown, service_types))
-    data = {**report.as_dict(), "continuity": continuity, "lang": lang, "files": list(BUNDLE_FILES)}
+    with translation.override(lang):
+        data = {**report.as_dict(), "continuity": continuity, "lang": lang, "files": list(BUNDLE_FILES)}
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return [*paths, out / "report.md", out / "report.pdf", out / "report.json"]
 

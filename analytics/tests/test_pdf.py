@@ -42,7 +42,7 @@ def test_report_pdf_in_english_has_title_period_numbers_and_the_four_charts(data
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
     assert "Service quality: Priority 1 vs other customers" in text
-    assert "Period: 2026-01-01 – 2030-12-31" in text
+    assert "Period: 1 Jan 2026 – 31 Dec 2030 · all service types" in " ".join(text.split())
     assert "Statistical tests" in text and "Method" in text
     # The segment's follow-up rate as the metrics table states it (0.6 of its tickets, from the fixture).
     follow_up = report.build_report(priority=1, start=start, end=end).comparison.tickets["segment"].follow_up_rate

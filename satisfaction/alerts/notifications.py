@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import MANAGER
 from satisfaction.alerts.models import NotificationPreference, SatisfactionAlert
+from satisfaction.alerts.periods import alert_period_words
 
 NOTIFY_SEVERITIES = (SatisfactionAlert.Severity.HIGH, SatisfactionAlert.Severity.CRITICAL)
 
@@ -87,9 +88,10 @@ def alert_email_content(alert: SatisfactionAlert) -> tuple[str, str]:
             "kind": alert.get_kind_display(),
             "scope": alert.customer or alert.service_type or _("overall"),
         }
-        body = _("%(message)s\n\n%(message_zh)s\n\nOpen the alert: %(link)s") % {
+        body = _("%(message)s\n\n%(message_zh)s\n\nPeriod: %(period)s\n\nOpen the alert: %(link)s") % {
             "message": alert.message_en,
             "message_zh": alert.message_zh,
+            "period": alert_period_words(alert),
             "link": alert_url(alert.pk),
         }
         body += _comment_lines(alert)

@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.describe import dates_words, one_line
 from core.htmx import is_partial, render_page_or_partial
 from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin
 from core.spreadsheets import about_rows, export_format, local_iso, table_response
 from satisfaction.alerts.filtersets import SatisfactionAlertFilterSet
-from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
+from satisfaction.alerts.models import AlertSettings, SatisfactionAlert, WatchlistEntry
+from satisfaction.alerts.periods import alert_period_words
 from satisfaction.alerts.selectors import (
     alert_counts,
     alert_detail,
@@ -54,11 +56,12 @@ class AlertListView(ManagerRequiredMixin, TemplateView):
         data = {**STATUS_FILTERS.get(status, {}), "kind": kind or "", "severity": severity or ""}
         data["q"] = request.GET.get("q", "")
         qs = SatisfactionAlertFilterSet(data, queryset=alert_list()).qs
+        # The page's filters in words: the export's "about" rows and the line above the list say the same.
+        words = [(_("Period"), dates_words(None, None)), (_("Status"), dict(self._statuses()).get(status, status))]
+        words += [(_("Kind"), SatisfactionAlert.Kind(kind).label)] if kind else []
+        words += [(_("Severity"), SatisfactionAlert.Severity(severity).label)] if severity else []
+        words += [(_("Search"), data["q"])] if data["q"] else []
         if fmt := export_format(request):
-            words = [(_("Status"), dict(self._statuses()).get(status, status))]
-            words += [(_("Kind"), SatisfactionAlert.Kind(kind).label)] if kind else []
-            words += [(_("Severity"), SatisfactionAlert.Severity(severity).label)] if severity else []
-            words += [(_("Search"), data["q"])] if data["q"] else []
             return table_response(fmt, "alerts", ALERT_COLUMNS, _alert_rows(qs), about_rows(request, words))
         query = request.GET.copy()
         query.pop("page", None)
@@ -73,6 +76,7 @@ class AlertListView(ManagerRequiredMixin, TemplateView):
             "statuses": self._statuses(),
             "counts": alert_counts(),
             "query": query.urlencode(),
+            "scope_words": one_line([_("alerts raised at any time"), *(value for _label, value in words[1:])]),
         }
         return render_page_or_partial(request, self.template_name, self.partial_name, context)
 
@@ -109,10 +113,12 @@ class AlertDetailView(ManagerRequiredMixin, TemplateView):
             alert = alert_detail(alert_id=pk)
         except SatisfactionAlert.DoesNotExist:
             raise Http404 from None
+        about = alert.customer or alert.service_type or _("every service type")
         return {
             "alert": alert,
             "evidence_records": alert_evidence_records(alert=alert),
             "drilldown_query": alert_drilldown_query(alert=alert),
+            "scope_words": one_line([alert_period_words(alert), str(about)]),
         }
 
 
@@ -151,7 +157,8 @@ class WatchlistView(ManagerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         entries = watchlist_list(owner_id=self.request.user.pk if self.request.GET.get("mine") else None)
-        return {"entries": entries, "mine": bool(self.request.GET.get("mine"))}
+        words = [value for _label, value in watchlist_words(bool(self.request.GET.get("mine")))]
+        return {"entries": entries, "mine": bool(self.request.GET.get("mine")), "scope_words": one_line(words)}
 
     def get(self, request, *args, **kwargs):
         if fmt := export_format(request):
@@ -160,9 +167,16 @@ class WatchlistView(ManagerRequiredMixin, TemplateView):
             rows = ([e.customer.name, e.customer.external_id, e.segment_priority, round(e.risk_score, 1),
                      e.get_reason_display(), e.note, e.open_alert_count, e.owner or "", local_iso(e.since)]
                     for e in entries)  # fmt: skip
-            about = about_rows(request, [(_("Owner"), _("mine"))] if mine else [])
-            return table_response(fmt, "watchlist", WATCHLIST_COLUMNS, rows, about)
+            return table_response(fmt, "watchlist", WATCHLIST_COLUMNS, rows, about_rows(request, watchlist_words(mine)))
         return super().get(request, *args, **kwargs)
+
+
+def watchlist_words(mine: bool) -> list[tuple[str, str]]:
+    """The watch list's scope in words: who is on it now, whose, and the days the risk scores read."""
+    days = AlertSettings.load().risk_lookback_days
+    rows = [(_("Period"), _("on the list now; risk scores from the last %(days)s days") % {"days": days})]
+    rows.append((_("Owner"), _("mine") if mine else _("everyone's")))
+    return rows
 
 
 class WatchlistAddView(ManagerRequiredMixin, View):

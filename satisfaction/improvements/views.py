@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.describe import one_line
 from core.htmx import is_partial
 from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
@@ -52,7 +53,8 @@ class SuggestionListView(ManagerRequiredMixin, TemplateView):
         status = self.request.GET.get("status", "new")
         status = status if status in ImprovementSuggestion.Status.values else "new"
         suggestions = ImprovementSuggestionFilterSet({"status": status}, queryset=suggestion_list()).qs
-        return {"suggestions": suggestions, "status": status, "statuses": ImprovementSuggestion.Status.choices}
+        return {"suggestions": suggestions, "status": status, "statuses": ImprovementSuggestion.Status.choices,
+                "scope_words": one_line(value for _label, value in suggestion_words(status))}  # fmt: skip
 
     def get(self, request, *args, **kwargs):
         if fmt := export_format(request):
@@ -62,10 +64,17 @@ class SuggestionListView(ManagerRequiredMixin, TemplateView):
                      s.title_zh if zh else s.title_en, s.impact_points,
                      s.service_type.code if s.service_type else "", s.segment_priority, s.status]
                     for s in context["suggestions"])  # fmt: skip
-            status = ImprovementSuggestion.Status(context["status"]).label
-            about = about_rows(request, [(_("Status"), status)])
+            about = about_rows(request, suggestion_words(context["status"]))
             return table_response(fmt, "suggestions", SUGGESTION_COLUMNS, rows, about)
         return super().get(request, *args, **kwargs)
+
+
+def suggestion_words(status: str) -> list[tuple[str, str]]:
+    """The suggestions page's scope in words: which status, and that each suggestion has its own window."""
+    return [
+        (_("Status"), str(ImprovementSuggestion.Status(status).label)),
+        (_("Period"), _("each suggestion's data and days are shown on it")),
+    ]
 
 
 class SuggestionAcceptView(ManagerRequiredMixin, View):
