@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from analytics.continuity import handler_continuity
 from analytics.lib import metrics
+from analytics.lib.describe import RECORDS_DATA, scope_words
 from analytics.lib.metrics import Kpis, Scope, raw_records
 from core.chartjs import chart, dataset, score_and_rate_scales
 from core.localtime import local_today
@@ -114,4 +115,5 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
             "can_manage": is_manager(self.request.user),
             "topics": customer_topics(customer_id=pk),
             "continuity": customer_continuity(customer_id=pk),
+            "scope_words": scope_words(Scope(), data=RECORDS_DATA),
         }

@@ -14,11 +14,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from analytics.forms import scope_query
 from analytics.lib import metrics, stats
-from analytics.lib.describe import period_words, scope_words, segment_words, service_words
+from analytics.lib.describe import RECORDS_DATA, period_words, scope_words, segment_words, service_words
 from analytics.lib.metrics import Kpis, Scope
 from analytics.lib.topics import topic_rows
 from analytics.rules.suggestions import LOOKBACK_DAYS
@@ -275,10 +274,6 @@ def drivers(scope: Scope) -> list:
         groups = metrics.drivers(scope)
         cache.set(key, groups, DRIVERS_CACHE_SECONDS)
     return groups
-
-
-# What the dashboard's numbers count, in the labels that set them apart from the report's ticket ratings.
-RECORDS_DATA = _lazy("satisfaction records, 1–5")
 
 
 def segment_summary(scope: Scope, priority: int | None = None) -> dict:

@@ -20,9 +20,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Case, IntegerField, Value, When
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from analytics.lib import metrics
+from analytics.lib.describe import RECORDS_DATA, period_words, scope_words
 from analytics.lib.responses import ResponseRate, response_rate
 from analytics.quality import report
 from core.pdf import render_pdf
@@ -192,8 +194,15 @@ def kpi_rows(digest: Digest) -> list[dict]:
     ]  # fmt: skip
 
 
+# Evaluated when a template renders them, so in the language the e-mail or PDF is rendered in.
+_scope_words = lazy(scope_words, str)
+_period_words = lazy(period_words, str)
+
+
 def _context(digest: Digest) -> dict:
     return {
+        "scope_words": _scope_words(digest.comparison.current_scope, data=RECORDS_DATA),
+        "previous_words": _period_words(digest.comparison.previous_scope),
         "rows": kpi_rows(digest),
         "rate_ci": (
             _pct(digest.comparison.current.satisfaction_rate_ci.low),
@@ -270,7 +279,7 @@ def review_pdf(digest: Digest, lang: str, *, service_types=()) -> bytes:
         context = {
             **_context(digest),
             "title": title,
-            "footer": f"{title} · {digest.start:%Y-%m-%d} – {digest.end:%Y-%m-%d}",
+            "footer": f"{title} · {period_words(digest.comparison.current_scope)}",
             "zh": zh,
             "target_reading": None if digest.target is None else (
                 digest.target.reading_zh if zh else digest.target.reading_en),

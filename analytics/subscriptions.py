@@ -23,7 +23,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from analytics import digests
-from analytics.lib.metrics import local_today
+from analytics.lib.describe import RECORDS_DATA, period_words, scope_words
+from analytics.lib.metrics import Scope, local_today
 from analytics.models import ReportDelivery, ReportSubscription
 from analytics.quality import report
 from core.services import model_create, model_update
@@ -100,19 +101,22 @@ def render_subscription(subscription: ReportSubscription, start: dt.date, end: d
         pdf = digests.review_pdf(digest, lang, service_types=service_types)
         stem = f"review-{subscription.frequency}"
     with translation.override(lang):
+        scope = Scope(start=start, end=end, service_types=service_types)
+        if subscription.kind == ReportSubscription.Kind.SERVICE_QUALITY:
+            words = report.report_scope_words(
+                priority=subscription.segment_priority, start=start, end=end, service_types=service_types
+            )
+        else:
+            words = scope_words(scope, data=RECORDS_DATA)
         context = {
             "subscription": subscription,
             "report_name": subscription.get_kind_display(),
             "start": start,
             "end": end,
-            "scope": subscription.service_type.name if subscription.service_type_id else _("every service type"),
+            "scope": words,
             "site_url": settings.SITE_URL.rstrip("/"),
         }
-        subject = _("%(report)s, %(start)s – %(end)s") % {
-            "report": context["report_name"],
-            "start": f"{start:%Y-%m-%d}",
-            "end": f"{end:%Y-%m-%d}",
-        }
+        subject = _("%(report)s, %(period)s") % {"report": context["report_name"], "period": period_words(scope)}
         body = render_to_string("emails/report_subscription.txt", context)
     return Rendered(subject=subject, body=body, filename=f"{stem}-{start:%Y-%m-%d}-{lang}.pdf", pdf=pdf)
 

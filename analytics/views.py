@@ -19,7 +19,7 @@ from analytics.agent_profile import agent_profile
 from analytics.agents import agent_scores
 from analytics.continuity import handler_continuity
 from analytics.forms import PRESETS, ScopeFilterForm, scope_query
-from analytics.lib.describe import scope_filters
+from analytics.lib.describe import RECORDS_DATA, TICKETS_DATA, scope_filters, scope_words
 from analytics.lib.metrics import Scope, raw_records
 from core.chartjs import chart, dataset, score_and_rate_scales
 from core.htmx import render_page_or_partial
@@ -122,7 +122,7 @@ class RecordDrilldownView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         query.pop("format", None)
         return self.render_to_response(
             {"page": page, "scope": scope, "band": request.GET.get("band", ""), "query": query.urlencode(),
-             "filter_form": self.filter_form}
+             "filter_form": self.filter_form, "scope_words": scope_words(scope, data=RECORDS_DATA)}
         )  # fmt: skip
 
 
@@ -163,7 +163,8 @@ class TopicCommentsView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         zh = (get_language() or "").startswith("zh")
         return self.render_to_response(
             {"topic": topic, "label": topic.label_zh if zh else topic.label_en, "page": page, "rows": rows,
-             "scope": scope, "query": query.urlencode(), "filter_form": self.filter_form}
+             "scope": scope, "query": query.urlencode(), "filter_form": self.filter_form,
+             "scope_words": scope_words(scope, data=RECORDS_DATA)}
         )  # fmt: skip
 
 
@@ -244,6 +245,7 @@ class PathToTargetView(ManagerRequiredMixin, TemplateView):
         return {
             "path": path,
             "chart": config,
+            "scope_words": scope_words(Scope(start=path.start, end=path.end), data=RECORDS_DATA),
             "service_rows": with_measures(path.by_service_type),
             "segment_rows": with_measures(path.by_segment),
         }
@@ -383,7 +385,8 @@ class AgentsView(ManagerRequiredMixin, ScopeMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         scope = self.get_scope()
-        return {"table": agent_scores(scope), "filter_form": self.filter_form, "presets": PRESETS, "scope": scope}
+        return {"table": agent_scores(scope), "filter_form": self.filter_form, "presets": PRESETS, "scope": scope,
+                "scope_words": scope_words(scope, data=TICKETS_DATA)}  # fmt: skip
 
 
 class ContinuityView(ManagerRequiredMixin, TemplateView):
@@ -418,4 +421,5 @@ class AgentDetailView(ManagerRequiredMixin, ScopeMixin, TemplateView):
             scales=score_and_rate_scales(_("Satisfied %"), _("Average rating")),
         )  # fmt: skip
         return {"profile": profile, "trend_chart": trend, "filter_form": self.filter_form, "presets": PRESETS,
-                "scope": scope, "query": self.request.GET.urlencode()}  # fmt: skip
+                "scope": scope, "query": self.request.GET.urlencode(),
+                "scope_words": scope_words(scope, data=TICKETS_DATA)}  # fmt: skip

@@ -6,6 +6,8 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.describe import dates_words, one_line
+
 
 class SearchFilterSet(filters.FilterSet):
     """Adds `q`: a case-insensitive search over `search_fields`."""
@@ -44,3 +46,11 @@ def filters_in_words(filterset: filters.FilterSet) -> list[tuple[str, str]]:
             shown = value
         rows.append((str(field.label or name), str(shown)))
     return rows
+
+
+def filters_line(filterset: filters.FilterSet, *, period: str | None = None) -> str:
+    """A list's scope on one line for the page: its period (every date unless given), then "label: value" per
+    applied filter, the same words its export's "about" rows hold."""
+    return one_line(
+        [period or dates_words(None, None), *(f"{label}: {value}" for label, value in filters_in_words(filterset))]
+    )

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from analytics.lib.metrics import NO_SEGMENT, Scope
 from core.describe import dates_words, day_words, one_line
 from satisfaction.crm.models import ServiceType
 
-__all__ = ["day_words", "period_words", "scope_filters", "scope_words", "segment_words", "service_words"]
+# What the dashboard's and digests' numbers count, in the label that sets them apart from the service-quality
+# report's ticket and complaint ratings.
+RECORDS_DATA = gettext_lazy("satisfaction records, 1–5")
+TICKETS_DATA = gettext_lazy("ticket ratings, 1–5")
+
+__all__ = [
+    "RECORDS_DATA",
+    "day_words",
+    "period_words",
+    "scope_filters",
+    "scope_words",
+    "segment_words",
+    "service_words",
+]
 
 
 def _zh() -> bool:

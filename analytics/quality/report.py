@@ -151,13 +151,19 @@ class ServiceQualityReport:
 
 
 def comparison_scope_words(c: SegmentComparison, service_types=()) -> str:
-    """What a segment comparison covers, in the active language: period · service types · the two groups · the
-    data it counts (ticket and complaint ratings, not the dashboard's satisfaction records)."""
+    """What a segment comparison covers, in the active language (`report_scope_words`)."""
+    return report_scope_words(priority=c.priority, start=c.start, end=c.end, service_types=service_types)
+
+
+def report_scope_words(*, priority: int, start=None, end=None, service_types=()) -> str:
+    """What the report covers, in the active language: period · service types · the two groups · the data it
+    counts (ticket and complaint ratings, not the dashboard's satisfaction records)."""
+    label_en, label_zh = metrics.segment_label(priority)
     zh = (translation.get_language() or "").startswith("zh")
     return one_line([
-        period_words(metrics.Scope(start=c.start, end=c.end)),
+        period_words(metrics.Scope(start=start, end=end)),
         service_words(service_types) or _("all service types"),
-        _("%(segment)s vs other customers") % {"segment": c.label_zh if zh else c.label_en},
+        _("%(segment)s vs other customers") % {"segment": label_zh if zh else label_en},
         _("tickets and complaints, ratings 1–5"),
     ])  # fmt: skip
 

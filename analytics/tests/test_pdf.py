@@ -86,16 +86,19 @@ def test_user_text_in_the_pdf_is_text_not_markup(data, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("lang", "title", "previous"),
-    [("en", "Monthly satisfaction review", "previous"), ("zh-hans", "满意度月度回顾", "上期")],
+    ("lang", "title", "previous", "period", "before"),
+    [
+        ("en", "Monthly satisfaction review", "previous", "1 Nov – 30 Nov 2026", "1 Oct – 31 Oct 2026"),
+        ("zh-hans", "满意度月度回顾", "上期", "2026年11月1日 – 11月30日", "2026年10月1日 – 10月31日"),
+    ],
 )
-def test_review_pdf_in_both_languages(data, lang, title, previous):
+def test_review_pdf_in_both_languages(data, lang, title, previous, period, before):
     digest = digests.monthly_review(today=dt.date(2026, 12, 2))
     pdf = digests.review_pdf(digest, lang)
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
     assert f"{title} 2026-11" in text
-    assert "2026-11-01 – 2026-11-30" in text and f"{previous} 2026-10-01 – 2026-10-31" in text
+    assert period in text and f"{previous} {before}" in text
     assert image_count(pdf) == 4
 
 

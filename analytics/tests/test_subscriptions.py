@@ -56,13 +56,14 @@ def test_one_email_per_period_with_the_pdf_attached(subscription):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["cx@example.com", "head@example.com"]
-    assert "2026-11-01 – 2026-11-30" in message.subject
-    assert "2026-11-01 – 2026-11-30" in message.body and "/analytics/subscriptions/" in message.body
+    # The period in the one wording of pages and reports, in the subscription's language (Chinese here).
+    assert "2026年11月1日 – 11月30日" in message.subject
+    assert "2026年11月1日 – 11月30日" in message.body and "/analytics/subscriptions/" in message.body
     ((filename, pdf, mimetype),) = message.attachments
     assert mimetype == "application/pdf" and filename == "service-quality-p2-2026-11-01-zh-hans.pdf"
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
-    assert "服务质量：优先级 2客户 对比 其他客户" in text and "2026-11-01 – 2026-11-30" in text
+    assert "服务质量：优先级 2客户 对比 其他客户" in text and "2026年11月1日 – 11月30日" in "".join(text.split(" \n"))
 
     # The schedule runs daily: later in the same month nothing more goes out.
     assert subscriptions.send_due_subscriptions(today=WEDNESDAY) == 0
@@ -72,7 +73,7 @@ def test_one_email_per_period_with_the_pdf_attached(subscription):
 
     # The next period sends again.
     assert subscriptions.send_due_subscriptions(today=dt.date(2027, 1, 1)) == 1
-    assert len(mail.outbox) == 2 and "2026-12-01 – 2026-12-31" in mail.outbox[1].subject
+    assert len(mail.outbox) == 2 and "2026年12月1日 – 12月31日" in mail.outbox[1].subject
     assert list(ReportDelivery.objects.values_list("period_start", flat=True).order_by("period_start")) == [
         dt.date(2026, 11, 1), dt.date(2026, 12, 1),
     ]  # fmt: skip
@@ -119,8 +120,8 @@ def test_weekly_review_in_english_for_one_service_type(manager_user):
     filename, pdf, _mimetype = message.attachments[0]
     assert filename == "review-weekly-2026-11-23-en.pdf"
     text = pdf_text(pdf)
-    assert "Weekly satisfaction digest" in text and "2026-11-23 – 2026-11-29" in text
-    assert "legal_consultation" in text
+    assert "Weekly satisfaction digest" in text and "23 Nov – 29 Nov 2026" in text
+    assert "Legal consultation" in text
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from core.filtersets import filters_in_words
+from core.filtersets import filters_in_words, filters_line
 from core.htmx import render_page_or_partial
 from core.roles import StaffRequiredMixin
 from core.spreadsheets import about_rows, export_format, local_iso, table_response
@@ -55,5 +55,6 @@ class CustomerListView(StaffRequiredMixin, TemplateView):
             "sort": sort,
             "sorts": [(key, label) for key, (_order, label) in SORTS.items()],
             "query": query.urlencode(),
+            "scope_words": filters_line(filterset),
         }
         return render_page_or_partial(request, self.template_name, self.partial_name, context)

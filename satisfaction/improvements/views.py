@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.describe import one_line
+from core.filtersets import filters_line
 from core.htmx import is_partial
 from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
@@ -130,9 +131,9 @@ class MeasureListView(ManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         status = self.request.GET.get("status") or None
         status = status if status in ImprovementMeasure.Status.values else None
-        measures = ImprovementMeasureFilterSet({"status": status or ""}, queryset=measure_list()).qs
-        return {"measures": measures.order_by("status", "target_date", "-pk"), "status": status,
-                "statuses": ImprovementMeasure.Status.choices}  # fmt: skip
+        filterset = ImprovementMeasureFilterSet({"status": status or ""}, queryset=measure_list())
+        return {"measures": filterset.qs.order_by("status", "target_date", "-pk"), "status": status,
+                "statuses": ImprovementMeasure.Status.choices, "scope_words": filters_line(filterset)}  # fmt: skip
 
     def get(self, request, *args, **kwargs):
         if fmt := export_format(request):

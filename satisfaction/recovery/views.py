@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.filtersets import filters_line
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
 from satisfaction.recovery.filtersets import RecoveryCaseFilterSet
@@ -58,7 +59,8 @@ class RecoveryListView(ManagerRequiredMixin, TemplateView):
         status = status if status in STATUS_FILTERS else "unclosed"
         mine = request.GET.get("mine") == "1"
         data = {**STATUS_FILTERS[status], "mine": "true" if mine else "", "q": request.GET.get("q", "")}
-        qs = RecoveryCaseFilterSet(data, queryset=recovery_case_list(), request=request).qs
+        filterset = RecoveryCaseFilterSet(data, queryset=recovery_case_list(), request=request)
+        qs = filterset.qs
         query = request.GET.copy()
         query.pop("page", None)
         context = {
@@ -75,6 +77,7 @@ class RecoveryListView(ManagerRequiredMixin, TemplateView):
             "query": query.urlencode(),
             "now": timezone.now(),
             "root_causes": [] if request.htmx else root_cause_counts(),
+            "scope_words": filters_line(filterset),
         }
         return render_page_or_partial(request, self.template_name, self.partial_name, context)
 
