@@ -48,9 +48,13 @@ def filters_in_words(filterset: filters.FilterSet) -> list[tuple[str, str]]:
     return rows
 
 
+def filters_about(filterset: filters.FilterSet, *, period: str | None = None) -> list[tuple[str, str]]:
+    """A list's period (every date unless given) and applied filters as (label, value) rows, for an export's
+    "about"; `filters_line` puts the same words on the page."""
+    return [(str(_("Period")), period or dates_words(None, None)), *filters_in_words(filterset)]
+
+
 def filters_line(filterset: filters.FilterSet, *, period: str | None = None) -> str:
-    """A list's scope on one line for the page: its period (every date unless given), then "label: value" per
-    applied filter, the same words its export's "about" rows hold."""
-    return one_line(
-        [period or dates_words(None, None), *(f"{label}: {value}" for label, value in filters_in_words(filterset))]
-    )
+    """A list's scope on one line for the page: its period, then "label: value" per applied filter."""
+    period_row, *rows = filters_about(filterset, period=period)
+    return one_line([period_row[1], *(f"{label}: {value}" for label, value in rows)])

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from core.filtersets import filters_in_words, filters_line
+from core.filtersets import filters_about, filters_line
 from core.htmx import render_page_or_partial
 from core.roles import StaffRequiredMixin
 from core.spreadsheets import about_rows, export_format, local_iso, table_response
@@ -44,7 +44,7 @@ class CustomerListView(StaffRequiredMixin, TemplateView):
         order = SORTS.get(sort, SORTS["name"])[0]
         qs = filterset.qs.order_by(order, "pk") if filterset.is_valid() else selectors.customer_list().none()
         if fmt := export_format(request):
-            about = about_rows(request, filters_in_words(filterset))
+            about = about_rows(request, filters_about(filterset))
             return table_response(fmt, "customers", CUSTOMER_COLUMNS, _customer_rows(qs), about)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.describe import one_line
-from core.filtersets import filters_line
+from core.describe import dates_words, one_line
+from core.filtersets import filters_about, filters_line
 from core.htmx import is_partial
 from core.redirects import redirect_back
 from core.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
@@ -133,7 +133,8 @@ class MeasureListView(ManagerRequiredMixin, TemplateView):
         status = status if status in ImprovementMeasure.Status.values else None
         filterset = ImprovementMeasureFilterSet({"status": status or ""}, queryset=measure_list())
         return {"measures": filterset.qs.order_by("status", "target_date", "-pk"), "status": status,
-                "statuses": ImprovementMeasure.Status.choices, "scope_words": filters_line(filterset)}  # fmt: skip
+                "statuses": ImprovementMeasure.Status.choices, "scope_words": filters_line(filterset),
+                "about": filters_about(filterset)}  # fmt: skip
 
     def get(self, request, *args, **kwargs):
         if fmt := export_format(request):
@@ -142,8 +143,7 @@ class MeasureListView(ManagerRequiredMixin, TemplateView):
                      m.service_type.code if m.service_type else "", m.segment_priority,
                      m.start_date and m.start_date.isoformat(), m.target_date and m.target_date.isoformat()]
                     for m in context["measures"])  # fmt: skip
-            words = [(_("Status"), ImprovementMeasure.Status(context["status"]).label)] if context["status"] else []
-            return table_response(fmt, "measures", MEASURE_COLUMNS, rows, about_rows(request, words))
+            return table_response(fmt, "measures", MEASURE_COLUMNS, rows, about_rows(request, context["about"]))
         return super().get(request, *args, **kwargs)
 
 
@@ -176,7 +176,9 @@ class MeasureDetailView(ManagerRequiredMixin, View):
 
     def context(self, measure, form=None, task_form=None):
         measure = measure_list().get(pk=measure.pk)
+        service = measure.service_type.name if measure.service_type_id else _("all service types")
         return {
+            "scope_words": one_line([dates_words(measure.start_date, measure.target_date), str(service)]),
             "measure": measure, "form": form or MeasureForm.from_measure(measure),
             "task_form": task_form or TaskForm(), "tasks": measure_tasks(measure=measure),
             "evaluations": measure_evaluations(measure=measure), "statuses": ImprovementMeasure.Status.choices,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.describe import day_words, one_line
 from core.filtersets import filters_line
 from core.htmx import render_page_or_partial
 from core.roles import ManagerRequiredMixin
@@ -94,6 +95,9 @@ class RecoveryCaseView(ManagerRequiredMixin, TemplateView):
             raise Http404 from None
         return {
             "case": case,
+            "scope_words": one_line(
+                [_("case opened %(day)s") % {"day": day_words(timezone.localdate(case.opened_at))}, case.customer.name]
+            ),
             "history": customer_recent_records(customer_id=case.customer_id),
             "channels": ContactAttempt.Channel.choices,
             "outcomes": RecoveryCase.Outcome.choices,

@@ -85,6 +85,7 @@ def test_every_list_page_exports_what_it_shows(client, manager_user, staff_user,
         assert 'data-testid="export-csv"' in page, url
         about, header, rows = _csv(client.get(url, {**filters, "format": "csv"}))
         assert "Exported" in about and rows and rows[0][header.index(column)] == value, url
+        assert about.get("Period"), url  # every export states the period it covers
         xlsx = client.get(url, {**filters, "format": "xlsx"})
         assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats"), url
     about, _h, _r = _csv(client.get("/alerts/", {"status": "open", "format": "csv"}))

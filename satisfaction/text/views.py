@@ -1,5 +1,7 @@
 """The "New themes" page (managers): what customers write about that no topic covers, and keeping one."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -7,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.describe import dates_words, one_line
+from core.localtime import local_today
 from core.roles import ManagerRequiredMixin
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.text.discovery import WINDOW_DAYS, discover_themes
@@ -25,6 +29,10 @@ class ThemesView(ManagerRequiredMixin, TemplateView):
             "themes": [{"theme": t, "examples": [examples[pk] for pk in t.record_ids if pk in examples]}
                        for t in themes],
             "window_days": WINDOW_DAYS,
+            "scope_words": one_line([
+                dates_words(local_today() - dt.timedelta(days=WINDOW_DAYS - 1), local_today()),
+                _("comments of satisfaction records"),
+            ]),  # fmt: skip
             "kept": Topic.objects.filter(kind=Topic.Kind.DISCOVERED).order_by("-pk")[:10],
             "topics": topics_in_order(),
         }  # fmt: skip
