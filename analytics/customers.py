@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from analytics.continuity import handler_continuity
+from analytics.dashboard import partial_label
 from analytics.lib import metrics
 from analytics.lib.describe import RECORDS_DATA, scope_words
 from analytics.lib.metrics import Kpis, Scope, raw_records
@@ -90,9 +91,14 @@ class CustomerDetailView(StaffRequiredMixin, TemplateView):
         customer = get_object_or_404(customer_list(), pk=pk)
         summary = customer_kpis(customer_id=pk)
         trend = customer_monthly_trend(customer_id=pk)
+        today = local_today()
         trend_chart = chart(
             "line",
-            [point.start.strftime("%Y-%m") for point in trend],
+            # The current month is not over: its label says so.
+            [
+                partial_label(point.start.strftime("%Y-%m")) if point.end > today else point.start.strftime("%Y-%m")
+                for point in trend
+            ],
             [
                 dataset(_("Satisfied %"), [round(point.kpis.satisfaction_rate * 100, 1) for point in trend]),
                 dataset(

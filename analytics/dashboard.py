@@ -180,7 +180,7 @@ def trend_chart(scope: Scope, period: str = "month") -> dict:
     points = metrics.trend(trend_scope, period)
     partial = [p.start < first or p.end > end for p in points]
     labels = [
-        _("%(period)s (partial)") % {"period": _bucket_label(p, period)} if cut else _bucket_label(p, period)
+        partial_label(_bucket_label(p, period)) if cut else _bucket_label(p, period)
         for p, cut in zip(points, partial, strict=True)
     ]
     links = [records_url(trend_scope.with_dates(max(p.start, first), min(p.end, end))) for p in points]
@@ -223,6 +223,11 @@ def trend_chart(scope: Scope, period: str = "month") -> dict:
         "partial": cut,
         "partial_starts": [p.start.isoformat() for p, is_cut in zip(points, partial, strict=True) if is_cut],
     }
+
+
+def partial_label(label: str) -> str:
+    """A trend label of a period the chart shows only part of: "2026-12 (partial)"."""
+    return _("%(period)s (partial)") % {"period": label}
 
 
 def _bucket_label(point, period: str) -> str:

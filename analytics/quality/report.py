@@ -72,7 +72,7 @@ TEXT = {
         "distribution_chart": "Satisfaction scores (share of rated)", "drivers_chart":
         "What moves the score: Spearman correlation with the overall score", "rho": "Spearman rho",
         "hours": "hours", "median": "median", "p90": "P90",
-        "pdf_footer": "Service-quality report · {scope} · generated {generated}", "all_services": "all service types",
+        "pdf_footer": "Service-quality report · {scope} · generated {generated}",
     },
     "zh-hans": {
         "group": "分组", "customers": "客户数", "customers_with_tickets": "有工单客户数",
@@ -94,7 +94,7 @@ TEXT = {
         "distribution_chart": "满意度评分分布（占已评分比例）",
         "drivers_chart": "评分驱动因素：与总体评分的 Spearman 相关",
         "rho": "Spearman 相关系数", "hours": "小时", "median": "中位数", "p90": "P90",
-        "pdf_footer": "服务质量报告 · {scope} · 生成于 {generated}", "all_services": "全部服务类型",
+        "pdf_footer": "服务质量报告 · {scope} · 生成于 {generated}",
     },
 }  # fmt: skip
 # Complaint satisfaction has its own header in Chinese (工单平均满意度 is the ticket one).
@@ -481,10 +481,9 @@ def report_markdown(report: ServiceQualityReport, lang: str = "en") -> str:
 # --- report.pdf ---------------------------------------------------------------------------------------------
 
 
-def report_pdf(
-    report: ServiceQualityReport, lang: str, chart_dir: Path, markdown: str | None = None, service_types=()
-) -> bytes:
-    """The report as a PDF: report.md's text with the PNG charts of `chart_dir` embedded."""
+def report_pdf(report: ServiceQualityReport, lang: str, chart_dir: Path, markdown: str | None = None) -> bytes:
+    """The report as a PDF: report.md's text with the PNG charts of `chart_dir` embedded; its footer states the
+    report's scope (the service types it was built for are part of `report`)."""
     lang = _lang(lang)
     if markdown is None:
         markdown = report_markdown(report, lang) + topics_markdown(list(report.topics), lang)
@@ -507,7 +506,7 @@ def pdf_download(*, priority: int = 1, lang: str = "en", start=None, end=None, s
     report = build_report(priority=priority, start=start, end=end, service_types=service_types)
     with tempfile.TemporaryDirectory(prefix="service-quality-pdf-") as tmp:
         draw_charts(report, Path(tmp), lang)
-        return report_pdf(report, lang, Path(tmp), service_types=service_types)
+        return report_pdf(report, lang, Path(tmp))
 
 
 # --- the bundle ---------------------------------------------------------------------------------------------
@@ -535,7 +534,7 @@ def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, en
         + continuity_markdown(continuity, lang)
     )
     (out / "report.md").write_text(markdown, encoding="utf-8")
-    (out / "report.pdf").write_bytes(report_pdf(report, lang, out, markdown, service_types))
+    (out / "report.pdf").write_bytes(report_pdf(report, lang, out, markdown))
     with translation.override(lang):
         data = {**report.as_dict(), "continuity": continuity, "lang": lang, "files": list(BUNDLE_FILES)}
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -220,6 +220,12 @@ def test_report_page_md_json_and_pdf_state_the_period_service_types_and_data(cli
         ("measure-list", {}),
         ("customer-list", {}),
         ("recovery-list", {}),
+        ("my-tasks", {}),
+        ("import-index", {}),
+        ("survey-campaigns", {}),
+        ("text-themes", {}),
+        ("analytics:subscriptions", {}),
+        ("jobs", {}),
     ],
 )
 def test_every_page_with_numbers_states_its_scope_once(client, manager_user, world, name, params):
@@ -240,7 +246,11 @@ def test_alert_and_customer_pages_state_their_scope(client, manager_user, world)
     alert = world["alerts"]["p5"]
     with translation.override("en"):
         detail = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
-        customer = client.get(reverse("customer-detail", args=[world["p5"].pk])).content.decode()
+        response = client.get(reverse("customer-detail", args=[world["p5"].pk]))
+    customer = response.content.decode()
+    # The customer's trend: the current month, not over yet, is labelled partial; earlier months are not.
+    labels, today = response.context["trend_chart"]["data"]["labels"], local_today()
+    assert [label.endswith("(partial)") for label in labels] == [label.startswith(f"{today:%Y-%m}") for label in labels]
     # A low-score alert covers the day of its record.
     assert _scopes(detail)["page"] == f"{dates_words(*[timezone.localdate(alert.record.created_at)] * 2)} · P5 Corp"
     assert _scopes(customer)["page"] == "all time · satisfaction records, 1–5"
