@@ -364,7 +364,12 @@ def test_dashboard_api_and_page_show_the_same_figures(
     assert cards["satisfaction_rate"] == round(100 * body["kpis"]["satisfaction_rate"], 1)
     assert body["target"] == {k: v for k, v in to_json(ctx["target"]["status"]).items() if k != "kpis"}
     assert body["target"]["target_value"] == 0.8
-    assert body["trend"] == {"period": "month", "points": to_json(ctx["trend"]["points"])}
+    assert body["trend"] == {
+        "period": "month",
+        "points": to_json(ctx["trend"]["points"]),
+        "follows_scope": ctx["trend"]["follows_scope"],
+        "partial": ctx["trend"]["partial_starts"],
+    }
     assert body["by_service_type"] == to_json([row.as_dict() for row in ctx["services"]["rows"]])
     assert body["distribution"] == {key: n for key, _label, n in ctx["distribution"]["bands"]}
     assert body["segment_split"] == to_json(ctx["segment"]["split"])

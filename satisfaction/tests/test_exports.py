@@ -52,7 +52,11 @@ def test_the_kpi_export_states_its_scope_and_rounds_as_shown(client, manager_use
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     zh_about, _header, _rows = _csv(client.get("/analytics/export/kpis/", {"preset": "30d"}))
-    assert any(v.endswith(f"{today.year}年{today.month}月{today.day}日") for v in zh_about.values())
+    first = f"{start.year}年{start.month}月{start.day}日"
+    last = (
+        f"{today.month}月{today.day}日" if start.year == today.year else f"{today.year}年{today.month}月{today.day}日"
+    )
+    assert f"{first} – {last}" in zh_about.values()
 
 
 def test_the_records_export_is_in_local_time_and_the_xlsx_has_an_about_sheet(client, manager_user, records):
