@@ -58,3 +58,23 @@ def test_alert_detail(manager_user):
 def test_an_alert_without_a_recovery_case_says_none(manager):
     alert = SatisfactionAlert.objects.create(kind="complaint_sla", dedupe_key="sla:x")
     assert manager.get(f"/api/v1/alerts/{alert.pk}/").json()["recovery_case"] is None
+
+
+def test_alerts_of_a_service_type_and_a_segment(service_types):
+    legal, data = service_types["legal_consultation"], service_types["data_analysis"]
+    p1, p5 = f.CustomerFactory(name="P1"), f.CustomerFactory(name="P5")
+    f.ContactFactory(customer=p1, contact_priority=1)
+    f.ContactFactory(customer=p5, contact_priority=5)
+    record_alert = _alert("r", customer=p5, record=f.RecordFactory(customer=p5, service_type=legal))
+    complaint = f.ComplaintFactory(contract=f.ContractFactory(customer=p1, service_type=legal))
+    complaint_alert = _alert("c", kind="complaint_sla", complaint=complaint)  # names no customer: its contract's
+    service_alert = _alert("s", kind="significant_drop", service_type=data)
+    other_record = _alert("o", customer=p1, record=f.RecordFactory(customer=p1, service_type=data))
+    # A service type: the alert's own, else its record's or its complaint's.
+    assert set(open_alerts(service_type_code="legal_consultation")) == {record_alert, complaint_alert}
+    assert set(open_alerts(service_type_code="data_analysis")) == {service_alert, other_record}
+    # A segment: the alert's customer, else its complaint's; a service-wide alert belongs to no segment.
+    assert set(open_alerts(segment_priority=1)) == {complaint_alert, other_record}
+    assert set(open_alerts(segment_priority=5)) == {record_alert}
+    assert alert_counts(service_type_code="legal_consultation", segment_priority=1)["total"] == 1
+    assert alert_counts()["total"] == 4

@@ -75,3 +75,17 @@ def test_watchlist_is_sorted_by_risk_with_reasons(manager_user, django_assert_ma
         ("None", 0.0, None, 0, manager_user.username),
     ]
     assert len(watchlist_list(include_removed=True)) == 4
+
+
+def test_the_watch_list_of_a_service_type_and_a_segment(manager_user, service_types):
+    p1, p5 = f.CustomerFactory(name="P1"), f.CustomerFactory(name="P5")
+    f.ContactFactory(customer=p1, contact_priority=1)
+    f.ContactFactory(customer=p5, contact_priority=5)
+    f.ContractFactory(customer=p1, service_type=service_types["legal_consultation"])
+    f.ContractFactory(customer=p5, service_type=service_types["data_analysis"])
+    for customer in (p1, p5):
+        watchlist_add(customer=customer, user=manager_user)
+    assert {e.customer for e in watchlist_list()} == {p1, p5}
+    assert [e.customer for e in watchlist_list(service_type_code="legal_consultation")] == [p1]
+    assert [e.customer for e in watchlist_list(segment_priority=5)] == [p5]
+    assert list(watchlist_list(service_type_code="legal_consultation", segment_priority=5)) == []
