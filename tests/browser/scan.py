@@ -1,48 +1,81 @@
-"""Find English left on a Chinese page: the ASCII words of its visible text that are not codes or names.
+"""Find English left on a Chinese page: the Latin words of its visible text that are not codes or names.
 
 A Chinese page may still show Latin letters where they are not language: codes (service-type slugs, external
-ids such as FB-101, P1), abbreviations Chinese readers use as they are (KPI, CSV, API, SLA…), statistics symbols
-(p, n, d, z, t, U, ρ), units, and the names of people and companies in the data. Everything else is a string that
-missed the catalogue or a code shown where its label belongs.
+ids such as FB-101, P1, cron expressions), abbreviations Chinese readers use as they are (KPI, CSV, API, SLA…),
+the names of statistical tests and their symbols, units, and the names of people and companies in the data.
+Everything else is a string that missed the catalogue, or a code shown where its label belongs.
+
+`visible_text(page)` reads what a reader sees: text inside <code>/<kbd> (literal values) and inside elements
+marked translate="no" (the HTML attribute for text that is the same in every language: job names, the header
+aliases an import accepts) is left out; option labels of a select are read even while it is closed.
 """
 
 from __future__ import annotations
 
 import re
 
-# Abbreviations and symbols written the same way in Chinese text, with why they stay.
+# Kept small: each entry is a word a Chinese page writes in Latin letters on purpose.
 ABBREVIATIONS = frozenset(
     {
-        # file formats and interfaces named on buttons and links
-        "CSV", "XLSX", "PDF", "JSON", "ZIP", "API", "URL", "HTML", "MD", "PNG", "HTTP", "HTTPS", "OIDC", "SSO",
-        "UTC", "ID",
-        # domain abbreviations the Chinese UI keeps (KPI 看板, SLA 时限, NPS…)
-        "KPI", "SLA", "CX", "NPS", "CSAT",
-        # statistics: test names and symbols as they appear in formulas and readings
-        "p", "q", "n", "d", "z", "t", "U", "CI", "SD", "Welch", "Cohen", "Mann", "Whitney", "Spearman",
-        "Benjamini", "Hochberg", "Wilson", "Holt", "Winters", "ETS",
+        # file formats and interfaces named on buttons and links (also as lower-case extensions)
+        "CSV", "XLSX", "PDF", "JSON", "YAML", "ZIP", "API", "URL", "PNG", "SSO", "OIDC", "ID", "UTF-8",
+        "csv", "xlsx", "pdf", "json", "zip", "Web", "Cookie",
+        # domain abbreviations the Chinese UI keeps: KPI 看板, SLA 时限, survey scales
+        "KPI", "SLA", "NPS", "CSAT", "CES",
+        # literal values the importer accepts, quoted in its help text
+        "true", "false", "Y", "N", "reject", "skip",
+        # statistics: tests named after people, and their symbols
+        "p", "q", "n", "d", "g", "z", "t", "U", "V", "r", "CI", "Welch", "Cohen's", "Hedges", "Hedges'", "Mann",
+        "Whitney", "Spearman", "Benjamini", "Hochberg", "Wilson", "Jeffreys", "Student-t", "Brier", "Cramér's",
         # units
-        "h", "min", "s", "ms", "px", "KB", "MB",
-        # the product's name
-        "Satisfaction",
+        "h", "min", "s", "px",
+        # the product's name, and the language switcher, which names English in English by design
+        "Satisfaction", "English",
     }
 )  # fmt: skip
 
-# Codes: priority and segment codes (P1–P5), external ids (FB-101, T-2024-001), service-type and other slugs
-# (legal_consultation, data_analysis), dates/numbers with letters (2026-11, 90th), e-mail addresses and hosts.
+# Codes: priority codes (P1–P5), external ids (FB-101, CUST-001), slugs (legal_consultation), anything with a
+# digit (2026-11, GB18030, Windows-1252), e-mail addresses, file names and dotted task paths.
 CODE = re.compile(
-    r"^(?:P\d+|[A-Z]{1,4}-[\w-]+|[a-z]+(?:_[a-z0-9]+)+|\w*\d\w*|[\w.+-]+@[\w.-]+|[\w-]+\.(?:com|org|net|cn|example))$"
+    r"^(?:P\d+|[A-Z]{1,5}-[\w-]+|[a-z]+(?:_[a-z0-9]+)+|.*\d.*|[\w.+-]+@[\w.-]+|[\w.-]+\.(?:csv|xlsx|md|json|ya?ml|zip|pdf|png)"
+    r"|[a-z_]+(?:\.[a-z_]+)+)$"
 )
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.@+'’-]*[A-Za-z0-9]|[A-Za-z]")
+WORD = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ.@+'’/-]*[\wÀ-ÿ]|[A-Za-zÀ-ÿ]")
+
+_VISIBLE_TEXT = """() => {
+  const skip = el => el.closest('script, style, template, code, kbd, [translate="no"]');
+  const parts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || skip(el) || !node.textContent.trim()) continue;
+    const option = el.closest('option');
+    const shown = option ? option.closest('select').checkVisibility() : el.checkVisibility();
+    if (shown) parts.push(node.textContent);
+  }
+  return parts.join(' ');
+}"""
+
+
+def visible_text(page) -> str:
+    """The text a reader of `page` (a Playwright page) sees, codes and translate="no" parts left out."""
+    return page.evaluate(_VISIBLE_TEXT)
 
 
 def english_words(text: str, allow=()) -> list[str]:
-    """ASCII words of `text` that are neither abbreviations, codes nor in `allow` (names from the data), in order."""
+    """Latin words of `text` that are neither abbreviations, codes nor words of `allow` (names from the data)."""
     allowed = ABBREVIATIONS | {word for name in allow for word in WORD.findall(name)}
     found = []
     for word in WORD.findall(text):
-        word = word.rstrip(".")
-        if word in allowed or CODE.match(word):
-            continue
-        found.append(word)
+        for part in _pieces(word):
+            if part and part not in allowed and not CODE.match(part):
+                found.append(part)
     return found
+
+
+def _pieces(word: str) -> list[str]:
+    """A token as a reader sees it: trailing dots dropped; "a/b" (paths aside) is two words."""
+    word = word.rstrip(".")
+    if CODE.match(word) or "/" not in word:
+        return [word]
+    return [p.rstrip(".") for p in word.split("/")]
