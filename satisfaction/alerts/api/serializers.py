@@ -89,7 +89,6 @@ class WatchlistEntrySerializer(serializers.ModelSerializer):
             "segment_priority",
             "reason",
             "reason_text",
-            "details",
             "note",
             "alert",
             "added_by",
