@@ -71,3 +71,11 @@ def test_thousands_are_grouped_in_chinese_as_in_english():
         with translation.override(language):
             assert intcomma(1234567) == "1,234,567"
             assert template.render(Context({"n": 1000000, "x": 12345.67})) == "1,000,000 12,345.7"
+
+
+def test_chinese_captions_name_both_groups_in_chinese(groups):
+    c = segment_comparison(priority=1)
+    for dist in c.distributions:
+        assert dist.test.reading_zh.startswith("比较优先级 1、其他客户的"), dist.field
+        assert "Priority" not in dist.test.reading_zh and "other customers" not in dist.test.reading_zh
+    assert "Priority 1" in c.distribution("urgency").test.reading_en

@@ -22,8 +22,8 @@ ABBREVIATIONS = frozenset(
         "csv", "xlsx", "pdf", "json", "zip", "Web", "Cookie",
         # domain abbreviations the Chinese UI keeps: KPI 看板, SLA 时限, survey scales
         "KPI", "SLA", "NPS", "CSAT", "CES",
-        # literal values the importer accepts, quoted in its help text
-        "true", "false", "Y", "N", "reject", "skip",
+        # literal values and mapping-file keys the importer accepts, quoted in its help text; encoding names
+        "true", "false", "Y", "N", "reject", "skip", "columns", "history", "create", "Shift-JIS", "Latin-1",
         # statistics: tests named after people, and their symbols
         "p", "q", "n", "d", "g", "z", "t", "U", "V", "r", "CI", "Welch", "Cohen's", "Hedges", "Hedges'", "Mann",
         "Whitney", "Spearman", "Benjamini", "Hochberg", "Wilson", "Jeffreys", "Student-t", "Brier", "Cramér's",
@@ -37,10 +37,11 @@ ABBREVIATIONS = frozenset(
 # Codes: priority codes (P1–P5), external ids (FB-101, CUST-001), slugs (legal_consultation), anything with a
 # digit (2026-11, GB18030, Windows-1252), e-mail addresses, file names and dotted task paths.
 CODE = re.compile(
-    r"^(?:P\d+|[A-Z]{1,5}-[\w-]+|[a-z]+(?:_[a-z0-9]+)+|.*\d.*|[\w.+-]+@[\w.-]+|[\w.-]+\.(?:csv|xlsx|md|json|ya?ml|zip|pdf|png)"
+    r"^(?:P\d+|[A-Z]{1,5}-[\w-]+|[a-z]+(?:_[a-z0-9]+)+|.*\d.*|[\w.+-]+@[\w.-]+|[\w./-]+\.(?:csv|xlsx|md|json|ya?ml|zip|pdf|png)"
     r"|[a-z_]+(?:\.[a-z_]+)+)$"
 )
-WORD = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ.@+'’/-]*[\wÀ-ÿ]|[A-Za-zÀ-ÿ]")
+LATIN = "A-Za-zÀ-ÖØ-öø-ÿ"  # ASCII and Latin-1 letters (Cramér), not × or ÷
+WORD = re.compile(rf"[{LATIN}][\w{LATIN}.@+'’/-]*[\w{LATIN}]|[{LATIN}]")
 
 _VISIBLE_TEXT = """() => {
   const skip = el => el.closest('script, style, template, code, kbd, [translate="no"]');

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from analytics.tests.test_comparison import make_group
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.alerts.watchlist import watchlist_add_by_rule
-from satisfaction.crm.models import Customer
+from satisfaction.crm.models import Contact, Customer
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 from satisfaction.imports.services import import_job_create, import_job_run
 from satisfaction.tests import factories as f
@@ -89,10 +89,12 @@ def chinese_data(service_types, manager_user, settings, tmp_path):
 
 
 def _names() -> list[str]:
-    """Names from the data: customers and the people handling tickets (the factories name them in Latin letters)."""
+    """Names from the data: customers, their industries and contacts, the people handling tickets, the users (the
+    factories name them in Latin letters, as a real CRM may)."""
     people = ServiceTicket.objects.values_list("agent_name", flat=True).distinct()
     users = [u for name in ("manager", "staff", "admin") for u in (name, f"{name}_member")]
-    return [*Customer.objects.values_list("name", flat=True), *people, *users]
+    customers = [value for row in Customer.objects.values_list("name", "industry") for value in row if value]
+    return [*customers, *Contact.objects.values_list("name", flat=True), *people, *users]
 
 
 def test_chinese_pages_show_no_english(page, live_server, login, manager_user, chinese_data):
