@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -91,12 +92,16 @@ class ScopeSerializer(serializers.Serializer):
         end = attrs.get("end") or metrics.local_today()
         start = attrs.get("start") or end - dt.timedelta(days=attrs.get("days", DEFAULT_DAYS) - 1)
         if start > end:
-            raise serializers.ValidationError({"end": ["Must not be before start."]})
+            raise serializers.ValidationError({"end": [_("Must not be before start.")]})
         for field, day in (("start", start), ("end", end)):
             if not EARLIEST <= day <= LATEST:
-                raise serializers.ValidationError({field: [f"Must be between {EARLIEST} and {LATEST}."]})
+                raise serializers.ValidationError(
+                    {field: [_("Must be between %(low)s and %(high)s.") % {"low": EARLIEST, "high": LATEST}]}
+                )
         if (end - start).days >= MAX_SPAN_DAYS:
-            raise serializers.ValidationError({"start": [f"A scope spans at most {MAX_SPAN_DAYS} days."]})
+            raise serializers.ValidationError(
+                {"start": [_("A scope spans at most %(n)s days.") % {"n": MAX_SPAN_DAYS}]}
+            )
         attrs["scope"] = metrics.Scope(
             start=start,
             end=end,
@@ -554,7 +559,7 @@ class TrendSerializer(ScopeSerializer):
 
     def validate(self, attrs):
         if attrs.get("period") == "day" and "start" not in attrs and attrs["days"] > 400:
-            raise serializers.ValidationError({"days": ["At most 400 daily points; use week or month."]})
+            raise serializers.ValidationError({"days": [_("At most 400 daily points; use week or month.")]})
         return super().validate(attrs)
 
 
@@ -880,7 +885,9 @@ class PathSerializer(serializers.Serializer):
 
     def validate_by(self, value):
         if not EARLIEST <= value <= LATEST:
-            raise serializers.ValidationError(f"Must be between {EARLIEST} and {LATEST}.")
+            raise serializers.ValidationError(
+                _("Must be between %(low)s and %(high)s.") % {"low": EARLIEST, "high": LATEST}
+            )
         return value
 
 

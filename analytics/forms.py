@@ -4,6 +4,8 @@ report-subscription form."""
 import datetime as dt
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics.lib.metrics import Scope, local_today
@@ -18,6 +20,9 @@ PRESETS = [
     ("365d", _("Last 12 months")),
     ("custom", _("Custom range")),
 ]
+# Lazy: the choices are built once, when the class is defined, and must read in each request's language.
+priority_label = lazy(lambda p: gettext("Priority %(p)s") % {"p": p}, str)
+
 PRESET_DAYS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PRESET = "30d"
 
@@ -30,7 +35,7 @@ class ScopeFilterForm(forms.Form):
     end = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     service_type = forms.ChoiceField(required=False, label=_("Service type"))
     segment = forms.TypedChoiceField(
-        choices=[("", _("All customers"))] + [(str(p), _("Priority %(p)s") % {"p": p}) for p in range(1, 6)],
+        choices=[("", _("All customers"))] + [(str(p), priority_label(p)) for p in range(1, 6)],
         coerce=int,
         empty_value=None,
         required=False,

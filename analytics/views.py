@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -35,6 +35,14 @@ BANDS = {
     "dissatisfied": Q(score__lt=DISSATISFIED_BELOW),
     "neutral": Q(score__gte=DISSATISFIED_BELOW, score__lt=SATISFIED_MIN),
     "satisfied_low": Q(score__gte=SATISFIED_MIN, score__lt=HIGH_SATISFIED_MIN),
+}
+# What a reader calls each band (the drill-down header, the export's "about"); the codes stay in URLs.
+BAND_LABELS = {
+    "satisfied": gettext_lazy("Satisfied (≥ 4)"),
+    "high": gettext_lazy("Highly satisfied (≥ 4.5)"),
+    "dissatisfied": gettext_lazy("Dissatisfied (< 3)"),
+    "neutral": gettext_lazy("3 – 3.9"),
+    "satisfied_low": gettext_lazy("4 – 4.4"),
 }
 
 
@@ -114,7 +122,9 @@ class RecordDrilldownView(ManagerRequiredMixin, ScopeMixin, TemplateView):
                 for r in qs.iterator(chunk_size=2000)
             )  # fmt: skip
             band = request.GET.get("band")
-            about = about_rows(request, scope_filters(scope) + ([(_("Band"), band)] if band in BANDS else []))
+            about = about_rows(
+                request, scope_filters(scope) + ([(_("Band"), str(BAND_LABELS[band]))] if band in BANDS else [])
+            )
             return table_response(fmt, "satisfaction_records", RECORD_COLUMNS, rows, about)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
         query = request.GET.copy()
@@ -122,7 +132,8 @@ class RecordDrilldownView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         query.pop("format", None)
         return self.render_to_response(
             {"page": page, "scope": scope, "band": request.GET.get("band", ""), "query": query.urlencode(),
-             "filter_form": self.filter_form, "scope_words": scope_words(scope, data=RECORDS_DATA)}
+             "filter_form": self.filter_form, "scope_words": scope_words(scope, data=RECORDS_DATA),
+             "band_label": str(BAND_LABELS[band]) if (band := request.GET.get("band")) in BAND_LABELS else ""}
         )  # fmt: skip
 
 
@@ -273,7 +284,7 @@ class ReportView(ManagerRequiredMixin, TemplateView):
                 "id": f"chart-dist-{dist.field}",
                 "title": dist.label_zh if zh else dist.label_en,
                 "reading": dist.test.reading_zh if zh else dist.test.reading_en,
-                "config": chart("bar", list(dist.categories), [
+                "config": chart("bar", dist.category_labels, [
                     dataset(_("This segment %"), [round(100 * v / seg_total, 1) for v in dist.segment]),
                     dataset(_("Others %"), [round(100 * v / rest_total, 1) for v in dist.rest], color_index=1),
                 ]),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
 
 from core.spreadsheets import neutralise
 
@@ -496,7 +497,9 @@ def _drop_repeats(clean: CleanChunk, seen: SeenKeys, errors: ErrorSink) -> list[
         return valid
     ids_by_row = {row: external_id for external_id, row in pairs}
     for row in sorted(repeats):
-        errors.add(row, "external_id", ids_by_row[row], f"Duplicate id: row {repeats[row]} has the same id.")
+        errors.add(
+            row, "external_id", ids_by_row[row], _("Duplicate id: row %(row)s has the same id.") % {"row": repeats[row]}
+        )
     return [i for i in valid if clean.numbers[i] not in repeats]
 
 

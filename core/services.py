@@ -11,12 +11,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def _check_fields(data: Mapping[str, Any], fields: Iterable[str]) -> None:
     unknown = set(data) - set(fields)
     if unknown:
-        raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be edited here.") for field in sorted(unknown)})
 
 
 def _clean_external_id(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def model_update(
     _check_fields(data, fields)
     stored = type(instance).objects.select_for_update().filter(pk=instance.pk).values(*data).first()
     if stored is None:
-        raise ValidationError("That row does not exist any more.")
+        raise ValidationError(_("That row does not exist any more."))
     for field, value in _clean_external_id(data).items():
         setattr(instance, field, value)
     changed = {field: old for field, old in stored.items() if old != getattr(instance, models_attname(instance, field))}

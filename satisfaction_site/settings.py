@@ -227,6 +227,8 @@ if SSO_ENABLED:
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our number formats over Django's per locale (a thousands separator in Chinese too: formats/zh_Hans).
+FORMAT_MODULE_PATH = ["satisfaction_site.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -23,6 +23,12 @@ GROUPS = ("segment", "rest")
 LEVELS = [choice.value for choice in Level]
 SPEEDS = [choice.value for choice in Complaint.Speed]
 SCORES = [1, 2, 3, 4, 5]
+# Distribution field → {code: label}; fields not named here (the scores) are shown as they are.
+CATEGORY_NAMES = {
+    "urgency": dict(Level.choices),
+    "ticket_priority": dict(Level.choices),
+    "handling_speed": dict(Complaint.Speed.choices),
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,13 @@ class Distribution:
     segment: tuple[int, ...]
     rest: tuple[int, ...]
     test: stats.ChiSquareTest
+
+    @property
+    def category_labels(self) -> list[str]:
+        """The categories as a reader names them, in the active language: "High", "Fast", "1"… (codes in the
+        CSVs and JSON, labels on charts)."""
+        names = CATEGORY_NAMES.get(self.field, {})
+        return [str(names.get(code, code)) for code in self.categories]
 
 
 @dataclass(frozen=True)

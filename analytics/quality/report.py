@@ -321,8 +321,13 @@ def write_csv(path: Path, rows: Iterable[list]) -> Path:
 
 
 def draw_charts(report: ServiceQualityReport, out: Path, lang: str) -> list[Path]:
-    """The four PNGs of the bundle."""
+    """The four PNGs of the bundle, every label (choice labels too) in the charts' language."""
     chart_lang = charts.chart_language(lang)
+    with translation.override(chart_lang):
+        return _draw_charts(report, out, chart_lang)
+
+
+def _draw_charts(report: ServiceQualityReport, out: Path, chart_lang: str) -> list[Path]:
     t = TEXT[chart_lang]
     c = report.comparison
     seg_label = c.label_zh if chart_lang.startswith("zh") else c.label_en
@@ -366,7 +371,7 @@ def draw_charts(report: ServiceQualityReport, out: Path, lang: str) -> list[Path
                                                                        t["complaints_chart"])):  # fmt: skip
         d = c.distribution(field)
         shares = [[n / sum(counts) * 100 if sum(counts) else None for n in counts] for counts in (d.segment, d.rest)]
-        panels.append({"title": title, "categories": list(d.categories), "segment": shares[0], "rest": shares[1],
+        panels.append({"title": title, "categories": d.category_labels, "segment": shares[0], "rest": shares[1],
                        "fmt": "{:.0f}"})  # fmt: skip
     paths.append(
         charts.grouped_bars(

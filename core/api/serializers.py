@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import DateTimeField
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -62,7 +63,7 @@ def require_order(attrs: dict, instance, earlier: str, later: str) -> None:
     start = attrs.get(earlier, getattr(instance, earlier, None))
     end = attrs.get(later, getattr(instance, later, None))
     if start is not None and end is not None and end < start:
-        raise serializers.ValidationError({later: [f"Must not be before {earlier}."]})
+        raise serializers.ValidationError({later: [_("Must not be before %(field)s.") % {"field": earlier}]})
 
 
 def active_users():

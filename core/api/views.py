@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -186,6 +187,6 @@ class ObtainTokenView(APIView):
         incoming.is_valid(raise_exception=True)
         user = authenticate(request=request._request, **incoming.validated_data)
         if user is None or not user.is_active:
-            raise serializers.ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
-        token, _ = Token.objects.get_or_create(user=user)
+            raise serializers.ValidationError({"non_field_errors": [_("Unable to log in with these credentials.")]})
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -50,7 +50,7 @@ def _unreachable_message() -> str:
 class _SsoOnly(View):
     def dispatch(self, request, *args, **kwargs):
         if not settings.SSO_ENABLED:
-            raise Http404("Single sign-on is not configured.")
+            raise Http404(_("Single sign-on is not configured."))
         return super().dispatch(request, *args, **kwargs)
 
 

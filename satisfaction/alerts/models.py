@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from satisfaction.alerts.evidence import evidence_rows
+from satisfaction.alerts.reasons import risk_summary
 from satisfaction.crm.models import Customer, ServiceType
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.helpdesk.models import Complaint
@@ -128,6 +130,11 @@ class SatisfactionAlert(models.Model):
         return self._shown(self.threshold)
 
     @property
+    def evidence_rows(self) -> list[tuple[str, str]]:
+        """The evidence under human labels, in the active language."""
+        return evidence_rows(self.evidence)
+
+    @property
     def evidence_record_ids(self) -> list[int]:
         """Ids of the records the evidence names (a customer decline names the scores it averaged)."""
         ids = self.evidence.get("record_ids") or []
@@ -153,6 +160,9 @@ class WatchlistEntry(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices, default=Reason.MANUAL)
     note = models.TextField(_("note"), blank=True)
+    # Why a rule added the customer, as a code and its numbers ({"score", "threshold", "reasons": [{factor,
+    # params}]}), so the reason is worded in the reader's language; entries from before it keep their `note`.
+    details = models.JSONField(_("reason details"), default=dict, blank=True)
     alert = models.ForeignKey(
         SatisfactionAlert,
         on_delete=models.SET_NULL,
@@ -206,6 +216,13 @@ class WatchlistEntry(models.Model):
     @property
     def is_active(self) -> bool:
         return self.removed_at is None
+
+    @property
+    def reason_text(self) -> str:
+        """Why the customer is watched, in the active language: the rule's details, else the stored note."""
+        if self.details.get("reasons") is not None:
+            return risk_summary(self.details)
+        return self.note
 
 
 class AlertSettings(models.Model):

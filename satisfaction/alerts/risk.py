@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from satisfaction.alerts.models import AlertSettings, CustomerRiskScore, RiskFactor, RiskWeight, WatchlistEntry
+from satisfaction.alerts.reasons import reason_text
 from satisfaction.alerts.rules import complaint_sla_breaches, last_scores, mean_score
 from satisfaction.alerts.watchlist import watchlist_add_by_rule
 from satisfaction.feedback.kpis import counted_records
@@ -26,27 +27,6 @@ DEFAULT_WEIGHTS: dict[str, tuple[float, float]] = {
     RiskFactor.ESCALATIONS: (10.0, 3.0),
     RiskFactor.SLA_BREACHES: (8.0, 4.0),
     RiskFactor.UNANSWERED_FOLLOW_UPS: (5.0, 4.0),
-}
-
-_REASONS = {
-    RiskFactor.LOW_SCORES: (
-        "{units:g} score(s) below {low} in the last {days} days",
-        "近 {days} 天 {units:g} 次评分低于 {low}",
-    ),
-    RiskFactor.SCORE_TREND: (
-        "mean of the last {w} scores {units:.2f} points below the {w} before",
-        "最近 {w} 次评分均值比之前 {w} 次低 {units:.2f} 分",
-    ),
-    RiskFactor.OPEN_COMPLAINTS: ("{units:g} complaint(s) not resolved", "{units:g} 个投诉尚未解决"),
-    RiskFactor.ESCALATIONS: (
-        "{units:g} escalated complaint(s) in the last {days} days",
-        "近 {days} 天 {units:g} 个投诉升级",
-    ),
-    RiskFactor.SLA_BREACHES: (
-        "{units:g} complaint SLA breach(es) in the last {days} days",
-        "近 {days} 天 {units:g} 次投诉超时",
-    ),
-    RiskFactor.UNANSWERED_FOLLOW_UPS: ("{units:g} ticket(s) awaiting a follow-up", "{units:g} 个工单待二次跟进"),
 }
 
 
@@ -78,6 +58,13 @@ def _score_trends(customer_ids, window: int) -> dict[int, float]:
         for cid, (_name, scores) in last_scores(customer_ids, 2 * window).items()
         if len(scores) == 2 * window
     }
+
+
+def _reason_params(factor: str, units: float, cfg: AlertSettings) -> dict:
+    """The numbers a factor's reason is worded from (see `satisfaction.alerts.reasons`)."""
+    # Plain numbers: they are stored as JSON in watch-list entries.
+    low = float(cfg.low_score_below)
+    return {"units": float(units), "low": low, "days": int(cfg.risk_lookback_days), "w": int(cfg.decline_window)}
 
 
 def compute_risk(*, now=None, customer_ids=None) -> dict[int, tuple[float, list[RiskReason]]]:
@@ -133,12 +120,13 @@ def compute_risk(*, now=None, customer_ids=None) -> dict[int, tuple[float, list[
             points = round(weight * counted, 2)
             if points <= 0:
                 continue
-            fmt = {"units": found[factor], "low": cfg.low_score_below, "days": cfg.risk_lookback_days}
-            fmt["w"] = cfg.decline_window
-            en, zh = _REASONS[factor]
+            fmt = _reason_params(factor, found[factor], cfg)
             reasons.append(
-                RiskReason(factor, found[factor], counted, weight, points, en.format(**fmt), zh.format(**fmt))
-            )
+                RiskReason(
+                    factor, found[factor], counted, weight, points,
+                    reason_text(factor, fmt, "en"), reason_text(factor, fmt, "zh-hans"),
+                )
+            )  # fmt: skip
         reasons.sort(key=lambda r: -r.points)
         result[customer_id] = (min(MAX_SCORE, round(sum(r.points for r in reasons), 2)), reasons)
     return result
@@ -169,10 +157,10 @@ def recompute_risk_scores(*, now=None) -> int:
     CustomerRiskScore.objects.bulk_update(to_update, ["score", "reasons", "computed_at"])
     for customer_id, (score, reasons) in computed.items():
         if score >= cfg.risk_threshold:
-            summary = "; ".join(r.reason_en for r in reasons)
-            watchlist_add_by_rule(
-                customer_id=customer_id,
-                reason=WatchlistEntry.Reason.RISK,
-                note=f"Risk score {score:g} ≥ {cfg.risk_threshold:g}: {summary}",
-            )
+            details = {
+                "score": float(score),
+                "threshold": float(cfg.risk_threshold),
+                "reasons": [{"factor": r.factor, "params": _reason_params(r.factor, r.units, cfg)} for r in reasons],
+            }
+            watchlist_add_by_rule(customer_id=customer_id, reason=WatchlistEntry.Reason.RISK, details=details)
     return sum(1 for score, _reasons in computed.values() if score > 0)

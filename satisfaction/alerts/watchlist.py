@@ -40,12 +40,13 @@ def watchlist_add(*, customer: Customer, user, note: str = "", owner=None) -> Wa
 
 @transaction.atomic
 def watchlist_add_by_rule(
-    *, customer_id: int, reason: str, alert: SatisfactionAlert | None = None, note: str = ""
+    *, customer_id: int, reason: str, alert: SatisfactionAlert | None = None, details: dict | None = None
 ) -> WatchlistEntry | None:
-    """Put a customer on the watch list for a rule (alert or risk); returns None when already watched."""
+    """Put a customer on the watch list for a rule (alert or risk), with the rule's numbers in `details` (worded
+    when read, in the reader's language); returns None when already watched."""
     if _active_entry(customer_id) is not None:
         return None
-    entry = WatchlistEntry(customer_id=customer_id, reason=reason, alert=alert, note=note)
+    entry = WatchlistEntry(customer_id=customer_id, reason=reason, alert=alert, details=details or {})
     entry.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():

@@ -79,7 +79,7 @@ def service_type_create(*, name: str, code: str = "") -> ServiceType:
     """A new service type named `name` in both languages (editable later); the code is made from the name."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "A service type needs a name."})
+        raise ValidationError({"name": _("A service type needs a name.")})
     base = (code or slugify(name).replace("-", "_"))[:40] or "type_" + hashlib.sha1(name.encode()).hexdigest()[:8]
     code, n = base, 1
     while ServiceType.objects.filter(code=code).exists():
@@ -143,7 +143,7 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any]) -> Contact:
     """
     unknown = set(data) - set(CONTACT_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be edited here.") for field in sorted(unknown)})
     # Compared with the stored row, not the instance, which a form may have changed already.
     stored = (
         Contact.objects.select_for_update().filter(pk=contact.pk).values_list("customer_id", "contact_priority").first()

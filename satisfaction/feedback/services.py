@@ -74,13 +74,29 @@ def hooks_replaced(*, after_record: list | None = None, after_batch: list | None
         _after_commit_hooks[:], _after_batch_hooks[:] = saved
 
 
+def _unknown_link(name: str, key: str) -> str:
+    if name == "ticket":
+        return _("Unknown ticket id '%(id)s'.") % {"id": key}
+    return _("Unknown complaint id '%(id)s'.") % {"id": key}
+
+
+def _other_customer(name: str) -> str:
+    return (
+        _("This ticket belongs to another customer.")
+        if name == "ticket"
+        else _("This complaint belongs to another customer.")
+    )
+
+
 def _resolve(model, value, field: str, lookup: str = "pk"):
     if value is None or isinstance(value, model):
         return value
     try:
         return model.objects.get(**{lookup: value})
     except (model.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({field: f"Unknown {field}: {value!r}."}) from None
+        raise ValidationError(
+            {field: _("Unknown %(field)s: '%(value)s'.") % {"field": field, "value": value}}
+        ) from None
 
 
 # The limits of a record's fields, whatever the surface (form, API, import, survey): the rules below enforce them,
@@ -97,16 +113,16 @@ _CHANNELS = frozenset(SatisfactionRecord.Channel.values)
 def _to_score(value) -> Decimal:
     """A score 1.0–5.0 with at most one decimal place; raises RowInvalid with the reason."""
     if value is None or value == "":
-        raise RowInvalid("Score is required: a number from 1.0 to 5.0.")
+        raise RowInvalid(_("Score is required: a number from 1.0 to 5.0."))
     try:
         score = Decimal(value.strip() if isinstance(value, str) else repr(value) if isinstance(value, float) else value)
     except (InvalidOperation, TypeError, ValueError):
-        raise RowInvalid(f"Score must be a number from 1.0 to 5.0, got {value!r}.") from None
+        raise RowInvalid(_("Score must be a number from 1.0 to 5.0, got '%(value)s'.") % {"value": value}) from None
     if not score.is_finite() or not SCORE_MIN <= score <= SCORE_MAX:
-        raise RowInvalid(f"Score must be a number from 1.0 to 5.0, got {value!r}.")
+        raise RowInvalid(_("Score must be a number from 1.0 to 5.0, got '%(value)s'.") % {"value": value})
     rounded = score.quantize(_ONE_TENTH)
     if rounded != score:
-        raise RowInvalid(f"Score takes at most one decimal place, got {value!r}.")
+        raise RowInvalid(_("Score takes at most one decimal place, got '%(value)s'.") % {"value": value})
     return rounded
 
 
@@ -143,7 +159,7 @@ def _response_hours(value) -> float:
 
 
 def _channel_required():
-    raise RowInvalid("Channel is required.")
+    raise RowInvalid(_("Channel is required."))
 
 
 def _record_rules():
@@ -309,9 +325,15 @@ def record_satisfaction_many(
     `{index: {field: messages}}`.
     """
     if not items:
-        raise ValidationError({"records": ["Send at least one record."]})
+        raise ValidationError({"records": [_("Send at least one record.")]})
     if len(items) > MAX_BULK_RECORDS:
-        raise ValidationError({"records": [f"At most {MAX_BULK_RECORDS} records per request, got {len(items)}."]})
+        raise ValidationError(
+            {
+                "records": [
+                    _("At most %(max)s records per request, got %(n)s.") % {"max": MAX_BULK_RECORDS, "n": len(items)}
+                ]
+            }
+        )
     results, by_index = [], {}
     for index, item in enumerate(items):
         try:
@@ -341,7 +363,7 @@ def record_update(*, record: SatisfactionRecord, data: Mapping[str, Any]) -> Sat
     """
     fixed = set(data) - set(RECORD_EDITABLE_FIELDS)
     if fixed:
-        raise ValidationError({field: "This field cannot be changed on a saved record." for field in sorted(fixed)})
+        raise ValidationError({field: _("This field cannot be changed on a saved record.") for field in sorted(fixed)})
     record = SatisfactionRecord.objects.select_for_update().get(pk=record.pk)
     current = {name: getattr(record, name) for name in RECORD_EDITABLE_FIELDS}
     values, errors = validate_record_fields(**{**current, **data}, channel=record.channel, created_at=record.created_at)
@@ -416,11 +438,11 @@ class _FeedbackBatch(BatchSpec):
         keys = {name: _keys(chunk.column(name)) for name in _KEY_FIELDS}
         for i, (external_id, customer) in enumerate(zip(keys["external_id"], keys["customer"], strict=True)):
             if not external_id:
-                reject(i, "external_id", "External id is required.")
+                reject(i, "external_id", _("External id is required."))
             elif len(external_id) > 64:
-                reject(i, "external_id", "At most 64 characters.")
+                reject(i, "external_id", _("At most 64 characters."))
             if not customer:
-                reject(i, "customer", "Customer is required.")
+                reject(i, "customer", _("Customer is required."))
         service = parse_column(chunk.column("service_type"), self._service_type, self._memos["service_type"])
         columns["service_type_id"] = _take_column("service_type", service, reject)
 
@@ -428,7 +450,7 @@ class _FeedbackBatch(BatchSpec):
         columns["customer_id"] = [customers.get(k) for k in keys["customer"]]
         for i, (key, pk) in enumerate(zip(keys["customer"], columns["customer_id"], strict=True)):
             if key and pk is None:
-                reject(i, "customer", f"Unknown customer id {key!r}.")
+                reject(i, "customer", _("Unknown customer id '%(id)s'.") % {"id": key})
         handler_ids = self._link_columns(keys, columns, reject)
 
         recorded_by_id = getattr(self.recorded_by, "pk", None)
@@ -451,13 +473,13 @@ class _FeedbackBatch(BatchSpec):
     def _service_type(self, cell) -> int:
         key = _key(cell)
         if not key:
-            raise RowInvalid("Service type is required.")
+            raise RowInvalid(_("Service type is required."))
         if key.lower() not in self.service_types:
             self._load_service_types()  # created since the batch started (an import that creates them)
         try:
             return self.service_types[key.lower()]
         except KeyError:
-            raise RowInvalid(f"Unknown service type {key!r}.") from None
+            raise RowInvalid(_("Unknown service type '%(code)s'.") % {"code": key}) from None
 
     def _link_columns(self, keys, columns, reject) -> dict[int, set[int]]:
         """Ticket and complaint ids per row (must belong to the row's customer); returns {row index: handlers}."""
@@ -474,9 +496,9 @@ class _FeedbackBatch(BatchSpec):
                 link = links.get(key)
                 customer_id = columns["customer_id"][i]
                 if link is None:
-                    reject(i, name, f"Unknown {name} id {key!r}.")
+                    reject(i, name, _unknown_link(name, key))
                 elif customer_id is not None and link[1] != customer_id:
-                    reject(i, name, f"This {name} belongs to another customer.")
+                    reject(i, name, _other_customer(name))
                 else:
                     column[i] = link[0]
                     if link[2]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.services import model_create, model_update
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
@@ -104,7 +105,7 @@ def ticket_close(*, ticket: ServiceTicket, closed_at: dt.datetime | None = None)
     ticket = ServiceTicket.objects.select_for_update().get(pk=ticket.pk)
     closed_at = closed_at or ticket.closed_at or timezone.now()
     if closed_at < ticket.opened_at:
-        raise ValidationError({"closed_at": "A ticket cannot close before it opened."})
+        raise ValidationError({"closed_at": _("A ticket cannot close before it opened.")})
     data: dict[str, Any] = {"closed_at": closed_at}
     if ticket.handling_hours is None:
         data["handling_hours"] = _hours_between(ticket.opened_at, closed_at)
@@ -132,7 +133,7 @@ def complaint_resolve(*, complaint: Complaint, resolved_at: dt.datetime | None =
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     resolved_at = resolved_at or complaint.resolved_at or timezone.now()
     if resolved_at < complaint.filed_at or (complaint.responded_at and resolved_at < complaint.responded_at):
-        raise ValidationError({"resolved_at": "A complaint cannot be resolved before it was filed or answered."})
+        raise ValidationError({"resolved_at": _("A complaint cannot be resolved before it was filed or answered.")})
     data: dict[str, Any] = {"resolved_at": resolved_at}
     if complaint.resolution_hours is None:
         data["resolution_hours"] = _hours_between(complaint.filed_at, resolved_at)

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from core import cells as vocab
 from core.batch import BatchSpec, CleanChunk, CleanRow, ErrorSink, RawChunk, RowInvalid
@@ -43,19 +44,19 @@ def _email(value):
     try:
         validate_email(address)
     except ValidationError:
-        raise RowInvalid("Enter a valid email address.") from None
+        raise RowInvalid(_("Enter a valid email address.")) from None
     return address
 
 
 def _money(value) -> Decimal:
     number = vocab.parse_decimal(value)
     if number < 0:
-        raise RowInvalid("Must be at least 0.")
+        raise RowInvalid(_("Must be at least %(min)s.") % {"min": 0})
     rounded = number.quantize(Decimal("0.01"))
     if rounded != number:
-        raise RowInvalid("At most two decimal places.")
+        raise RowInvalid(_("At most two decimal places."))
     if abs(rounded) >= Decimal("1e12"):
-        raise RowInvalid("Too large: at most 12 digits before the decimal point.")
+        raise RowInvalid(_("Too large: at most 12 digits before the decimal point."))
     return rounded
 
 
@@ -201,7 +202,7 @@ class ModelBatch(BatchSpec):
                 try:
                     value = column.parse(cell) if column.parse else vocab.text(cell).strip()
                     if column.max_length and isinstance(value, str) and len(value) > column.max_length:
-                        raise RowInvalid(f"At most {column.max_length} characters.")
+                        raise RowInvalid(_("At most %(n)s characters.") % {"n": column.max_length})
                 except RowInvalid as exc:
                     bad[column.name] = exc.reason
                     continue

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from core import cells as vocab
 from core.batch import RawChunk
@@ -174,29 +175,41 @@ def mapping_parse(data: Any, *, kind: str | None = None, lines: Mapping[str, int
     """
     lines = lines or {}
     if not isinstance(data, Mapping):
-        raise ValidationError({"mapping": "A mapping file holds keys such as kind and columns (YAML or JSON)."})
+        raise ValidationError({"mapping": _("A mapping file holds keys such as kind and columns (YAML or JSON).")})
     unknown = sorted(str(k) for k in data if k not in KEYS)
     if unknown:
-        raise ValidationError({"mapping": f"Unknown keys {', '.join(unknown)}; allowed: {', '.join(KEYS)}."})
+        raise ValidationError(
+            {
+                "mapping": _("Unknown keys %(keys)s; allowed: %(allowed)s.")
+                % {"keys": ", ".join(unknown), "allowed": ", ".join(KEYS)}
+            }
+        )
     given = data.get("kind")
     if given is not None and given not in ImportKind.values:
-        raise ValidationError({"kind": f"Unknown kind {given!r}; expected one of {', '.join(ImportKind.values)}."})
+        raise ValidationError(
+            {
+                "kind": _("Unknown kind '%(kind)s'; expected one of %(allowed)s.")
+                % {"kind": given, "allowed": ", ".join(ImportKind.values)}
+            }
+        )
     if kind and given and given != kind:
-        raise ValidationError({"kind": f"This mapping is for {given}, not {kind}."})
+        raise ValidationError(
+            {"kind": _("This mapping is for %(mapping)s, not %(kind)s.") % {"mapping": given, "kind": kind}}
+        )
     kind = kind or given
     if not kind:
-        raise ValidationError({"kind": "Say which kind the mapping is for (kind: feedback, tickets, …)."})
+        raise ValidationError({"kind": _("Say which kind the mapping is for (kind: feedback, tickets, …).")})
     formats = data.get("date_format") or []
     if isinstance(formats, str):
         formats = [formats]
     if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
-        raise ValidationError({"date_format": "A strftime pattern such as %d-%m-%Y, or a list of them."})
+        raise ValidationError({"date_format": _("A strftime pattern such as %%d-%%m-%%Y, or a list of them.") % {}})
     on_error = data.get("on_error") or OnError.REJECT
     if on_error not in OnError.values:
-        raise ValidationError({"on_error": f"Expected reject or skip, got {on_error!r}."})
+        raise ValidationError({"on_error": _("Expected reject or skip, got '%(value)s'.") % {"value": on_error}})
     history = data.get("history", False)
     if not isinstance(history, bool):
-        raise ValidationError({"history": "Expected true or false."})
+        raise ValidationError({"history": _("Expected true or false.")})
     create = data.get("create") or []
     if isinstance(create, str):
         create = [create]
@@ -254,12 +267,14 @@ def mapping_load(text: str | bytes, *, kind: str | None = None) -> MappingSpec:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ValidationError({"mapping": "The mapping file must be UTF-8 text."}) from None
+            raise ValidationError({"mapping": _("The mapping file must be UTF-8 text.")}) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError({"mapping": f"The mapping file is not valid YAML or JSON: {exc}"}) from None
+        raise ValidationError(
+            {"mapping": _("The mapping file is not valid YAML or JSON: %(error)s") % {"error": exc}}
+        ) from None
     return mapping_parse(data, kind=kind, lines=_column_lines(node))
 
 
@@ -293,11 +308,21 @@ def mapping_coerce(mapping: Any, *, kind: str) -> MappingSpec:
         return MappingSpec(kind=kind)
     if isinstance(mapping, MappingSpec):
         if mapping.kind != kind:
-            raise ValidationError({"mapping": f"This mapping is for {mapping.kind}, not {kind}."})
+            raise ValidationError(
+                {
+                    "mapping": _("This mapping is for %(mapping)s, not %(kind)s.")
+                    % {"mapping": mapping.kind, "kind": kind}
+                }
+            )
         return mapping
     if isinstance(mapping, ImportMapping):
         if mapping.kind != kind:
-            raise ValidationError({"mapping": f"This mapping is for {mapping.kind}, not {kind}."})
+            raise ValidationError(
+                {
+                    "mapping": _("This mapping is for %(mapping)s, not %(kind)s.")
+                    % {"mapping": mapping.kind, "kind": kind}
+                }
+            )
         return mapping_of(mapping)
     if isinstance(mapping, Mapping) and "columns" in mapping:
         return mapping_parse(mapping, kind=kind)

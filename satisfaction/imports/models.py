@@ -90,6 +90,8 @@ class ImportJob(models.Model):
     encoding = models.CharField(
         _("encoding"), max_length=40, blank=True, help_text=_("The CSV's text encoding; empty: detected.")
     )
+    # The uploader's language: row errors and messages are worded in it, for the person who reads them.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     rows_total = models.PositiveIntegerField(_("rows total"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)

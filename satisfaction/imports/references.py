@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from core import cells as vocab
 from core.batch import ErrorSink, RawChunk, RowInvalid
@@ -48,7 +49,12 @@ class ReferenceMaker:
             try:
                 service_type_create(name=name)
             except ValidationError as exc:
-                self.errors.add(row, "service_type", name, f"Could not create the service type: {_reason(exc)}")
+                self.errors.add(
+                    row,
+                    "service_type",
+                    name,
+                    _("Could not create the service type: %(error)s") % {"error": _reason(exc)},
+                )
                 continue
             self._known_types.add(name.lower())
             self.created["service_type"] += 1
@@ -78,7 +84,9 @@ class ReferenceMaker:
             except RowInvalid as exc:
                 self.errors.add(row, f"customer.{exc.column}", raw.get(exc.column), exc.reason)
             except ValidationError as exc:
-                self.errors.add(row, "customer", key, f"Could not create the customer: {_reason(exc)}")
+                self.errors.add(
+                    row, "customer", key, _("Could not create the customer: %(error)s") % {"error": _reason(exc)}
+                )
             else:
                 self.created["customer"] += 1
 

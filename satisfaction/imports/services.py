@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.batch import BatchResult, ErrorSink, RawChunk, chunked, run_batch
@@ -126,7 +126,7 @@ def import_file(
     (an `ErrorSink`) when given. The source is closed when done.
     """
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
+        raise ValidationError({"kind": _("Unknown import kind '%(kind)s'.") % {"kind": kind}})
     spec = mapping_coerce(mapping, kind=kind)
     history = spec.history if history is None else history
     own_sink = errors is None
@@ -226,10 +226,12 @@ def import_mapping_save(
     """Create or replace the mapping called `name`: a parsed mapping file (`spec`), or just header → field
     `columns`. Every target must be a field of `kind` (or "-"); errors name the key and the line."""
     if kind not in ImportKind.values:
-        raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
+        raise ValidationError({"kind": _("Unknown import kind '%(kind)s'.") % {"kind": kind}})
     spec = spec if spec is not None else mapping_coerce(dict(columns or {}), kind=kind)
     if spec.kind != kind:
-        raise ValidationError({"kind": f"This mapping is for {spec.kind}, not {kind}."})
+        raise ValidationError(
+            {"kind": _("This mapping is for %(mapping)s, not %(kind)s.") % {"mapping": spec.kind, "kind": kind}}
+        )
     data = spec.to_data()
     mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
     mapping.kind = kind
@@ -270,7 +272,9 @@ def import_job_create(
             raise ValidationError({"encoding": exc.reason}) from None
     spec = mapping_spec if mapping_spec is not None else (mapping_coerce(mapping, kind=kind) if mapping else None)
     if spec is not None and spec.kind != kind:
-        raise ValidationError({"mapping": f"This mapping is for {spec.kind}, not {kind}."})
+        raise ValidationError(
+            {"mapping": _("This mapping is for %(mapping)s, not %(kind)s.") % {"mapping": spec.kind, "kind": kind}}
+        )
     job = ImportJob(
         kind=kind,
         original_name=os.path.basename(getattr(file, "name", "") or "")[:255],
@@ -280,6 +284,7 @@ def import_job_create(
         history=history or bool(spec and spec.history),
         update=update,
         encoding=encoding,
+        language=translation.get_language() or "",
         created_by=created_by,
     )
     job.file.save(job.original_name or "upload", file, save=False)
@@ -303,7 +308,7 @@ def import_job_enqueue(*, job_id: int) -> None:
         logger.exception("Could not queue import job %s", job_id)
         ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
             status=ImportJob.Status.FAILED,
-            message="The import could not be queued (task broker unavailable). Upload the file again later.",
+            message=_("The import could not be queued (task broker unavailable). Upload the file again later."),
             finished_at=timezone.now(),
         )
 
@@ -314,17 +319,24 @@ def _run_in_background(job_id: int) -> None:
     except Exception:
         logger.exception("Import job %s failed in the background thread", job_id)
         ImportJob.objects.filter(pk=job_id).exclude(status__in=ImportJob.FINISHED).update(
-            status=ImportJob.Status.FAILED, message="The import stopped unexpectedly.", finished_at=timezone.now()
+            status=ImportJob.Status.FAILED, message=_("The import stopped unexpectedly."), finished_at=timezone.now()
         )
     finally:
         connection.close()  # the thread's own database connection
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Run one import job to the end, reporting progress into its row; a finished job is left alone."""
+    """Run one import job to the end, reporting progress into its row; a finished job is left alone.
+
+    Runs in the uploader's language, so the row errors and messages it stores read in it."""
     job = ImportJob.objects.select_related("mapping", "created_by").get(pk=job_id)
     if job.is_finished:
         return job
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _import_job_run(job)
+
+
+def _import_job_run(job: ImportJob) -> ImportJob:
     jobs = ImportJob.objects.filter(pk=job.pk)
     # Progress goes through queryset updates: visible at once to the page polling it, and not an audit entry each.
     started = timezone.now()
@@ -360,7 +372,11 @@ def import_job_run(*, job_id: int) -> ImportJob:
             )
     except Exception as exc:
         logger.exception("Import job %s failed", job.pk)
-        jobs.update(status=ImportJob.Status.FAILED, message=f"Import failed: {exc}", finished_at=timezone.now())
+        jobs.update(
+            status=ImportJob.Status.FAILED,
+            message=_("Import failed: %(error)s") % {"error": exc},
+            finished_at=timezone.now(),
+        )
         errors.close()
         failed = ImportJob.objects.select_related("created_by").get(pk=job.pk)
         import_job_audited(job=failed, status_before=job.status)
@@ -449,7 +465,7 @@ def import_jobs_due_for_purge(*, older_than_days: int | None = None, now: dateti
     """Finished jobs whose files are still kept and that finished more than `older_than_days` days before `now`."""
     days = settings.IMPORT_FILE_RETENTION_DAYS if older_than_days is None else older_than_days
     if days < 0:
-        raise ValidationError({"older_than_days": "The retention must be zero days or more."})
+        raise ValidationError({"older_than_days": _("The retention must be zero days or more.")})
     cutoff = (now or timezone.now()) - timedelta(days=days)
     return ImportJob.objects.filter(
         status__in=ImportJob.FINISHED, finished_at__lt=cutoff, files_purged_at__isnull=True

@@ -81,11 +81,11 @@ def _check_scope(*, service_type, customer, segment_priority, agent=None, agent_
     if sum(bool(target) for target in (agent, (agent_name or "").strip(), team)) > 1:
         raise ValidationError({"agent": _("Target one agent, one named handler or one team, not several.")})
     if segment_priority is not None and not 1 <= int(segment_priority) <= 5:
-        raise ValidationError({"segment_priority": "Segment priority must be 1–5."})
+        raise ValidationError({"segment_priority": _("Segment priority must be 1–5.")})
     if service_type is not None and not isinstance(service_type, ServiceType):
-        raise ValidationError({"service_type": "Expected a service type."})
+        raise ValidationError({"service_type": _("Expected a service type.")})
     if customer is not None and not isinstance(customer, Customer):
-        raise ValidationError({"customer": "Expected a customer."})
+        raise ValidationError({"customer": _("Expected a customer.")})
 
 
 @transaction.atomic
@@ -143,7 +143,7 @@ def measure_update(*, measure: ImprovementMeasure, data: dict) -> ImprovementMea
     """Change the editable fields of a measure given in `data`; unknown fields are an error."""
     unknown = set(data) - set(MEASURE_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be edited here.") for field in sorted(unknown)})
     scope_fields = ("service_type", "customer", "segment_priority", "agent", "agent_name", "team")
     merged = {f: data.get(f, getattr(measure, f)) for f in scope_fields}
     _check_scope(**merged)
@@ -161,7 +161,12 @@ def measure_set_status(*, measure: ImprovementMeasure, status: str) -> Improveme
     if status == measure.status:
         return measure
     if status not in MEASURE_TRANSITIONS.get(measure.status, set()):
-        raise ValidationError({"status": f"A measure cannot go from {measure.get_status_display()} to {status!r}."})
+        raise ValidationError(
+            {
+                "status": _("A measure cannot go from %(old)s to '%(new)s'.")
+                % {"old": measure.get_status_display(), "new": status}
+            }
+        )
     measure.status = status
     today = timezone.localdate()
     if status in (Measure.Status.IN_PROGRESS, Measure.Status.DONE) and measure.start_date is None:
@@ -210,9 +215,11 @@ def _validate_progress(progress) -> int:
     try:
         value = int(progress)
     except (TypeError, ValueError):
-        raise ValidationError({"progress": f"Progress must be a whole number 0–100, got {progress!r}."}) from None
+        raise ValidationError(
+            {"progress": _("Progress must be a whole number 0–100, got '%(value)s'.") % {"value": progress}}
+        ) from None
     if not 0 <= value <= 100:
-        raise ValidationError({"progress": f"Progress must be 0–100, got {value}."})
+        raise ValidationError({"progress": _("Progress must be 0–100, got %(value)s.") % {"value": value}})
     return value
 
 
@@ -247,7 +254,7 @@ def task_update(*, task: ImprovementTask, data: dict) -> ImprovementTask:
     """Change a task's title, assignee, due date, status or progress; the measure's progress follows."""
     unknown = set(data) - set(TASK_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be edited here." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be edited here.") for field in sorted(unknown)})
     if "progress" in data:
         data = {**data, "progress": _validate_progress(data["progress"])}
     reopened = data.get("status") in (Task.Status.TODO, Task.Status.IN_PROGRESS) and "progress" not in data
@@ -271,7 +278,7 @@ def task_set_progress(*, task: ImprovementTask, progress: int) -> ImprovementTas
 def task_set_status(*, task: ImprovementTask, status: str) -> ImprovementTask:
     """Change a task's status (done sets progress to 100 and stamps completed_at)."""
     if status not in Task.Status.values:
-        raise ValidationError({"status": f"Unknown task status {status!r}."})
+        raise ValidationError({"status": _("Unknown task status '%(value)s'.") % {"value": status}})
     return task_update(task=task, data={"status": status})
 
 
@@ -302,11 +309,16 @@ def suggestion_accept(
     field: title, dates, owner, …), its baseline captured now. The page and the API both accept through here."""
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     if suggestion.status != Suggestion.Status.NEW:
-        raise ValidationError({"status": f"Only new suggestions can be accepted; this one is {suggestion.status}."})
+        raise ValidationError(
+            {
+                "status": _("Only new suggestions can be accepted; this one is %(status)s.")
+                % {"status": suggestion.get_status_display()}
+            }
+        )
     edits = dict(edits or {})
     unknown = set(edits) - set(MEASURE_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: "This field cannot be set when accepting." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be set when accepting.") for field in sorted(unknown)})
     if edits.get("owner", ...) is None:
         edits.pop("owner")  # no owner chosen: the accepting manager owns it
     measure = measure_create(
@@ -325,10 +337,15 @@ def suggestion_dismiss(*, suggestion: ImprovementSuggestion, user, reason: str) 
     """Dismiss a new suggestion with a reason; it returns only if its evidence gets clearly worse."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"dismissed_reason": "Say why the suggestion is dismissed."})
+        raise ValidationError({"dismissed_reason": _("Say why the suggestion is dismissed.")})
     suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     if suggestion.status != Suggestion.Status.NEW:
-        raise ValidationError({"status": f"Only new suggestions can be dismissed; this one is {suggestion.status}."})
+        raise ValidationError(
+            {
+                "status": _("Only new suggestions can be dismissed; this one is %(status)s.")
+                % {"status": suggestion.get_status_display()}
+            }
+        )
     suggestion.status = Suggestion.Status.DISMISSED
     suggestion.dismissed_reason = reason
     suggestion.decided_by = user
@@ -373,7 +390,7 @@ def suggestion_record(
     """
     unknown = set(content) - set(SUGGESTION_CONTENT_FIELDS)
     if unknown:
-        raise ValidationError({field: "Not a suggestion content field." for field in sorted(unknown)})
+        raise ValidationError({field: _("Not a suggestion content field.") for field in sorted(unknown)})
     now = timezone.now()
     latest = (
         Suggestion.objects.select_for_update()

@@ -490,9 +490,9 @@ def invitation_resend(*, invitation: SurveyInvitation, by=None) -> SurveyInvitat
     """A manager sends the same invitation again (not if answered or unsubscribed); mail goes out on commit."""
     invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.answered_at:
-        raise ValidationError({"invitation": "This invitation was answered already."})
+        raise ValidationError({"invitation": _("This invitation was answered already.")})
     if is_unsubscribed(invitation.contact_id):
-        raise ValidationError({"contact": "This contact unsubscribed from surveys."})
+        raise ValidationError({"contact": _("This contact unsubscribed from surveys.")})
     _send_on_commit(invitation.pk, resend=True)
     return invitation
 

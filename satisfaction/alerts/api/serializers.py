@@ -76,6 +76,9 @@ class WatchlistEntrySerializer(serializers.ModelSerializer):
     added_by = UserSummarySerializer(read_only=True, allow_null=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
     is_active = serializers.BooleanField(read_only=True)
+    reason_text = serializers.CharField(
+        read_only=True, help_text="Why the customer is watched, in the request's language (Accept-Language)."
+    )
 
     class Meta:
         model = WatchlistEntry
@@ -85,6 +88,7 @@ class WatchlistEntrySerializer(serializers.ModelSerializer):
             "customer_name",
             "segment_priority",
             "reason",
+            "reason_text",
             "note",
             "alert",
             "added_by",

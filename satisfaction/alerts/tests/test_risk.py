@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from satisfaction.alerts.models import CustomerRiskScore, RiskWeight, WatchlistEntry
 from satisfaction.alerts.risk import compute_risk, recompute_risk_scores
@@ -68,7 +68,12 @@ def test_crossing_the_threshold_adds_to_the_watch_list_with_reason_risk():
     assert stored[troubled.pk].reasons[0]["reason_en"]
     entry = WatchlistEntry.objects.get()
     assert (entry.customer, entry.reason) == (troubled, "risk")
-    assert "83" in entry.note
+    # The reason is stored as codes and numbers and worded in the reader's language.
+    assert entry.note == "" and entry.details["score"] == 83.0
+    with translation.override("en"):
+        assert entry.reason_text.startswith("Risk score 83 ≥ 50: ")
+    with translation.override("zh-hans"):
+        assert entry.reason_text.startswith("风险评分 83 ≥ 50：") and "score(s)" not in entry.reason_text
     recompute_risk_scores()  # again: no second entry
     assert WatchlistEntry.objects.count() == 1
 

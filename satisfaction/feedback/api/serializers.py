@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.api.fields import EventDateTimeField, IdField, NumberField, StringField
@@ -88,9 +89,11 @@ class SatisfactionRecordInputSerializer(serializers.Serializer):
         by_id = attrs.pop("customer", None)
         by_external = attrs.pop("customer_by_external_id", None)
         if by_id is None and by_external is None:
-            raise serializers.ValidationError({"customer": ["Give customer (id) or customer_external_id."]})
+            raise serializers.ValidationError({"customer": [_("Give customer (id) or customer_external_id.")]})
         if by_id is not None and by_external is not None and by_id.pk != by_external.pk:
-            raise serializers.ValidationError({"customer_external_id": ["Names a different customer than customer."]})
+            raise serializers.ValidationError(
+                {"customer_external_id": [_("Names a different customer than customer.")]}
+            )
         attrs["customer"] = by_id or by_external
         return attrs
 
