@@ -49,7 +49,7 @@ def test_the_drilldown_header_names_service_segment_and_band(client, manager_use
     client.cookies["django_language"] = "zh-hans"
     query = "band=dissatisfied&service_type=legal_consultation&segment=1"
     html = client.get(f"{reverse('analytics:records')}?{query}").content.decode()
-    header = html.split('data-testid="drilldown-scope">')[1].split("</p>")[0]
+    header = html.split('data-testid="drilldown-scope"')[1].split(">", 1)[1].split("</p>")[0]
     assert service_types["legal_consultation"].name_zh in header
     assert "优先级 1" in header and "不满意（< 3）" in header.replace("&lt;", "<")
     for code in ("legal_consultation", "P1", "dissatisfied"):
