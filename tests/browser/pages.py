@@ -32,7 +32,7 @@ class Page:
     kwargs: dict = field(default_factory=dict)  # url kwarg -> key of the object it needs
     query: str = ""
     redirects: dict = field(default_factory=dict)  # role -> url name the page sends that role to
-    public: bool = False  # opens without signing in (survey links)
+    public: bool = False  # opens without signing in (survey links), in the language of its invitation
 
     @property
     def admin(self) -> bool:

@@ -25,6 +25,7 @@ COMMENTS = [
     "报告延迟，客服没有回电话",
 ]
 AGENTS = ["Li Wei", "Wang Fang", "Zhang Min"]
+LEVELS = ["high", "medium", "low"]
 
 
 def build_walk_data(users: dict) -> dict:
@@ -63,7 +64,7 @@ def build_walk_data(users: dict) -> dict:
             f.TicketFactory(contract=contract, opened_at=now - dt.timedelta(days=days), agent_name=AGENTS[n % 3],
                             closed_at=now - dt.timedelta(days=days) + dt.timedelta(hours=10),
                             satisfaction=int(rng.integers(1, 6)), follow_up=bool(n % 3 == 0),
-                            urgency=["high", "medium", "low"][n % 3], ticket_priority=["high", "medium", "low"][n % 3])  # fmt: skip
+                            urgency=LEVELS[n % 3], ticket_priority=LEVELS[(n + 1) % 3])  # fmt: skip
             if n % 3 == 0:
                 f.ComplaintFactory(contract=contract, filed_at=now - dt.timedelta(days=days), agent_name=AGENTS[n % 3],
                                    satisfaction=int(rng.integers(1, 6)), escalated=n % 2 == 0,
