@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from satisfaction.tests import factories as f
 from tests.browser.pages import ADMIN, MANAGER, PAGES, ROLES, STAFF, Page
@@ -94,7 +95,10 @@ def _visit(browser_page, base: str, page: Page, objects: dict, lang: str, errors
     errors.clear()
     browser_page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     response = browser_page.goto(base + path)
-    browser_page.wait_for_load_state("networkidle")
+    try:  # htmx regions and charts load after the page: wait until the network is quiet
+        browser_page.wait_for_load_state("networkidle", timeout=20_000)
+    except PlaywrightTimeoutError:
+        problems["never settles"].append(f"{where}: requests still running after 20 s")
     if response is None or response.status != 200:
         problems["status"].append(f"{where}: {response.status if response else 'no response'}")
         return
