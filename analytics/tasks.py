@@ -8,9 +8,8 @@ import logging
 
 from celery import shared_task
 
-from analytics import subscriptions
+from analytics import bundles, subscriptions
 from analytics.lib import snapshots
-from analytics.quality import bundle_jobs
 from analytics.rules import evaluation, suggestions
 from core.on_commit import send_on_commit, send_safely
 from core.retry import TASK_OPTIONS
@@ -124,7 +123,7 @@ def deliver_report_subscription(subscription_id: int) -> bool:
 @shared_task(acks_late=True)
 def build_report_bundle(token: str) -> str:
     """Build the report bundle of job `token` (started from the report page); returns its final state."""
-    job = bundle_jobs.bundle_job_run(token=token)
+    job = bundles.bundle_job_run(token=token)
     return job.state if job else "missing"
 
 

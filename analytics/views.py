@@ -330,7 +330,7 @@ class ReportBundleStartView(ManagerRequiredMixin, View):
     """POST: start building the page's bundle as a job; answers with its progress, which polls itself."""
 
     def post(self, request):
-        from analytics.quality.bundle_jobs import bundle_job_start
+        from analytics.bundles import bundle_job_start
 
         priority = _segment_param(request, request.POST)
         lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"
@@ -342,7 +342,7 @@ class ReportBundleStatusView(ManagerRequiredMixin, View):
     """The progress of a bundle job (polled by htmx until ready), then its download link."""
 
     def get(self, request, token):
-        from analytics.quality.bundle_jobs import bundle_job_status
+        from analytics.bundles import bundle_job_status
 
         job = bundle_job_status(token=token, user=request.user)
         if job is None:
@@ -354,7 +354,7 @@ class ReportBundleFileView(ManagerRequiredMixin, View):
     """The zip of a ready bundle job, for the manager who started it."""
 
     def get(self, request, token):
-        from analytics.quality.bundle_jobs import bundle_job_file, bundle_job_status
+        from analytics.bundles import bundle_job_file, bundle_job_status
 
         path = bundle_job_file(token=token, user=request.user)
         if path is None:

@@ -1,6 +1,6 @@
 """Data that fills every page of `pages.PAGES`, built in a few seconds from factories and the real services.
 
-Thirty days of feedback on three service types from six customers (priorities 1 to 5 and none), tickets with
+Half a year of feedback on three service types from six customers (priorities 1 to 5 and none), tickets with
 named handlers, complaints, then what the periodic jobs make of them (snapshots, text analysis, alerts, risk,
 the watch list, suggestions, recovery cases), and one of each object a detail page needs.
 """
@@ -55,7 +55,8 @@ def build_walk_data(users: dict) -> dict:
     for customer, contracts in customers:
         for n in range(12):
             contract = contracts[n % len(contracts)]
-            days = int(rng.integers(1, 30))
+            # Half in the last 30 days (the default period), the rest over half a year for the trends.
+            days = int(rng.integers(1, 30) if n % 2 else rng.integers(30, 180))
             score = Decimal(str(round(float(rng.choice([1.5, 2.0, 3.0, 4.0, 4.5, 5.0])), 1)))
             f.RecordFactory(customer=customer, service_type=contract.service_type, score=score,
                             feedback=COMMENTS[n % len(COMMENTS)], created_at=now - dt.timedelta(days=days, hours=n),

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from analytics.quality import bundle_jobs, report
+from analytics import bundles
+from analytics.quality import report
 from analytics.quality.report import BUNDLE_STEPS
 from satisfaction.tests import factories as f
 
@@ -36,7 +37,7 @@ def test_start_poll_ready_download(client, manager_user, data):
     client.force_login(manager_user)
     started = client.post(reverse("analytics:report-bundle-start"), {"segment": "1"}, HTTP_HX_REQUEST="true")
     assert started.status_code == 200
-    [token] = [p.name for p in (bundle_jobs._root()).iterdir()]
+    [token] = [p.name for p in (bundles._root()).iterdir()]
     # Without a background thread (tests run tasks inline) the job is built by the time the answer comes.
     polled = client.get(reverse("analytics:report-bundle-status", args=[token]))
     page = polled.content.decode()
@@ -68,7 +69,7 @@ def test_a_running_job_shows_its_step_and_polls(client, manager_user, data, sett
     started = client.post(reverse("analytics:report-bundle-start"), {"segment": "2"}).content.decode()
     assert 'hx-trigger="every 1s"' in started  # the answer came before the bundle was built
     assert at_pdf.wait(60)
-    [token] = [p.name for p in bundle_jobs._root().iterdir()]
+    [token] = [p.name for p in bundles._root().iterdir()]
     page = client.get(reverse("analytics:report-bundle-status", args=[token])).content.decode()
     assert 'data-state="running"' in page and 'hx-trigger="every 1s"' in page
     assert f"Step {BUNDLE_STEPS.index('pdf') + 1} of {len(BUNDLE_STEPS)}" in page
@@ -82,7 +83,7 @@ def test_a_running_job_shows_its_step_and_polls(client, manager_user, data, sett
 def test_a_bundle_is_only_for_the_manager_who_started_it(client, manager_user, data):
     client.force_login(manager_user)
     client.post(reverse("analytics:report-bundle-start"), {"segment": "1"})
-    [token] = [p.name for p in bundle_jobs._root().iterdir()]
+    [token] = [p.name for p in bundles._root().iterdir()]
     other = f.UserFactory(username="other_manager", role="manager")
     client.force_login(other)
     assert client.get(reverse("analytics:report-bundle-status", args=[token])).status_code == 404
@@ -99,18 +100,18 @@ def test_a_failed_build_says_so_and_offers_no_file(client, manager_user, data, m
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bundle_jobs, "write_bundle", broken)
+    monkeypatch.setattr(bundles, "write_bundle", broken)
     client.force_login(manager_user)
     page = client.post(reverse("analytics:report-bundle-start"), {"segment": "1"}).content.decode()
     assert 'data-state="failed"' in page and "disk full" in page and "every 1s" not in page
-    [token] = [p.name for p in bundle_jobs._root().iterdir()]
+    [token] = [p.name for p in bundles._root().iterdir()]
     assert client.get(reverse("analytics:report-bundle-file", args=[token])).status_code == 404
 
 
 def test_a_job_whose_process_died_is_reported_failed(manager_user, monkeypatch):
-    job = bundle_jobs.BundleJob(token="x" * 24, owner_id=manager_user.pk, priority=1, lang="en", state="running")
-    bundle_jobs._folder(job.token).mkdir(parents=True)
-    bundle_jobs._write(job)
-    assert bundle_jobs.bundle_job_status(token=job.token, user=manager_user).state == "running"
-    monkeypatch.setattr(bundle_jobs, "STALE_SECONDS", -1)
-    assert bundle_jobs.bundle_job_status(token=job.token, user=manager_user).state == "failed"
+    job = bundles.BundleJob(token="x" * 24, owner_id=manager_user.pk, priority=1, lang="en", state="running")
+    bundles._folder(job.token).mkdir(parents=True)
+    bundles._write(job)
+    assert bundles.bundle_job_status(token=job.token, user=manager_user).state == "running"
+    monkeypatch.setattr(bundles, "STALE_SECONDS", -1)
+    assert bundles.bundle_job_status(token=job.token, user=manager_user).state == "failed"
