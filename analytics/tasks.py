@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from analytics import subscriptions
+from analytics import bundles, subscriptions
 from analytics.lib import snapshots
 from analytics.rules import evaluation, suggestions
 from core.on_commit import send_on_commit, send_safely
@@ -30,6 +30,7 @@ __all__ = [
     "request_suggestion_generation",
     "send_report_subscriptions",
     "deliver_report_subscription",
+    "build_report_bundle",
 ]
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,14 @@ def send_report_subscriptions() -> int:
 def deliver_report_subscription(subscription_id: int) -> bool:
     """E-mail one subscription's PDF for its last complete period, unless already sent; returns whether it was."""
     return subscriptions.deliver_subscription_id(subscription_id)
+
+
+# No retry: a failed build is written into its job for the page, and the manager starts another.
+@shared_task(acks_late=True)
+def build_report_bundle(token: str) -> str:
+    """Build the report bundle of job `token` (started from the report page); returns its final state."""
+    job = bundles.bundle_job_run(token=token)
+    return job.state if job else "missing"
 
 
 def request_suggestion_generation() -> None:

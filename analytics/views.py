@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -302,7 +302,8 @@ class ReportView(ManagerRequiredMixin, TemplateView):
             "comparison": comparison, "priority": priority, "charts": charts, "zh": zh,
             "test_rows": [(label, t.reading_zh if zh else t.reading_en, t) for label, t in test_rows],
             "findings": by_kind["finding"], "risks": by_kind["risk"], "recommendations": by_kind["recommendation"],
-            "segments": range(1, 6), "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
+            "segments": range(1, 6), "bundle_start_url": reverse("analytics:report-bundle-start"),
+            "bundle_url": f"{reverse('analytics:report-bundle')}?segment={priority}",
             "pdf_url": f"{reverse('analytics:report-pdf')}?segment={priority}",
             "topic_rows": topic_comparison(priority=priority),
             "scope_words": comparison_scope_words(comparison),
@@ -338,6 +339,46 @@ class ReportPdfView(ReportBundleView):
         from analytics.quality.report import pdf_download
 
         return pdf_download(priority=priority, lang=lang)
+
+
+class ReportBundleStartView(ManagerRequiredMixin, View):
+    """POST: start building the page's bundle as a job; answers with its progress, which polls itself."""
+
+    def post(self, request):
+        from analytics.bundles import bundle_job_start
+
+        priority = _segment_param(request, request.POST)
+        lang = "zh-hans" if request.LANGUAGE_CODE.startswith("zh") else "en"
+        job = bundle_job_start(user=request.user, priority=priority, lang=lang)
+        return render(request, BUNDLE_PROGRESS, {"job": job})
+
+
+class ReportBundleStatusView(ManagerRequiredMixin, View):
+    """The progress of a bundle job (polled by htmx until ready), then its download link."""
+
+    def get(self, request, token):
+        from analytics.bundles import bundle_job_status
+
+        job = bundle_job_status(token=token, user=request.user)
+        if job is None:
+            raise Http404(_("No such bundle: it was started by someone else or has expired."))
+        return render(request, BUNDLE_PROGRESS, {"job": job})
+
+
+class ReportBundleFileView(ManagerRequiredMixin, View):
+    """The zip of a ready bundle job, for the manager who started it."""
+
+    def get(self, request, token):
+        from analytics.bundles import bundle_job_file, bundle_job_status
+
+        path = bundle_job_file(token=token, user=request.user)
+        if path is None:
+            raise Http404(_("This bundle is not ready, was started by someone else or has expired."))
+        job = bundle_job_status(token=token, user=request.user)
+        return FileResponse(path.open("rb"), as_attachment=True, filename=job.filename, content_type="application/zip")
+
+
+BUNDLE_PROGRESS = "analytics/partials/bundle_progress.html"
 
 
 class SubscriptionsView(ManagerRequiredMixin, TemplateView):
@@ -381,10 +422,10 @@ class SubscriptionDeleteView(ManagerRequiredMixin, View):
         return redirect("analytics:subscriptions")
 
 
-def _segment_param(request) -> int:
-    """`?segment=` as a contact priority 1–5 (1 when missing or invalid)."""
+def _segment_param(request, params=None) -> int:
+    """`?segment=` (or `segment` of `params`) as a contact priority 1–5 (1 when missing or invalid)."""
     try:
-        return min(max(int(request.GET.get("segment", 1)), 1), 5)
+        return min(max(int((request.GET if params is None else params).get("segment", 1)), 1), 5)
     except ValueError:
         return 1
 

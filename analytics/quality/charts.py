@@ -6,6 +6,7 @@ charts fall back to English labels and a warning, rather than drawing empty boxe
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -92,20 +93,44 @@ def horizontal_bars(path: Path, *, lang: str, title: str, labels: list[str], val
                     xlabel: str) -> Path:  # fmt: skip
     """Horizontal bars (e.g. correlations of sub-metrics with the score), signed values around zero."""
     with plt.rc_context(_rc(lang)):
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(labels) + 1.6))
-        heights = [v if v is not None else 0 for v in values]
-        colours = [SEGMENT_COLOUR if v >= 0 else "#dc2626" for v in heights]
-        ax.barh(range(len(labels)), heights, color=colours)
-        ax.set_yticks(range(len(labels)), labels)
-        ax.invert_yaxis()
-        ax.axvline(0, color="#374151", linewidth=0.8)
-        ax.set_xlim(-1, 1)
-        ax.set_xlabel(xlabel)
-        ax.set_title(title, fontsize=11)
-        for i, v in enumerate(values):
-            ax.annotate("n/a" if v is None else f"{v:+.2f}", (heights[i], i), va="center", fontsize=8,
-                        xytext=(4 if heights[i] >= 0 else -28, 0), textcoords="offset points")  # fmt: skip
-        fig.tight_layout()
+        fig = horizontal_bars_figure(title=title, labels=labels, values=values, xlabel=xlabel)
         fig.savefig(path)
         plt.close(fig)
     return path
+
+
+def horizontal_bars_figure(*, title: str, labels: list[str], values: list[float | None], xlabel: str):
+    """The figure of `horizontal_bars`, laid out (call inside the language's rc context)."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(labels) + 1.6))
+    heights = [v if v is not None else 0 for v in values]
+    colours = [SEGMENT_COLOUR if v >= 0 else "#dc2626" for v in heights]
+    ax.barh(range(len(labels)), heights, color=colours)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#374151", linewidth=0.8)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel(xlabel)
+    for i, v in enumerate(values):
+        ax.annotate("n/a" if v is None else f"{v:+.2f}", (heights[i], i), va="center", fontsize=8,
+                    xytext=(4 if heights[i] >= 0 else -28, 0), textcoords="offset points")  # fmt: skip
+    # Over the figure, not the axes: long tick labels push the axes right, and a title centred over them
+    # ran off the figure's edge.
+    top = fitted_title(fig, title, fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, top))
+    return fig
+
+
+def fitted_title(fig, text: str, *, fontsize: float, margin: float = 0.02) -> float:
+    """Put `text` over the whole figure, wrapped until it fits its width; returns the figure fraction left for
+    the axes below it (the `top` of `tight_layout`'s rect)."""
+    renderer = fig.canvas.get_renderer()
+    room = fig.bbox.width * (1 - 2 * margin)
+    chars = len(text)
+    while True:
+        # Spaces break English; Chinese has none, so a long line is cut between characters.
+        wrapped = "\n".join(textwrap.wrap(text, width=max(chars, 1), break_long_words=True)) or text
+        title = fig.suptitle(wrapped, fontsize=fontsize, y=1 - margin, va="top")
+        if title.get_window_extent(renderer).width <= room or chars <= 8:
+            break
+        chars = int(chars * 0.85)
+    return 1 - margin - title.get_window_extent(renderer).height / fig.bbox.height - margin

@@ -517,20 +517,32 @@ def pdf_download(*, priority: int = 1, lang: str = "en", start=None, end=None, s
 # --- the bundle ---------------------------------------------------------------------------------------------
 
 
-def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, end=None, service_types=()) -> list[Path]:
-    """Write the bundle's files (`BUNDLE_FILES`) into `out_dir` (created if missing); returns their paths."""
+# What `write_bundle` reports to its `progress` callback, in order: the bundle page shows these steps.
+BUNDLE_STEPS = ("numbers", "tables", "charts", "pdf", "json")
+
+
+def write_bundle(
+    out_dir, *, priority: int = 1, lang: str = "en", start=None, end=None, service_types=(), progress=None
+) -> list[Path]:
+    """Write the bundle's files (`BUNDLE_FILES`) into `out_dir` (created if missing); returns their paths.
+
+    `progress(step)` is called as each of `BUNDLE_STEPS` begins (the bundle page polls it)."""
+    progress = progress or (lambda step: None)
+    progress("numbers")
     lang = _lang(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(priority=priority, start=start, end=end, service_types=service_types)
     scope = {"priority": priority, "lang": lang, "start": start, "end": end, "service_types": service_types}
+    progress("tables")
     paths = [
         write_csv(out / "tickets_metrics.csv", ticket_metric_rows(report, lang)),
         write_csv(out / "complaints_metrics.csv", complaint_metric_rows(report, lang)),
         write_csv(out / "tickets_raw.csv", ticket_raw_rows(**scope)),
         write_csv(out / "complaints_raw.csv", complaint_raw_rows(**scope)),
-        *draw_charts(report, out, lang),
     ]
+    progress("charts")
+    paths += draw_charts(report, out, lang)
     continuity = handler_continuity(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
     paths.append(write_csv(out / "continuity.csv", continuity_rows(continuity, lang)))
     markdown = (
@@ -539,7 +551,9 @@ def write_bundle(out_dir, *, priority: int = 1, lang: str = "en", start=None, en
         + continuity_markdown(continuity, lang)
     )
     (out / "report.md").write_text(markdown, encoding="utf-8")
+    progress("pdf")
     (out / "report.pdf").write_bytes(report_pdf(report, lang, out, markdown))
+    progress("json")
     with translation.override(lang):
         data = {**report.as_dict(), "continuity": continuity, "lang": lang, "files": list(BUNDLE_FILES)}
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -18,11 +17,12 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.background import in_background_thread, run_in_background
 from core.batch import BatchResult, ErrorSink, RawChunk, chunked, run_batch
 from satisfaction.alerts.models import AlertSettings
 from satisfaction.alerts.risk import recompute_risk_scores
@@ -299,30 +299,17 @@ def import_job_enqueue(*, job_id: int) -> None:
     (`IMPORT_IN_BACKGROUND`), or inline. If the broker is down, the job says so."""
     from satisfaction.imports.tasks import run_import
 
-    if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_IN_BACKGROUND:
-        threading.Thread(target=_run_in_background, args=(job_id,), name=f"import-job-{job_id}", daemon=True).start()
-        return
-    try:
-        run_import.delay(job_id)
-    except Exception:
-        logger.exception("Could not queue import job %s", job_id)
-        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+    run_in_background(
+        run_import, job_id, name=f"import-job-{job_id}",
+        on_failure=lambda: ImportJob.objects.filter(pk=job_id).exclude(status__in=ImportJob.FINISHED).update(
+            status=ImportJob.Status.FAILED, message=_("The import stopped unexpectedly."), finished_at=timezone.now()
+        ),
+        on_queue_failure=lambda: ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
             status=ImportJob.Status.FAILED,
             message=_("The import could not be queued (task broker unavailable). Upload the file again later."),
             finished_at=timezone.now(),
-        )
-
-
-def _run_in_background(job_id: int) -> None:
-    try:
-        import_job_run(job_id=job_id)
-    except Exception:
-        logger.exception("Import job %s failed in the background thread", job_id)
-        ImportJob.objects.filter(pk=job_id).exclude(status__in=ImportJob.FINISHED).update(
-            status=ImportJob.Status.FAILED, message=_("The import stopped unexpectedly."), finished_at=timezone.now()
-        )
-    finally:
-        connection.close()  # the thread's own database connection
+        ),
+    )  # fmt: skip
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -428,7 +415,7 @@ def import_jobs_fail_stale(*, now: datetime | None = None) -> int:
     silent = Q(status__in=ImportJob.RUNNING) & (
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
-    if settings.CELERY_TASK_ALWAYS_EAGER and settings.IMPORT_IN_BACKGROUND:
+    if in_background_thread():
         silent |= Q(status=ImportJob.Status.PENDING, created_at__lt=cutoff)
     # A queryset update: jobs are not audited change by change, and a concurrent sweep marks each job once.
     failed = ImportJob.objects.filter(silent).update(

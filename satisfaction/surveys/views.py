@@ -312,6 +312,13 @@ class CampaignForm(forms.ModelForm):
         fields = ["name", "service_type", "contact_priority", "next_run_at", "repeat_every_days", "ask_nps", "ask_ces"]
         widgets = {"next_run_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tailwind resets inputs to borderless: give the text, number and select fields the site's input look.
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "w-full border border-slate-300 rounded px-2 py-1.5 bg-white"
+
 
 class CampaignListView(ManagerRequiredMixin, TemplateView):
     """Survey campaigns: the scheduled ones, and a form to schedule another; survey settings per service type."""

@@ -308,7 +308,7 @@ def test_without_a_broker_the_upload_returns_at_once_and_the_job_runs_in_the_bac
 ):
     import threading
 
-    from satisfaction.imports import services
+    from satisfaction.imports import services, tasks
 
     settings.IMPORT_IN_BACKGROUND = True
     f.CustomerFactory(external_id="C-1")
@@ -319,7 +319,7 @@ def test_without_a_broker_the_upload_returns_at_once_and_the_job_runs_in_the_bac
         assert release.wait(10)
         return run(job_id=job_id)
 
-    monkeypatch.setattr(services, "import_job_run", held_run)
+    monkeypatch.setattr(tasks, "import_job_run", held_run)  # the thread runs the Celery task's body
     client.force_login(staff_user)
     text = "记录ID,客户ID,服务类型,评分\nR-1,C-1,数据分析,4\n"
     upload = SimpleUploadedFile("f.csv", text.encode(), content_type="text/csv")
