@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from analytics.continuity import continuity_markdown, continuity_rows, handler_continuity
 from analytics.lib import metrics
+from analytics.lib.drivers import DriverGroup
+from analytics.lib.drivers import drivers as sub_metric_drivers
 from analytics.lib.stats import MIN_N_MEAN, MIN_N_PROPORTION
 from analytics.quality import charts
 from analytics.quality.comparison import SegmentComparison, complaints_in_scope, segment_comparison, tickets_in_scope
@@ -110,7 +112,7 @@ class ServiceQualityReport:
 
     comparison: SegmentComparison
     insights: tuple[Insight, ...]
-    drivers: tuple[metrics.DriverGroup, ...]
+    drivers: tuple[DriverGroup, ...]
     generated_at: dt.datetime
     topics: tuple[TopicComparisonRow, ...] = ()
 
@@ -149,7 +151,7 @@ def build_report(
     comparison = segment_comparison(priority=priority, start=start, end=end, service_types=service_types)
     drivers = ()
     if include_drivers:
-        drivers = metrics.drivers(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
+        drivers = sub_metric_drivers(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
     topics = topic_comparison(priority=priority, start=start, end=end, service_types=service_types)
     return ServiceQualityReport(
         comparison, tuple(generate_insights(comparison)), tuple(drivers), timezone.now(), tuple(topics)
