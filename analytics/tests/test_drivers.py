@@ -252,3 +252,17 @@ def test_segment_change_moves_the_customer_and_the_rebuild_repairs(
     DailySubMetricStat.objects.all().delete()
     call_command("rebuild_snapshots", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert list(_day_row(when.date())) == [(4, 1, 1, 3)]
+
+
+def test_the_widget_says_when_rho_is_an_estimate(dataset, client, manager_user, monkeypatch):
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    client.force_login(manager_user)
+    params = {"preset": "custom", "start": START.isoformat(), "end": (START + dt.timedelta(days=DAYS)).isoformat()}
+    url = reverse("analytics:widget", args=["drivers"])
+    cache.clear()
+    assert 'data-testid="rho-margin"' not in client.get(url, params).content.decode()
+    monkeypatch.setattr(drivers, "EXACT_LIMIT", 100)
+    cache.clear()
+    assert 'data-testid="rho-margin"' in client.get(url, params).content.decode()
