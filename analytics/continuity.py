@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 
 from analytics.agents import SATISFIED_TICKET_MIN, _handlers_for, scoped_complaints, scoped_tickets
-from analytics.lib.metrics import Scope
+from analytics.lib.metrics import Scope, segment_expression
 from analytics.lib.stats import two_proportion_z
-from satisfaction.crm.models import segment_priority_subquery
 
 NO_SEGMENT = "none"
 
@@ -60,7 +59,8 @@ def handler_continuity(scope: Scope) -> dict:
     segment_of = {}
     per_customer: dict[int, dict] = {}
     rows = (
-        tickets.annotate(segment=segment_priority_subquery("contract__customer"))
+        # One uncorrelated IN list per priority (0 = no contacts), not a MIN() subquery per ticket.
+        tickets.annotate(segment=segment_expression("contract__customer_id"))
         .order_by("opened_at", "id")
         .values_list(
             "contract__customer_id", "contract__customer__name", "segment", "agent_id", "agent_name", "satisfaction"
@@ -70,7 +70,7 @@ def handler_continuity(scope: Scope) -> dict:
         resolved = handlers.key(agent_id, agent_name)
         if resolved is None:
             continue
-        segment_of[customer_id] = NO_SEGMENT if segment is None else str(segment)
+        segment_of[customer_id] = NO_SEGMENT if not segment else str(segment)
         c = per_customer.setdefault(customer_id, {"name": name, "first": resolved[0], "handlers": set(),
                                                   "group": _Group(customers=1)})  # fmt: skip
         c["handlers"].add(resolved[0])

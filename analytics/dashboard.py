@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from analytics.forms import scope_query
 from analytics.lib import metrics, stats
 from analytics.lib.describe import RECORDS_DATA, period_words, scope_words, segment_words, service_words
+from analytics.lib.drivers import drivers as sub_metric_drivers
 from analytics.lib.metrics import Kpis, Scope
 from analytics.lib.topics import topic_rows
 from analytics.rules.suggestions import LOOKBACK_DAYS
@@ -272,11 +273,11 @@ def score_distribution(kpis: Kpis, scope: Scope) -> dict:
 
 
 def drivers(scope: Scope) -> list:
-    """Sub-metric drivers; cached because ranks need the raw values."""
+    """Sub-metric drivers; cached because ranks need the raw values (or, on large scopes, the sample)."""
     key = "dashboard:drivers:" + hashlib.sha1(repr(scope).encode()).hexdigest()
     groups = cache.get(key)
     if groups is None:
-        groups = metrics.drivers(scope)
+        groups = sub_metric_drivers(scope)
         cache.set(key, groups, DRIVERS_CACHE_SECONDS)
     return groups
 

@@ -67,6 +67,71 @@ class DailySatisfactionStat(models.Model):
         return f"{self.date} · {self.service_type_id} · P{self.segment_priority} · {self.count}"
 
 
+class DailySubMetricStat(models.Model):
+    """Sub-metric sums of one snapshot bucket (local day, service type, segment, self-rated): how many records
+    carry each sub-metric and their sum, so the drivers' means and n never read the records table."""
+
+    date = models.DateField(_("date"))
+    service_type = models.ForeignKey(
+        "satisfaction.ServiceType", on_delete=models.CASCADE, related_name="+", verbose_name=_("service type")
+    )
+    segment_priority = models.PositiveSmallIntegerField(_("segment priority"))
+    self_rated = models.BooleanField(_("self-rated"), default=False)
+    records = models.PositiveIntegerField(_("records"))
+    response_n = models.PositiveIntegerField(_("records with a response time"))
+    response_sum = models.FloatField(_("sum of response times (hours)"))
+    accuracy_n = models.PositiveIntegerField(_("records with an accuracy score"))
+    accuracy_sum = models.PositiveIntegerField(_("sum of accuracy scores"))
+    completeness_n = models.PositiveIntegerField(_("records with a completeness score"))
+    completeness_sum = models.PositiveIntegerField(_("sum of completeness scores"))
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["date", "service_type_id", "segment_priority", "self_rated"]
+        verbose_name = _("daily sub-metric statistic")
+        verbose_name_plural = _("daily sub-metric statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_type", "segment_priority", "self_rated"], name="daily_submetric_bucket_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} · {self.service_type_id} · P{self.segment_priority} · {self.records}"
+
+
+class SubMetricSample(models.Model):
+    """One record of the fixed 1-in-16 sample the drivers' Spearman correlations are estimated from on large
+    scopes: the record's bucket, its score and sub-metrics (a copy, kept with the record by every recompute)."""
+
+    record = models.OneToOneField(
+        "satisfaction.SatisfactionRecord",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("record"),
+    )
+    date = models.DateField(_("date"))
+    service_type = models.ForeignKey(
+        "satisfaction.ServiceType", on_delete=models.CASCADE, related_name="+", verbose_name=_("service type")
+    )
+    segment_priority = models.PositiveSmallIntegerField(_("segment priority"))
+    self_rated = models.BooleanField(_("self-rated"), default=False)
+    score = models.FloatField(_("score"))
+    response_time_hours = models.FloatField(_("response time (hours)"), null=True)
+    accuracy_score = models.PositiveSmallIntegerField(_("accuracy"), null=True)
+    completeness_score = models.PositiveSmallIntegerField(_("completeness"), null=True)
+
+    class Meta:
+        ordering = ["record_id"]
+        verbose_name = _("sub-metric sample record")
+        verbose_name_plural = _("sub-metric sample records")
+        indexes = [models.Index(fields=["date"], name="submetric_sample_date_idx")]
+
+    def __str__(self):
+        return f"{self.record_id} · {self.date}"
+
+
 class ReportSubscription(models.Model):
     """A report e-mailed as a PDF every week or month to a list of addresses, for one scope and language.
 

@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 
 from analytics import bundles, subscriptions
-from analytics.lib import snapshots
+from analytics.lib import snapshots, submetrics
 from analytics.rules import evaluation, suggestions
 from core.on_commit import send_on_commit, send_safely
 from core.retry import TASK_OPTIONS
@@ -38,19 +38,23 @@ logger = logging.getLogger(__name__)
 
 @shared_task(**TASK_OPTIONS)
 def rebuild_snapshots() -> int:
-    """Nightly: rebuild the whole daily snapshot table; returns the number of buckets."""
-    return snapshots.rebuild_all().buckets
+    """Nightly: rebuild the whole daily snapshot table and the sub-metric pre-aggregates; returns the buckets."""
+    buckets = snapshots.rebuild_all().buckets
+    submetrics.rebuild_all()
+    return buckets
 
 
 @shared_task(**TASK_OPTIONS)
 def recompute_snapshot_day(day: str) -> int:
-    """Recompute every bucket of one local day (ISO date)."""
+    """Recompute every bucket of one local day (ISO date), snapshots and sub-metric pre-aggregates."""
+    submetrics.recompute_day(day=dt.date.fromisoformat(day))
     return snapshots.recompute_day(day=dt.date.fromisoformat(day)).buckets
 
 
 @shared_task(**TASK_OPTIONS)
 def recompute_snapshot_bucket(day: str, service_type_id: int, segment_priority: int) -> int:
-    """Recompute one (day, service type, segment) bucket."""
+    """Recompute one (day, service type, segment) bucket (and that day's sub-metric pre-aggregates)."""
+    submetrics.recompute_day(day=dt.date.fromisoformat(day))
     return snapshots.recompute_bucket(
         day=dt.date.fromisoformat(day), service_type_id=service_type_id, segment_priority=segment_priority
     ).buckets
@@ -59,12 +63,14 @@ def recompute_snapshot_bucket(day: str, service_type_id: int, segment_priority: 
 @shared_task(**TASK_OPTIONS)
 def recompute_snapshots_for_records(record_ids: list[int]) -> int:
     """Recompute the buckets some records fall in (after they were recorded or imported)."""
+    submetrics.recompute_for_records(record_ids=record_ids)
     return snapshots.recompute_for_records(record_ids=record_ids).buckets
 
 
 @shared_task(**TASK_OPTIONS)
 def recompute_customer_snapshots(customer_id: int) -> int:
     """Move a customer's records to its current segment (after a contact priority changed)."""
+    submetrics.recompute_customer(customer_id=customer_id)
     return snapshots.recompute_customer(customer_id=customer_id).buckets
 
 

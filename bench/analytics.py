@@ -136,7 +136,7 @@ def main() -> int:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from analytics.lib import metrics, snapshots
+    from analytics.lib import drivers, metrics, snapshots
     from analytics.quality.comparison import segment_comparison
     from analytics.quality.insights import generate_insights
     from satisfaction.feedback.models import SatisfactionRecord
@@ -193,7 +193,7 @@ def main() -> int:
             return len(json.dumps({"comparison": c.as_dict(), "insights": [i.__dict__ for i in generate_insights(c)]}))
 
         m["c_comparison_json"] = timed(comparison_json, args.runs)
-        m["c2_drivers"] = timed(lambda: len(metrics.drivers(metrics.Scope())), args.runs)
+        m["c2_drivers"] = timed(lambda: len(drivers.drivers(metrics.Scope())), args.runs)
     if "d" not in skip:
         runs = [bundle_in_child(args.database_url) for _ in range(heavy_runs)]
         seconds = [r["seconds"] for r in runs]

@@ -12,14 +12,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 
-import numpy as np
 from django.db.models import (
     Case,
-    Count,
     DateField,
     Exists,
     F,
-    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -29,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 
 from analytics.lib import stats
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
@@ -42,7 +39,6 @@ from satisfaction.feedback.kpis import (
     Kpis,
     TargetStatus,
     counted_records,
-    exact_decimal,
     target_status_of,
     target_window,
 )
@@ -469,82 +465,3 @@ def active_target_statuses(*, today: dt.date | None = None, source: str = "auto"
     """Status of every active target (one query for the targets, one per target)."""
     targets = SatisfactionTarget.objects.filter(is_active=True).select_related("service_type")
     return [target_status(t, today=today, source=source) for t in targets]
-
-
-# --- drivers ---------------------------------------------------------------------------------------------------
-
-SUB_METRICS = (
-    ("response_time_hours", "response time", "响应时间"),
-    ("accuracy_score", "accuracy", "准确性"),
-    ("completeness_score", "completeness", "完整性"),
-)
-
-
-@dataclass(frozen=True)
-class Driver:
-    """One sub-metric of a group: its mean over the records that have it, and its Spearman relation to the score."""
-
-    metric: str
-    label_en: str
-    label_zh: str
-    mean: float | None
-    n: int
-    correlation: stats.Correlation
-
-
-@dataclass(frozen=True)
-class DriverGroup:
-    """The sub-metric view of one service type (or all, key '')."""
-
-    key: str
-    label_en: str
-    label_zh: str
-    count: int
-    avg_score: float | None
-    drivers: tuple[Driver, ...]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def drivers(scope: Scope) -> list[DriverGroup]:
-    """Sub-metric means and their Spearman correlation with the score, overall then per service type.
-
-    Means are aggregated in the database (one grouped query); ranks need the values themselves, so one
-    narrow query reads the score and the three sub-metrics of the records in scope.
-    """
-    qs = raw_records(scope)
-    sums = {
-        "count": Count("id"),
-        "score_sum": Sum("score", output_field=SUM_OUTPUT),
-        **{f"n_{m}": Count(m) for m, *_ in SUB_METRICS},
-        **{f"sum_{m}": Sum(m, output_field=SUM_OUTPUT) for m, *_ in SUB_METRICS},
-    }
-    per_type = {row["service_type_id"]: row for row in qs.values("service_type_id").annotate(**sums)}
-    # Floats, not Decimals: one array of (service type, score, sub-metrics…), NULL as NaN.
-    columns = ("service_type_id", "score_f", *(m for m, *_ in SUB_METRICS))
-    rows = qs.annotate(score_f=Cast("score", FloatField())).values_list(*columns)
-    table = np.array(list(rows.iterator(chunk_size=20_000)), dtype=float).reshape(-1, len(columns))
-    types = ServiceType.objects.all()
-    if scope.service_types:
-        types = types.filter(code__in=scope.service_types)
-    types = [st for st in types if st.is_active or st.pk in per_type]
-    overall = {k: sum((row[k] or 0) for row in per_type.values()) for k in sums}
-    groups = [_driver_group("", "All service types", "全部服务类型", overall, table[:, 1:])]
-    for st in types:
-        part = table[table[:, 0] == st.pk, 1:]
-        groups.append(_driver_group(st.code, st.name_en, st.name_zh, per_type.get(st.pk, {}), part))
-    return groups
-
-
-def _driver_group(key: str, label_en: str, label_zh: str, agg: dict, values: np.ndarray) -> DriverGroup:
-    count = agg.get("count") or 0
-    avg = float(exact_decimal(agg.get("score_sum"), TENTH) / count) if count else None
-    drivers_ = []
-    for i, (metric, en, zh) in enumerate(SUB_METRICS, start=1):
-        present = ~np.isnan(values[:, i])
-        n = agg.get(f"n_{metric}") or 0
-        mean = float(agg[f"sum_{metric}"]) / n if n else None
-        correlation = stats.spearman(values[present, i], values[present, 0], what=en, what_zh=zh)
-        drivers_.append(Driver(metric, en, zh, mean, n, correlation))
-    return DriverGroup(key, label_en, label_zh, count, avg, tuple(drivers_))

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from analytics.lib import snapshots
+from analytics.lib import snapshots, submetrics
 
 
 class Command(BaseCommand):
@@ -13,9 +13,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, day=None, **options):
         result = snapshots.recompute_day(day=day) if day else snapshots.rebuild_all()
+        # The sub-metric pre-aggregates of the drivers are rebuilt with the snapshots.
+        sub = submetrics.recompute_day(day=day) if day else submetrics.rebuild_all()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Snapshots: {result.buckets:,} buckets from {result.records:,} records "
-                f"({result.deleted:,} stale removed) in {result.seconds:.2f} s."
+                f"({result.deleted:,} stale removed) in {result.seconds:.2f} s; sub-metric sums: "
+                f"{sub.buckets:,} buckets in {sub.seconds:.2f} s."
             )
         )
