@@ -4,6 +4,8 @@ API tokens (probe finding 11).
 Users and groups are registered with django-auditlog like the domain models. A token's primary key *is* its
 secret, which django-auditlog would store as the entry's object id and text, so tokens get entries of their own:
 one per token created or deleted, filed under the token's model with the owner's id, never the key.
+
+`log_updates` writes the entries of rows a service updated in bulk, past the signals auditlog listens to.
 """
 
 from __future__ import annotations
