@@ -23,6 +23,7 @@ import csv
 import json
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -82,7 +83,8 @@ def setup_django(database_url: str) -> None:
     os.environ.pop("CELERY_BROKER_URL", None)
     # Production settings: DEBUG off (no per-query debug bookkeeping).
     os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "import-bench-only-not-a-deployment-key")
+    # With DEBUG off the settings refuse a weak key; a bench process needs one, never a known one.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satisfaction_site.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(ROOT))

@@ -4,9 +4,13 @@ API tokens (probe finding 11).
 Users and groups are registered with django-auditlog like the domain models. A token's primary key *is* its
 secret, which django-auditlog would store as the entry's object id and text, so tokens get entries of their own:
 one per token created or deleted, filed under the token's model with the owner's id, never the key.
+
+`log_updates` writes the entries of rows a service updated in bulk, past the signals auditlog listens to.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -68,3 +72,49 @@ def _token_deleted(sender, instance, **kwargs):
     from auditlog.models import LogEntry
 
     _token_entry(instance, LogEntry.Action.DELETE, {"user": [instance.user.get_username(), "None"]})
+
+
+UPDATE_ENTRY_BATCH = 1000
+
+
+def log_updates(changed: list[tuple[Any, Any, list[str]]]) -> int:
+    """Write the audit entries of rows updated without `save()`: one per `(old, new, fields)`, in bulk.
+
+    The same entry `save(update_fields=fields)` would get from django-auditlog: its diff of those fields, the
+    object's text, the correlation id, and the request's or import's context (actor, extra data), which auditlog
+    adds in a `pre_save` receiver on the entry, sent here for each one since `bulk_create` sends none. Rows whose
+    diff is empty get no entry; returns how many entries were written.
+    """
+    from auditlog.cid import get_cid
+    from auditlog.context import auditlog_disabled
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+    from auditlog.registry import auditlog
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models.signals import pre_save
+    from django.utils.encoding import smart_str
+
+    if not changed or auditlog_disabled.get(False) or not auditlog.contains(type(changed[0][1])):
+        return 0
+    content_type = ContentType.objects.get_for_model(type(changed[0][1]))
+    cid = get_cid()
+    as_json = settings.AUDITLOG_STORE_JSON_CHANGES
+    entries = []
+    for old, new, fields in changed:
+        diff = model_instance_diff(old, new, fields_to_check=fields, use_json_for_changes=as_json)
+        if not diff:
+            continue
+        entry = LogEntry(
+            content_type=content_type,
+            object_pk=str(new.pk),
+            object_id=new.pk,
+            object_repr=smart_str(new),
+            action=LogEntry.Action.UPDATE,
+            changes=diff,
+            cid=cid,
+        )
+        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=entry._state.db, update_fields=None)
+        entries.append(entry)
+    LogEntry.objects.bulk_create(entries, batch_size=UPDATE_ENTRY_BATCH)
+    return len(entries)

@@ -406,6 +406,12 @@ class BatchSpec:
         """Apply the changed values to the existing row `pk` through the entity's service (inside the write)."""
         raise NotImplementedError
 
+    def update_rows(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Apply every `(pk, changes)` of the import (inside the write); a spec whose entity has a bulk update
+        service hands them over at once, else row by row."""
+        for pk, changes in updates:
+            self.update_row(pk, changes)
+
     def after_write(self, created: list[tuple[int, str]], marked: set[str]) -> None:
         """Called inside the write transaction with (id, external_id) of the rows created and the marked ids."""
 
@@ -426,7 +432,7 @@ def run_batch(
     """Validate every row (pass 1), then write all of them in one transaction (pass 2) only if none failed.
 
     With `update` (sync), a row whose external id exists is compared with the stored row: the fields that changed
-    go through `spec.update_row` in the write transaction (counted `updated`), the rest are `unchanged`.
+    go through `spec.update_rows` in the write transaction (counted `updated`), the rest are `unchanged`.
 
     With `skip_errors` the valid rows are written even when others failed; the failed ones are reported.
 
@@ -612,8 +618,8 @@ def _write(
         spec.after_write(created, marked)
         if listener is not None:
             listener(spec.model, created)
-    for pk, changes in updates:
-        spec.update_row(pk, changes)
+    if updates:
+        spec.update_rows(updates)
     transaction.on_commit(lambda: spec.on_commit(created_ids))
     return created_ids
 

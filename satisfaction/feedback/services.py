@@ -5,18 +5,20 @@ Forms, the API, file imports, surveys and tasks all call `record_satisfaction`.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import cells as vocab
+from core.audit import log_updates
 from core.batch import (
     BatchResult,
     BatchSpec,
@@ -359,27 +361,126 @@ def record_update(*, record: SatisfactionRecord, data: Mapping[str, Any]) -> Sat
     """Change the answer of a saved record (a late rating, a corrected score) through the record rules.
 
     Its alerts are evaluated again and its snapshot bucket recomputed once the change commits, as for a new
-    record; unknown or fixed fields are an error naming them.
+    record; unknown or fixed fields are an error naming them. One change of `record_update_many`, so a manual
+    edit and a re-import do the same.
     """
-    fixed = set(data) - set(RECORD_EDITABLE_FIELDS)
+    return _records_update([(record.pk, data)])[record.pk]
+
+
+MAX_UPDATE_CHUNK = 900  # ids per locking query: under SQLite's 999 bind parameters
+
+
+@transaction.atomic
+def record_update_many(*, changes: Sequence[tuple[int, Mapping[str, Any]]]) -> list[int]:
+    """Change the answers of many saved records at once (a re-import), all or nothing; returns the ids changed.
+
+    Each change is `(record id, {field: value})` and goes through the rules of `record_update`; a record whose
+    values are already those is left untouched (no write, no audit entry, no alert evaluation). The changed rows
+    are written with one statement per set of changed fields, their audit entries in bulk, and once the change
+    commits the after-batch hooks run once for all of them: each alert is evaluated again once, each snapshot
+    bucket recomputed once. A refused change is a ValidationError naming `records[<index>].<field>`.
+    """
+    return _records_update(changes).changed
+
+
+class _Updated(dict):
+    """{id: record} of the records the changes named, and `changed`: the ids whose values changed, in order."""
+
+    changed: list[int]
+
+
+def _records_update(changes: Sequence[tuple[int, Mapping[str, Any]]]) -> _Updated:
+    """The one write path of `record_update` and `record_update_many`."""
+    fixed = {field for _pk, data in changes for field in data} - set(RECORD_EDITABLE_FIELDS)
     if fixed:
         raise ValidationError({field: _("This field cannot be changed on a saved record.") for field in sorted(fixed)})
-    record = SatisfactionRecord.objects.select_for_update().get(pk=record.pk)
-    current = {name: getattr(record, name) for name in RECORD_EDITABLE_FIELDS}
-    values, errors = validate_record_fields(**{**current, **data}, channel=record.channel, created_at=record.created_at)
-    if errors:
-        raise ValidationError({name: message for name, message in errors.items() if name in RECORD_EDITABLE_FIELDS})
-    changed = [name for name in RECORD_EDITABLE_FIELDS if values[name] != current[name]]
-    if not changed:
-        return record
-    for name in changed:
-        setattr(record, name, values[name])
-    record.alerts_evaluated_at = None  # the alert pipeline claims it again, once
-    record.full_clean(validate_unique=False, validate_constraints=False)
-    record.save(update_fields=[*changed, "alerts_evaluated_at"])
-    for hook in _after_commit_hooks:
-        transaction.on_commit(lambda hook=hook, pk=record.pk: hook(pk))
-    return record
+    records = _Updated()
+    ids = [pk for pk, _data in changes]
+    for start in range(0, len(ids), MAX_UPDATE_CHUNK):
+        part = ids[start : start + MAX_UPDATE_CHUNK]
+        locked = SatisfactionRecord.objects.select_for_update().select_related("customer", "service_type")
+        records.update((record.pk, record) for record in locked.filter(pk__in=part))
+    by_index: dict[int, dict[str, list[str]]] = {}
+    rows: list[tuple[SatisfactionRecord, SatisfactionRecord, list[str]]] = []  # (before, after, changed fields)
+    for index, (pk, data) in enumerate(changes):
+        record = records.get(pk)
+        if record is None:
+            by_index[index] = {"record": [_("Unknown record id %(id)s.") % {"id": pk}]}
+            continue
+        current = {name: getattr(record, name) for name in RECORD_EDITABLE_FIELDS}
+        values, errors = validate_record_fields(
+            **{**current, **data}, channel=record.channel, created_at=record.created_at
+        )
+        errors = {name: message for name, message in errors.items() if name in RECORD_EDITABLE_FIELDS}
+        changed = [name for name in RECORD_EDITABLE_FIELDS if name not in errors and values[name] != current[name]]
+        if not errors and not changed:
+            continue
+        before = copy.copy(record)
+        for name in changed:
+            setattr(record, name, values[name])
+        record.alerts_evaluated_at = None  # the alert pipeline claims it again, once
+        # Only the changed fields and the model's own rules: the rest is as saved, its references checked then.
+        keep = {*changed, "alerts_evaluated_at"}
+        try:
+            record.full_clean(
+                exclude=[f.name for f in SatisfactionRecord._meta.fields if f.name not in keep],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors = {**exc.message_dict, **errors}
+        if errors:
+            by_index[index] = {name: [m] if isinstance(m, str) else m for name, m in errors.items()}
+            continue
+        rows.append((before, record, [*changed, "alerts_evaluated_at"]))
+    if by_index:
+        if len(changes) == 1:
+            raise ValidationError(by_index[0])
+        error = ValidationError(
+            {f"records[{i}].{field}": messages for i, errors in by_index.items() for field, messages in errors.items()}
+        )
+        error.by_index = by_index
+        raise error
+    _write_changes(rows)
+    log_updates(rows)
+    records.changed = [after.pk for _before, after, _fields in rows]
+    if len(records.changed) == 1:
+        for hook in _after_commit_hooks:
+            transaction.on_commit(lambda hook=hook, pk=records.changed[0]: hook(pk))
+    elif records.changed:
+        transaction.on_commit(lambda ids=records.changed: _run_batch_hooks(ids))
+    return records
+
+
+def _write_changes(rows: list[tuple[SatisfactionRecord, SatisfactionRecord, list[str]]]) -> None:
+    """One `UPDATE … WHERE id = ?` statement per set of changed fields, run for all its rows at once."""
+    by_fields: dict[tuple[str, ...], list[SatisfactionRecord]] = {}
+    for _before, after, fields in rows:
+        by_fields.setdefault(tuple(fields), []).append(after)
+    meta = SatisfactionRecord._meta
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for fields, records in by_fields.items():
+            columns = [meta.get_field(name) for name in fields]
+            assignments = ", ".join(f"{qn(column.column)} = %s" for column in columns)
+            sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"
+            prepare = [(column.attname, column.get_db_prep_save) for column in columns]
+            params = [
+                [*(save(getattr(record, name), connection) for name, save in prepare), record.pk] for record in records
+            ]
+            cursor.executemany(sql, params)
+
+
+def _run_batch_hooks(record_ids: list[int]) -> None:
+    """The after-batch hooks, once for these records.
+
+    A failing subscriber (e.g. broker down) must not undo or fail the write: it is logged, and the sweeps catch up.
+    """
+    for hook in _after_batch_hooks:
+        try:
+            hook(record_ids)
+        except Exception:
+            logger.exception("After-batch hook %r failed for %d records", hook, len(record_ids))
 
 
 BATCH_FIELDS = (
@@ -415,10 +516,10 @@ class _FeedbackBatch(BatchSpec):
             for key in (code, name_en, name_zh):
                 self.service_types[key.strip().lower()] = pk
 
-    def update_row(self, pk: int, changes: dict[str, Any]) -> None:
-        """A re-imported record whose answer changed (a late rating) is updated as a manual edit is: its alerts
-        are evaluated again, once."""
-        record_update(record=SatisfactionRecord.objects.get(pk=pk), data=changes)
+    def update_rows(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Re-imported records whose answer changed (a late rating) are updated as a manual edit is, all in one
+        `record_update_many`: their alerts are evaluated again, once each."""
+        record_update_many(changes=updates)
 
     def clean_chunk(self, chunk: RawChunk, errors: ErrorSink) -> CleanChunk:
         n = len(chunk)
@@ -515,14 +616,8 @@ class _FeedbackBatch(BatchSpec):
         return {k: self._customers[k] for k in keys if k in self._customers}
 
     def on_commit(self, created_ids: list[int]) -> None:
-        if not created_ids:
-            return
-        for hook in _after_batch_hooks:
-            try:
-                hook(created_ids)
-            except Exception:
-                # A failing subscriber (e.g. broker down) must not undo or fail the import; sweeps catch up.
-                logger.exception("After-batch hook %r failed for %d records", hook, len(created_ids))
+        if created_ids:
+            _run_batch_hooks(created_ids)
 
 
 _KEY_FIELDS = ("external_id", "customer", "ticket", "complaint")
