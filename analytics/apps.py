@@ -15,6 +15,14 @@ class AnalyticsConfig(AppConfig):
         feedback.register_after_record_hook(refresh_snapshots_after_record)
         feedback.register_after_batch_hook(refresh_snapshots_after_batch)
 
+        # The topic pre-aggregates follow every analysis of texts; the text service does not import analytics.
+        from analytics.tasks import refresh_text_snapshots_after_analysis, refresh_text_snapshots_after_rebuild
+        from satisfaction.text import services as text
+
+        text.register_analysis_hooks(
+            after_records=refresh_text_snapshots_after_analysis, after_rebuild=refresh_text_snapshots_after_rebuild
+        )
+
         # A contact added, removed, moved or reprioritised can move its customer to another segment.
         from analytics.tasks import refresh_snapshots_after_segment_change
         from satisfaction.crm import services as contacts

@@ -132,6 +132,71 @@ class SubMetricSample(models.Model):
         return f"{self.record_id} · {self.date}"
 
 
+class _TextBucket(models.Model):
+    """The bucket key the text pre-aggregates share with `DailySatisfactionStat`."""
+
+    date = models.DateField(_("date"))
+    service_type = models.ForeignKey(
+        "satisfaction.ServiceType", on_delete=models.CASCADE, related_name="+", verbose_name=_("service type")
+    )
+    segment_priority = models.PositiveSmallIntegerField(
+        _("segment priority"), help_text=_("Lowest contact priority of the customer; 0 = no contacts.")
+    )
+    self_rated = models.BooleanField(_("self-rated"), default=False)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class DailyTextStat(_TextBucket):
+    """How many records of one bucket have an analysed text (the denominator of every topic share)."""
+
+    texts = models.PositiveIntegerField(_("analysed texts"))
+
+    class Meta:
+        ordering = ["date", "service_type_id", "segment_priority", "self_rated"]
+        verbose_name = _("daily text statistic")
+        verbose_name_plural = _("daily text statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_type", "segment_priority", "self_rated"], name="daily_text_bucket_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date} · {self.service_type_id} · P{self.segment_priority} · {self.texts}"
+
+
+class DailyTopicStat(_TextBucket):
+    """Records of one bucket whose text mentions one topic: count, negative ones, score sum and sum of squares.
+
+    With the bucket's totals (`DailySatisfactionStat`, `DailyTextStat`) they give every figure of a topic row —
+    share, negative share, mean score with and without the topic, the Welch test — for any date range.
+    """
+
+    topic = models.ForeignKey("satisfaction.Topic", on_delete=models.CASCADE, related_name="+", verbose_name=_("topic"))
+    count = models.PositiveIntegerField(_("count"))
+    negative = models.PositiveIntegerField(_("negative"))
+    score_sum = models.DecimalField(_("score sum"), max_digits=12, decimal_places=1)
+    score_sq_sum = models.DecimalField(_("sum of squared scores"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["date", "service_type_id", "segment_priority", "self_rated", "topic_id"]
+        verbose_name = _("daily topic statistic")
+        verbose_name_plural = _("daily topic statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_type", "segment_priority", "self_rated", "topic"],
+                name="daily_topic_bucket_unique",
+            ),
+            models.CheckConstraint(condition=Q(negative__lte=models.F("count")), name="daily_topic_negative_le_count"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} · {self.service_type_id} · P{self.segment_priority} · {self.topic_id} · {self.count}"
+
+
 class ReportSubscription(models.Model):
     """A report e-mailed as a PDF every week or month to a list of addresses, for one scope and language.
 

@@ -11,6 +11,7 @@ from celery import shared_task
 from analytics import bundles, subscriptions
 from analytics.lib import snapshots, submetrics
 from analytics.rules import evaluation, suggestions
+from core.localtime import local_tz
 from core.on_commit import send_on_commit, send_safely
 from core.retry import TASK_OPTIONS
 
@@ -20,6 +21,9 @@ __all__ = [
     "recompute_snapshot_bucket",
     "recompute_snapshot_day",
     "recompute_snapshots_for_records",
+    "rebuild_text_snapshots",
+    "refresh_text_snapshots_after_analysis",
+    "refresh_text_snapshots_after_rebuild",
     "refresh_snapshots_after_batch",
     "refresh_snapshots_after_record",
     "refresh_snapshots_after_segment_change",
@@ -72,6 +76,23 @@ def recompute_customer_snapshots(customer_id: int) -> int:
     """Move a customer's records to its current segment (after a contact priority changed)."""
     submetrics.recompute_customer(customer_id=customer_id)
     return snapshots.recompute_customer(customer_id=customer_id).buckets
+
+
+@shared_task(**TASK_OPTIONS)
+def rebuild_text_snapshots(since: str | None = None) -> int:
+    """Recompute the text and topic pre-aggregates from a local day (ISO date) on, or all of them."""
+    return snapshots.rebuild_texts(since=dt.date.fromisoformat(since) if since else None)
+
+
+def refresh_text_snapshots_after_analysis(record_ids: list[int]) -> None:
+    """After-analysis hook: recompute the buckets of the analysed records (topics, texts); never raises."""
+    if record_ids:
+        send_safely(recompute_snapshots_for_records, list(record_ids))
+
+
+def refresh_text_snapshots_after_rebuild(since: dt.datetime | None) -> None:
+    """After-rebuild hook of `analyse_feedback`: one recompute of the text pre-aggregates; never raises."""
+    send_safely(rebuild_text_snapshots, since.astimezone(local_tz()).date().isoformat() if since else None)
 
 
 def refresh_snapshots_after_record(record_id: int) -> None:

@@ -160,9 +160,9 @@ def raw_records(scope: Scope) -> QuerySet:
     return qs
 
 
-def snapshot_rows(scope: Scope) -> QuerySet:
-    """The daily snapshot rows in a scope, unordered (for aggregation)."""
-    qs = DailySatisfactionStat.objects.order_by()
+def snapshot_rows(scope: Scope, model=DailySatisfactionStat) -> QuerySet:
+    """The daily snapshot rows in a scope, unordered (for aggregation); `model` is one with the same bucket key."""
+    qs = model.objects.order_by()
     if scope.start:
         qs = qs.filter(date__gte=scope.start)
     if scope.end:

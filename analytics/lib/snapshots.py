@@ -9,6 +9,9 @@ is added, removed or moved to another customer), the customer's past records bel
 `recompute_customer` moves them (the `recompute_customer_snapshots` task, sent on commit by every contact
 write path through the segment-change hook of `satisfaction.crm.services`), and the nightly full rebuild
 repairs anything missed.
+
+Every recompute here also recomputes the text pre-aggregates of the same buckets (`text_snapshots`: analysed
+texts and topic mentions), and `rebuild_texts` redoes them alone after the texts were analysed again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DateField, Func, Max, Min, Q, Sum, Value
 from django.db.models.functions import TruncDate
 
+from analytics.lib import text_snapshots
 from analytics.lib.metrics import segment_expression, segment_filter
 from analytics.models import NO_SEGMENT, DailySatisfactionStat
 from core.localtime import day_start, event_window, local_tz
@@ -89,21 +93,24 @@ def offset_spans(first: dt.datetime, last: dt.datetime) -> list[tuple[dt.datetim
     return spans
 
 
-def _grouped(records, day: dt.date | None = None, minutes: int | None = None):
-    """Aggregate records into snapshot rows (local day, service type, current segment, self-rated).
+def day_expression(day: dt.date | None = None, minutes: int | None = None):
+    """The local day of a timestamp field, as a function of the field's name.
 
     `day` when all records are of one local day; `minutes` when they share one UTC offset (SQLite fast path);
     otherwise the database converts each timestamp to TIME_ZONE.
     """
     if day is not None:
-        day_expr = Value(day, output_field=DateField())
-    elif minutes is not None:
-        day_expr = FixedOffsetDate("created_at", minutes)
-    else:
-        day_expr = TruncDate("created_at", tzinfo=local_tz())
+        return lambda field: Value(day, output_field=DateField())
+    if minutes is not None:
+        return lambda field: FixedOffsetDate(field, minutes)
+    return lambda field: TruncDate(field, tzinfo=local_tz())
+
+
+def _grouped(records, day):
+    """Aggregate records into snapshot rows (local day, service type, current segment, self-rated)."""
     return (
         records.order_by()
-        .annotate(day=day_expr, segment=segment_expression())
+        .annotate(day=day("created_at"), segment=segment_expression())
         .values("day", "service_type_id", "segment", "self_rated")
         .annotate(**KPI_SUMS)
     )
@@ -154,12 +161,7 @@ def _day_records(day: dt.date):
     )
 
 
-@transaction.atomic
-def rebuild_all() -> RebuildResult:
-    """Recompute the whole snapshot table from the raw records (nightly, and after bulk loads)."""
-    started = time.perf_counter()
-    # One transaction: readers see the old table until the new one is complete.
-    deleted, _ = DailySatisfactionStat.objects.all().delete()
+def _plausible_records():
     # Only plausible instants: a stray year-1 or year-9999 row stored before the services checked dates must
     # not stop (or slow down) every night's rebuild; it is left out of the snapshots and logged.
     first, last = event_window()
@@ -167,49 +169,77 @@ def rebuild_all() -> RebuildResult:
     outside = SatisfactionRecord.objects.exclude(created_at__gte=first, created_at__lte=last).count()
     if outside:
         logger.warning("Snapshot rebuild left out %s records dated outside %s – %s", outside, first, last)
-    if connection.vendor == "sqlite":
-        # SQLite converts time zones in Python, row by row; per span of constant UTC offset it can stay native.
-        bounds = records.aggregate(first=Min("created_at"), last=Max("created_at"))
-        grouped = []
-        if bounds["first"] is not None:
-            for lo, hi, minutes in offset_spans(bounds["first"], bounds["last"]):
-                span = records.filter(created_at__gte=lo, created_at__lt=hi)
-                grouped.extend(_grouped(span, minutes=minutes))
-        # Spans can split one local day (a DST change): merge rows of the same bucket.
-        grouped = _merge(grouped)
-    else:
-        grouped = _grouped(records)
+    return records
+
+
+def _by_span(records, grouper) -> list[dict]:
+    """`grouper(records, day_expression)` over every record, then the rows of each bucket merged by the caller."""
+    if connection.vendor != "sqlite":
+        return list(grouper(records, day_expression()))
+    # SQLite converts time zones in Python, row by row; per span of constant UTC offset it can stay native.
+    bounds = records.aggregate(first=Min("created_at"), last=Max("created_at"))
+    rows = []
+    if bounds["first"] is not None:
+        for lo, hi, minutes in offset_spans(bounds["first"], bounds["last"]):
+            span = records.filter(created_at__gte=lo, created_at__lt=hi)
+            rows.extend(grouper(span, day_expression(minutes=minutes)))
+    return rows
+
+
+def _rebuild_texts(records) -> int:
+    texts = text_snapshots.merged(_by_span(records, text_snapshots.grouped_texts), text_snapshots.TEXT_KEY, ("texts",))
+    topics = text_snapshots.merged(
+        _by_span(records, text_snapshots.grouped_topics), text_snapshots.TOPIC_KEY, text_snapshots.TOPIC_SUMS
+    )
+    return text_snapshots.store(texts, topics, stale=None)[0]
+
+
+@transaction.atomic
+def rebuild_all() -> RebuildResult:
+    """Recompute the whole snapshot table from the raw records (nightly, and after bulk loads)."""
+    started = time.perf_counter()
+    # One transaction: readers see the old table until the new one is complete.
+    deleted, _ = DailySatisfactionStat.objects.all().delete()
+    text_snapshots.clear()
+    records = _plausible_records()
+    # Spans can split one local day (a DST change): merge rows of the same bucket.
+    grouped = _merge(_by_span(records, _grouped))
     result = _store(grouped, stale=None)
+    _rebuild_texts(records)
     logger.debug("Rebuilt %s snapshot buckets from %s records", result.buckets, result.records)
     return RebuildResult(result.buckets, deleted, result.records, time.perf_counter() - started)
 
 
+@transaction.atomic
+def rebuild_texts(*, since: dt.date | None = None) -> int:
+    """Recompute the text and topic rows (from local day `since` on) after texts were analysed again."""
+    text_snapshots.clear(since)
+    records = _plausible_records()
+    if since is not None:
+        records = records.filter(created_at__gte=day_start(since))
+    return _rebuild_texts(records)
+
+
 def _merge(rows) -> list[dict]:
-    merged: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row["day"], row["service_type_id"], row["segment"], row["self_rated"])
-        if key in merged:
-            for name in KPI_SUMS:
-                merged[key][name] = (merged[key][name] or 0) + (row[name] or 0)
-        else:
-            merged[key] = dict(row)
-    return list(merged.values())
+    return text_snapshots.merged(rows, text_snapshots.TEXT_KEY, tuple(KPI_SUMS))
 
 
 @transaction.atomic
 def recompute_day(*, day: dt.date) -> RebuildResult:
     """Recompute every bucket of one local day."""
-    return _store(_grouped(_day_records(day), day=day), stale=Q(date=day))
+    records, on_day = _day_records(day), day_expression(day=day)
+    text_snapshots.recompute(records, on_day, stale=Q(date=day))
+    return _store(_grouped(records, on_day), stale=Q(date=day))
 
 
 @transaction.atomic
 def recompute_bucket(*, day: dt.date, service_type_id: int, segment_priority: int) -> RebuildResult:
     """Recompute one (day, service type, segment) bucket, both self-rated flags."""
     records = _day_records(day).filter(service_type_id=service_type_id).filter(segment_filter(segment_priority))
-    return _store(
-        _grouped(records, day=day),
-        stale=Q(date=day, service_type_id=service_type_id, segment_priority=segment_priority),
-    )
+    stale = Q(date=day, service_type_id=service_type_id, segment_priority=segment_priority)
+    on_day = day_expression(day=day)
+    text_snapshots.recompute(records, on_day, stale=stale)
+    return _store(_grouped(records, on_day), stale=stale)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0020_report_subscriptions"),
+        ("analytics", "0021_text_snapshots"),
         ("satisfaction", "0020_measure_agent"),
     ]
 

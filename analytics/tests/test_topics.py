@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from scipy import stats as sps
 
+from analytics.lib import snapshots
 from analytics.lib.metrics import Scope, local_today
 from analytics.lib.topics import topic_rows
 from satisfaction.tests import factories as f
@@ -39,6 +40,7 @@ def texts(service_types):
     f.RecordFactory(customer=customer, feedback="", score=Decimal("4.0"), created_at=_at(3))  # no text
     f.RecordFactory(customer=customer, feedback="回复太慢", score=Decimal("2.0"), created_at=_at(40))  # previous period
     text_rebuild()
+    snapshots.rebuild_all()  # the records were saved directly, not through the service: fill the daily snapshots
     return {"customer": customer, "slow": slow_scores, "other": [*other_scores, 4.0]}
 
 

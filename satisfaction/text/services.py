@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +21,20 @@ from satisfaction.text.models import RecordTopic, TextAnalysis, Topic
 from satisfaction.text.selectors import emptied_text
 
 CHUNK = 2000
+
+# Callables run after an analysis commits, so what is derived from it (the topic pre-aggregates of analytics)
+# follows; analytics registers them, so this module does not import it. `after_records(record_ids)` follows an
+# analysis of some records; `after_rebuild(since)` follows a rebuild of every record created since `since`
+# (None: all), which is cheaper to follow with one recompute than with one per chunk.
+_after_records_hooks: list[Callable[[list[int]], Any]] = []
+_after_rebuild_hooks: list[Callable[[dt.datetime | None], Any]] = []
+
+
+def register_analysis_hooks(*, after_records=None, after_rebuild=None) -> None:
+    """Subscribe to analyses of some records and to rebuilds (each once, however often it is registered)."""
+    for hooks, func in ((_after_records_hooks, after_records), (_after_rebuild_hooks, after_rebuild)):
+        if func is not None and func not in hooks:
+            hooks.append(func)
 
 
 def active_topics() -> tuple[dict[str, int], tuple[TopicSpec, ...]]:
@@ -34,62 +50,96 @@ def current_version() -> str:
     return version_of(active_topics()[1])
 
 
+ANALYSIS_FIELDS = ["language", "sentiment", "sentiment_score", "keywords", "analyser_version", "analysed_at"]
+
+
+def _upsert_sql() -> tuple[str, str]:
+    """The two statements of a store: upsert analyses on the record, insert topic mentions.
+
+    Plain `executemany`: at a million rows, building model instances and compiling `bulk_create` cost more than
+    the analysis itself. Both SQLite and PostgreSQL take `ON CONFLICT … DO UPDATE`.
+    """
+    q = connection.ops.quote_name
+    json = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    analysis_columns = ["record_id", *ANALYSIS_FIELDS]
+    values = ", ".join(json if c == "keywords" else "%s" for c in analysis_columns)
+    updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in ANALYSIS_FIELDS)
+    analyses = (
+        f"INSERT INTO {q(TextAnalysis._meta.db_table)} ({', '.join(map(q, analysis_columns))}) VALUES ({values}) "
+        f"ON CONFLICT ({q('record_id')}) DO UPDATE SET {updates}"
+    )
+    mentions = (
+        f"INSERT INTO {q(RecordTopic._meta.db_table)} ({q('record_id')}, {q('topic_id')}, {q('terms')}) "
+        f"VALUES (%s, %s, {json})"
+    )
+    return analyses, mentions
+
+
+def _store(texts: list[tuple[int, str]], topics: tuple[dict[str, int], tuple[TopicSpec, ...]], now) -> None:
+    """Analyse (pk, text) pairs and replace their stored analysis and topic mentions."""
+    ids, specs = topics
+    version = version_of(specs)
+    at = connection.ops.adapt_datetimefield_value(now)
+    analyses, mentions = [], []
+    for pk, text in texts:
+        result = analyse(text, specs)
+        # JSON as JSONField writes it (json.dumps with its defaults), so rows read back the same either way.
+        analyses.append((pk, result.language, result.sentiment, result.score, json.dumps(result.keywords), version, at))
+        mentions += [(pk, ids[c], json.dumps(t)) for c, t in result.topics.items()]
+    analyses_sql, mentions_sql = _upsert_sql()
+    RecordTopic.objects.filter(record_id__in=[pk for pk, _ in texts]).delete()
+    with connection.cursor() as cursor:
+        cursor.executemany(analyses_sql, analyses)
+        if mentions:
+            cursor.executemany(mentions_sql, mentions)
+
+
 @transaction.atomic
 def text_analyse_records(*, record_ids: Iterable[int]) -> int:
     """Analyse these records' texts and replace their stored analysis and topic mentions; returns how many."""
-    ids, specs = active_topics()
-    version = version_of(specs)
-    now = timezone.now()
-    done = 0
+    topics, now = active_topics(), timezone.now()
     record_ids = list(record_ids)
+    done = []
     for start in range(0, len(record_ids), CHUNK):
         part = record_ids[start : start + CHUNK]
-        texts = dict(SatisfactionRecord.objects.filter(pk__in=part).values_list("pk", "feedback"))
-        analyses, mentions = [], []
-        for pk, text in texts.items():
-            result = analyse(text, specs)
-            analyses.append(
-                TextAnalysis(
-                    record_id=pk,
-                    language=result.language,
-                    sentiment=result.sentiment,
-                    sentiment_score=result.score,
-                    keywords=result.keywords,
-                    analyser_version=version,
-                    analysed_at=now,
-                )
-            )
-            mentions += [RecordTopic(record_id=pk, topic_id=ids[c], terms=t) for c, t in result.topics.items()]
-        TextAnalysis.objects.bulk_create(
-            analyses,
-            update_conflicts=True,
-            unique_fields=["record"],
-            update_fields=["language", "sentiment", "sentiment_score", "keywords", "analyser_version", "analysed_at"],
-        )
-        RecordTopic.objects.filter(record_id__in=list(texts)).delete()
-        RecordTopic.objects.bulk_create(mentions)
-        done += len(texts)
-    return done
+        texts = list(SatisfactionRecord.objects.filter(pk__in=part).values_list("pk", "feedback"))
+        _store(texts, topics, now)
+        done += [pk for pk, _ in texts]
+    if done:
+        for hook in _after_records_hooks:
+            transaction.on_commit(lambda hook=hook: hook(done))
+    return len(done)
 
 
 def text_rebuild(
     *, since: dt.datetime | None = None, stale_only: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Analyse every record (created since `since`; only those not at the current version when `stale_only`)."""
+    """Analyse every record (created since `since`; only those not at the current version when `stale_only`).
+
+    Reads the records in chunks by primary key and commits each chunk, so memory stays flat and an interrupted
+    rebuild keeps what it did (`--stale` resumes it); the after-rebuild hooks run once at the end."""
     # A text emptied by the erasure or retention of personal data keeps the reading made while it was there.
     qs = SatisfactionRecord.objects.order_by("pk").exclude(emptied_text())
     if since is not None:
         qs = qs.filter(created_at__gte=since)
+    topics = active_topics()
     if stale_only:
-        qs = qs.exclude(text_analysis__analyser_version=current_version())
-    ids = list(qs.values_list("pk", flat=True))
-    done = 0
-    for start in range(0, len(ids), CHUNK * 5):
-        done += text_analyse_records(record_ids=ids[start : start + CHUNK * 5])
+        qs = qs.exclude(text_analysis__analyser_version=version_of(topics[1]))
+    total = qs.count()
+    done, last_pk, now = 0, 0, timezone.now()
+    if progress:
+        progress(0, total)
+    while True:
+        texts = list(qs.filter(pk__gt=last_pk).values_list("pk", "feedback")[:CHUNK])
+        if not texts:
+            break
+        with transaction.atomic():
+            _store(texts, topics, now)
+        done, last_pk = done + len(texts), texts[-1][0]
         if progress:
-            progress(done, len(ids))
-    if progress and not ids:
-        progress(0, 0)
+            progress(done, max(total, done))
+    for hook in _after_rebuild_hooks:
+        hook(since)
     return done
 
 

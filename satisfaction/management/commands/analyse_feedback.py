@@ -6,6 +6,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from core.localtime import day_start
+from core.progress import ProgressBar
 from satisfaction.text import services
 
 
@@ -23,14 +24,6 @@ class Command(BaseCommand):
                 since_at = day_start(dt.date.fromisoformat(since))
             except ValueError as exc:
                 raise CommandError(f"--since must be a date like 2026-01-31, got {since!r}") from exc
-        tty = sys.stderr.isatty()
-
-        def progress(done: int, total: int) -> None:
-            width = 30
-            filled = width * done // total if total else width
-            line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}"
-            if tty or done == total:
-                self.stderr.write(line, ending="" if done < total else "\n")
-
-        count = services.text_rebuild(since=since_at, stale_only=stale, progress=progress)
+        bar = ProgressBar(self.stderr, tty=sys.stderr.isatty())
+        count = services.text_rebuild(since=since_at, stale_only=stale, progress=bar.update)
         self.stdout.write(f"Analysed {count:,} records (version {services.current_version()}).")

@@ -72,11 +72,32 @@ def test_rebuild_since_and_stale_only(customer):
 def test_analyse_feedback_command(customer, capsys):
     f.RecordFactory(customer=customer, feedback="Excellent work", score=Decimal("5"))
     call_command("analyse_feedback")
-    assert "Analysed 1 records" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Analysed 1 records" in captured.out
+    assert "1/1 100%" in captured.err  # the progress bar's last line
     call_command("analyse_feedback", "--since", "2000-01-01", "--stale")
     assert "Analysed 0 records" in capsys.readouterr().out
     with pytest.raises(CommandError, match="--since"):
         call_command("analyse_feedback", "--since", "yesterday")
+
+
+def test_progress_bar_says_done_total_rate_and_time_left():
+    from io import StringIO
+
+    from django.core.management.base import OutputWrapper
+
+    from core.progress import ProgressBar
+
+    ticks = iter([100.0, 100.0, 110.0, 130.0])
+    out = StringIO()
+    bar = ProgressBar(OutputWrapper(out), tty=False, clock=lambda: next(ticks))
+    bar.update(0, 60_000)
+    bar.update(20_000, 60_000)  # 20,000 in 10 s: 2,000/s, 40,000 left: 20 s
+    bar.update(60_000, 60_000)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("[" + "." * 30 + "] 0/60,000 0%")
+    assert lines[1] == "[" + "#" * 10 + "." * 20 + "] 20,000/60,000 33% · 2,000/s · ETA 0m20s"
+    assert lines[2] == "[" + "#" * 30 + "] 60,000/60,000 100% · 2,000/s · 0m30s"
 
 
 def _read(path):
