@@ -16,8 +16,6 @@ import re
 
 import numpy as np
 from django.utils import timezone
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from satisfaction.feedback.kpis import counted_records
 from satisfaction.text.models import TextAnalysis
@@ -88,6 +86,11 @@ def discover_themes(
     rows = unmatched_comments(now=now)
     if len(rows) < min_comments:
         return []
+    # scikit-learn is imported here, not at the top: every process (web, worker, import command) loads this
+    # module with the admin, and the library costs about 60 MB that only this nightly job needs.
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     documents = [list(dict.fromkeys(keywords)) for _pk, keywords, _s, _score in rows]
     # The analyser has tokenised and filtered already (jieba for Chinese): each document is its list of terms.
     vectorizer = TfidfVectorizer(analyzer=lambda terms: terms, min_df=min(3, min_comments), max_df=0.8)
