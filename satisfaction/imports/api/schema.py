@@ -8,6 +8,8 @@ IMPORT_JOB = {
     "status": "succeeded",
     "dry_run": False,
     "history": False,
+    "live": False,
+    "old_rows": 0,
     "update": True,
     "encoding": "",
     "original_name": "feedback-2026-11.csv",
@@ -29,4 +31,15 @@ IMPORT_JOB = {
     "created_at": "2026-11-23T09:00:00+08:00",
     "started_at": "2026-11-23T09:00:01+08:00",
     "finished_at": "2026-11-23T09:00:04+08:00",
+}
+
+HISTORY_OR_LIVE = {
+    "detail": (
+        "1,681 rows are older than the alert windows (before 2026-09-02). Import the file as history (no alerts, "
+        "e-mails, watch-list entries or survey invitations for them), or raise live alerts for them?"
+    ),
+    "old_rows": 1681,
+    "before": "2026-09-02T09:00:00+08:00",
+    "oldest": "2021-01-03T08:12:00+08:00",
+    "choose": ["history", "live"],
 }

@@ -65,6 +65,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "status",
             "dry_run",
             "history",
+            "live",
+            "old_rows",
             "update",
             "encoding",
             "original_name",
@@ -119,7 +121,14 @@ class ImportUploadSerializer(serializers.Serializer):
         default=False,
         help_text="Past data: no alerts, e-mails or survey invitations for rows older than the alert windows.",
     )
-
+    live = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Rows older than the alert windows raise live alerts. A file with such rows needs `history` or `live`: "
+            "without either it is refused with 409 and nothing is stored."
+        ),
+    )
     encoding = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -138,6 +147,8 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        if attrs.get("history") and attrs.get("live"):
+            raise serializers.ValidationError({"live": ["Send history or live, not both."]})
         mapping = attrs.get("mapping")
         if mapping is not None and mapping.kind != attrs["kind"]:
             raise serializers.ValidationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -11,7 +12,8 @@ from core.api.views import ReadOnlyResourceViewSet, call_service, resource_docs,
 from core.roles import STAFF
 from satisfaction.imports import selectors
 from satisfaction.imports.api import serializers as s
-from satisfaction.imports.api.schema import IMPORT_JOB
+from satisfaction.imports.api.schema import HISTORY_OR_LIVE, IMPORT_JOB
+from satisfaction.imports.history import old_rows_in_upload
 from satisfaction.imports.services import import_job_create, import_jobs_fail_stale
 
 
@@ -30,10 +32,13 @@ from satisfaction.imports.services import import_job_create, import_jobs_fail_st
             "`GET /api/v1/imports/{id}/` for `rows_done` / `rows_total` and the outcome. By default a file imports "
             "all-or-nothing: any row error rejects it; with `on_error: skip` the valid rows are written. "
             "`error_report_url` lists every error (row, column, value, reason). Re-importing the same file "
-            "creates no duplicates (`external_id`). Staff see their own jobs, managers all."
+            "creates no duplicates (`external_id`). Staff see their own jobs, managers all. A file with rows older "
+            "than the alert windows (feedback by its time, tickets by their closing, complaints by their resolution) "
+            "needs `history=true` (past data: no alerts, e-mails, watch-list entries or survey invitations) or "
+            "`live=true` (raise live alerts); without either the upload answers 409 naming both, and stores nothing."
         ),
         request={"multipart/form-data": s.ImportUploadSerializer},
-        responses={202: s.ImportJobSerializer},
+        responses={202: s.ImportJobSerializer, 409: OpenApiTypes.OBJECT},
         examples=[
             OpenApiExample(
                 "Job",
@@ -41,6 +46,7 @@ from satisfaction.imports.services import import_job_create, import_jobs_fail_st
                 response_only=True,
                 status_codes=["202"],
             ),
+            OpenApiExample("History or live", value=HISTORY_OR_LIVE, response_only=True, status_codes=["409"]),
         ],
     ),
 )
@@ -68,6 +74,28 @@ class ImportJobViewSet(mixins.CreateModelMixin, ReadOnlyResourceViewSet):
 
     def create(self, request, *args, **kwargs):
         data = valid_input(s.ImportUploadSerializer, request)
+        spec = data.get("mapping_spec") or data.get("mapping")
+        if not (data["dry_run"] or data["history"] or data["live"] or getattr(spec, "history", False)):
+            # Counted here, so the answer can say so before anything is stored or raised.
+            found = call_service(
+                old_rows_in_upload,
+                upload=data["file"],
+                kind=data["kind"],
+                mapping=spec,
+                encoding=data.get("encoding", ""),
+            )
+            if found.count:
+                return Response(
+                    {
+                        "detail": found.message(),
+                        "old_rows": found.count,
+                        "before": found.before.isoformat(),
+                        "oldest": found.oldest.isoformat() if found.oldest else None,
+                        "choose": ["history", "live"],
+                    },
+                    status=status.HTTP_409_CONFLICT,
+                )
+            data["old_rows"] = 0
         job = call_service(import_job_create, created_by=request.user, **data)
         # With tasks run eagerly the job has already finished when the transaction committed; re-read it.
         shown = self.get_queryset().get(pk=job.pk)
