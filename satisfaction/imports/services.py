@@ -154,16 +154,21 @@ def import_mapping_save(
     columns: Mapping[str, str] | None = None,
     spec: MappingSpec | None = None,
     created_by=None,
+    mapping: ImportMapping | None = None,
 ) -> ImportMapping:
-    """Create or replace the mapping called `name`: a parsed mapping file (`spec`), or just header → field
-    `columns`. Every target must be a field of `kind` (or "-"); errors name the key and the line."""
+    """Create or replace the mapping called `name` (or change `mapping`, renaming it): a parsed mapping file
+    (`spec`), or just header → field `columns`. Every target must be a field of `kind` (or "-"); errors name
+    the key and the line."""
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Unknown import kind {kind!r}."})
     spec = spec if spec is not None else mapping_coerce(dict(columns or {}), kind=kind)
     if spec.kind != kind:
         raise ValidationError({"kind": f"This mapping is for {spec.kind}, not {kind}."})
     data = spec.to_data()
-    mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
+    if mapping is not None:
+        mapping.name = name.strip()
+    else:
+        mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
     mapping.kind = kind
     mapping.columns = data["columns"]
     mapping.date_formats = data.get("date_format", [])
@@ -175,6 +180,12 @@ def import_mapping_save(
     mapping.full_clean()
     mapping.save()
     return mapping
+
+
+@transaction.atomic
+def import_mapping_delete(*, mapping: ImportMapping) -> None:
+    """Delete a saved mapping; the jobs that used it keep their own copy of it (`mapping_spec`)."""
+    mapping.delete()
 
 
 @transaction.atomic

@@ -43,3 +43,30 @@ HISTORY_OR_LIVE = {
     "oldest": "2021-01-03T08:12:00+08:00",
     "choose": ["history", "live"],
 }
+
+IMPORT_MAPPING = {
+    "id": 4,
+    "name": "Helpdesk export",
+    "kind": "feedback",
+    "date_format": ["%d-%m-%Y %H:%M"],
+    "on_error": "skip",
+    "history": True,
+    "create": ["customer", "service_type"],
+    "columns": {
+        "Ticket ID": "external_id",
+        "Customer Email": "customer",
+        "Customer Name": "customer.name",
+        "Ticket Channel": {"field": "channel", "values": {"Email": "survey", "Phone": "form"}},
+        "Ticket Priority": "-",
+    },
+    "mapping_file": "kind: feedback\ndate_format:\n- '%d-%m-%Y %H:%M'\non_error: skip\nhistory: true\n…",
+    "created_by": {"id": 5, "username": "li.na"},
+    "created_at": "2026-11-20T10:00:00+08:00",
+    "updated_at": "2026-11-21T16:30:00+08:00",
+}
+IMPORT_MAPPING_INPUT = {
+    "name": "Helpdesk export",
+    "kind": "feedback",
+    "on_error": "skip",
+    "columns": {"Ticket ID": "external_id", "Customer Email": "customer", "Ticket Priority": "-"},
+}
