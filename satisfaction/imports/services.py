@@ -272,8 +272,8 @@ def _run_in_background(job_id: int) -> None:
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run one import job to the end, reporting progress into its row; a finished job is left alone."""
     job = ImportJob.objects.select_related("mapping", "created_by").get(pk=job_id)
-    if job.is_finished:
-        return job
+    if job.is_finished or job.waits_for_choice:
+        return job  # a redelivered task never answers for the importer
     jobs = ImportJob.objects.filter(pk=job.pk)
     # Progress goes through queryset updates: visible at once to the page polling it, and not an audit entry each.
     started = timezone.now()

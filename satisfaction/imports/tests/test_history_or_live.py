@@ -15,6 +15,7 @@ from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.helpdesk.models import ServiceTicket
 from satisfaction.imports.history import history_cutoff, old_rows_in
 from satisfaction.imports.models import ImportJob
+from satisfaction.imports.services import import_job_run
 from satisfaction.improvements.models import ImprovementSuggestion
 from satisfaction.surveys.models import SurveyInvitation
 from satisfaction.tests import factories as f
@@ -118,6 +119,11 @@ def test_the_page_asks_before_writing_then_imports_as_history(
     job = ImportJob.objects.get()
     assert (job.status, job.old_rows, job.created_count) == ("choose", 4, 0)
     assert SatisfactionRecord.objects.count() == 0 and nothing_live_raised()
+
+    # The task delivered again (a worker restart) leaves the question open: it never answers for the importer.
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "choose" and SatisfactionRecord.objects.count() == 0
 
     with translation.override("en"):
         page = client.get(response["Location"]).content.decode()
