@@ -1,5 +1,6 @@
 """A file with rows older than the alert windows, imported without history mode: asked first, on every path."""
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -10,6 +11,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import cells as vocab
+from core.batch import RowInvalid
 from satisfaction.alerts.models import AlertSettings, SatisfactionAlert, WatchlistEntry, WebhookDelivery
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.helpdesk.models import ServiceTicket
@@ -70,6 +73,33 @@ def test_the_count_reads_the_deciding_date_of_each_kind(tmp_path, customer):
     # Customers raise nothing live, whatever their dates.
     customers = f"客户ID,客户名称,创建时间\nC-9,Old Co,{day(900)}\n"
     assert old_rows_in(kind="customers", source=write(tmp_path, customers, "c.csv")).count == 0
+
+
+def test_the_count_agrees_with_parsing_every_cell(tmp_path, customer):
+    # Cells around the cut-off, in the formats the import reads, some with a zone offset that moves their day.
+    now = timezone.now()
+    moments = [now - dt.timedelta(days=90, hours=h) for h in range(-60, 61, 7)] + [
+        now - dt.timedelta(days=d) for d in (1, 400)
+    ]
+    cells = []
+    for i, moment in enumerate(moments):
+        local = timezone.localtime(moment)
+        cells += [
+            local.strftime("%Y-%m-%d %H:%M"),
+            local.strftime("%Y/%m/%d %H:%M"),
+            moment.astimezone(dt.timezone(dt.timedelta(hours=-11))).isoformat(),
+            local.strftime("%Y年%m月%d日") if i % 2 else "not a date",
+        ]
+    rows = [f"R-{i},C-1,数据分析,4,{cell}" for i, cell in enumerate(cells)]
+    before = history_cutoff()
+    expected = 0
+    for cell in cells:
+        with contextlib.suppress(RowInvalid):
+            expected += vocab.parse_datetime(cell) < before
+    found = old_rows_in(kind="feedback", source=write(tmp_path, "\n".join([HEADER, *rows]) + "\n"))
+    assert 0 < found.count == expected < len(cells)
+    # The oldest: among the four cells of the 400-day-old moment (its bare day reads as midnight).
+    assert found.oldest == min(vocab.parse_datetime(c) for c in cells[-4:] if c != "not a date")
 
 
 def test_the_command_refuses_old_rows_without_history_or_live(tmp_path, customer):

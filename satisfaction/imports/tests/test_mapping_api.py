@@ -27,6 +27,21 @@ def _media(settings, tmp_path):
     cache.clear()
 
 
+def same(one, other) -> bool:
+    """Two mappings mean the same; PostgreSQL's jsonb keeps no key order, and a mapping's order of columns is moot."""
+
+    def rules(spec):
+        return sorted((r.source, r.field, sorted(r.values.items())) for r in spec.rules)
+
+    return rules(one) == rules(other) and (one.kind, one.date_formats, one.on_error, one.history, one.create) == (
+        other.kind,
+        other.date_formats,
+        other.on_error,
+        other.history,
+        other.create,
+    )
+
+
 def test_create_read_update_and_delete_a_mapping(staff, staff_user):
     created = staff.post(
         URL,
@@ -45,7 +60,7 @@ def test_create_read_update_and_delete_a_mapping(staff, staff_user):
     assert saved.created_by == staff_user and saved.on_error == "skip" and saved.date_formats == ["%d-%m-%Y %H:%M"]
     assert body["columns"]["Channel"] == {"field": "channel", "values": {"Email": "survey"}}
     # The representation's mapping file reads back as the same mapping.
-    assert mapping_load(body["mapping_file"]) == mapping_of(saved)
+    assert same(mapping_load(body["mapping_file"]), mapping_of(saved))
 
     assert staff.get(f"{URL}{saved.pk}/").json()["name"] == "Helpdesk"
     assert [m["name"] for m in staff.get(URL, {"kind": "feedback"}).json()["results"]] == ["Helpdesk"]
@@ -66,7 +81,7 @@ def test_create_read_update_and_delete_a_mapping(staff, staff_user):
     )
     assert replaced.status_code == 200, replaced.content
     saved.refresh_from_db()
-    assert mapping_of(saved) == mapping_load(MAPPING.read_bytes()) and ImportMapping.objects.count() == 1
+    assert same(mapping_of(saved), mapping_load(MAPPING.read_bytes())) and ImportMapping.objects.count() == 1
 
     assert staff.delete(f"{URL}{saved.pk}/").status_code == 204
     assert not ImportMapping.objects.exists()
