@@ -29,6 +29,12 @@ class AnalyticsConfig(AppConfig):
 
         contacts.register_segment_change_hook(refresh_snapshots_after_segment_change)
 
+        # A history import rebuilds the suggestions once at its end (live writes leave them to the nightly run).
+        from analytics.tasks import refresh_suggestions_after_history_import
+        from satisfaction.imports.history import register_after_history_hook
+
+        register_after_history_hook(refresh_suggestions_after_history_import)
+
         # A measure's baseline KPIs come from analytics; satisfaction only knows the hook (DESIGN §6).
         from analytics.rules.evaluation import baseline_for_measure
         from satisfaction.improvements.services import register_baseline_provider

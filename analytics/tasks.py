@@ -32,6 +32,7 @@ __all__ = [
     "generate_improvement_suggestions",
     "request_measure_evaluation",
     "request_suggestion_generation",
+    "refresh_suggestions_after_history_import",
     "send_report_subscriptions",
     "deliver_report_subscription",
     "build_report_bundle",
@@ -157,6 +158,11 @@ def build_report_bundle(token: str) -> str:
 def request_suggestion_generation() -> None:
     """Ask for a suggestion run after the current transaction commits (the "refresh" button)."""
     send_on_commit(generate_improvement_suggestions)
+
+
+def refresh_suggestions_after_history_import() -> None:
+    """After-history hook: the suggestions see the imported past at once, not at the nightly run; never raises."""
+    send_safely(generate_improvement_suggestions)
 
 
 def request_measure_evaluation(measure_id: int) -> None:

@@ -14,7 +14,7 @@ from satisfaction.alerts.api.views import EnterpriseAlertViewSet, SatisfactionAl
 from satisfaction.crm.api.views import ContactViewSet, ContractViewSet, CustomerViewSet, ServiceTypeViewSet
 from satisfaction.feedback.api.views import BulkRecordView, RecordSatisfactionView, SatisfactionRecordViewSet
 from satisfaction.helpdesk.api.views import ComplaintViewSet, ServiceTicketViewSet
-from satisfaction.imports.api.views import ImportJobViewSet
+from satisfaction.imports.api.views import ImportJobViewSet, ImportMappingViewSet
 from satisfaction.improvements.api.views import (
     ImprovementMeasureViewSet,
     ImprovementSuggestionViewSet,
@@ -42,6 +42,7 @@ router.register("suggestions", ImprovementSuggestionViewSet, basename="suggestio
 router.register("measures", ImprovementMeasureViewSet, basename="measure")
 router.register("tasks", ImprovementTaskViewSet, basename="task")
 router.register("imports", ImportJobViewSet, basename="import")
+router.register("import-mappings", ImportMappingViewSet, basename="import-mapping")
 router.register("recovery-cases", RecoveryCaseViewSet, basename="recovery-case")
 
 enterprise_router = DefaultRouter(trailing_slash=False)

@@ -35,11 +35,11 @@ class Column:
     attname: str | None = ""
 
 
-def _int_1_5(value):
+def int_1_5(value):
     return vocab.parse_int(value, low=1, high=5)
 
 
-def _email(value):
+def email(value):
     address = vocab.text(value).strip()
     try:
         validate_email(address)
@@ -48,7 +48,7 @@ def _email(value):
     return address
 
 
-def _money(value) -> Decimal:
+def money(value) -> Decimal:
     number = vocab.parse_decimal(value)
     if number < 0:
         raise RowInvalid(_("Must be at least %(min)s.") % {"min": 0})
@@ -78,8 +78,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("external_id", ("联系人ID", "联系人编号", "contact id", "id"), **EXTERNAL_ID),
         Column("customer", ("客户ID", "客户编号", "customer id"), required=True, attname=None),
         Column("name", ("姓名", "联系人", "联系人姓名", "contact name"), required=True, max_length=200),
-        Column("contact_priority", ("联系优先级", "优先级", "priority"), _int_1_5),
-        Column("email", ("邮箱", "电子邮件", "邮件", "e-mail"), _email, max_length=254),
+        Column("contact_priority", ("联系优先级", "优先级", "priority"), int_1_5),
+        Column("email", ("邮箱", "电子邮件", "邮件", "e-mail"), email, max_length=254),
         Column("phone", ("电话", "手机", "联系电话", "mobile"), max_length=50),
         Column("language", ("语言",), vocab.parse_language),
     ],
@@ -90,7 +90,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("number", ("合同编号", "合同号", "contract number"), max_length=64),
         Column("start_date", ("开始日期", "起始日期", "start"), vocab.parse_date, required=True),
         Column("end_date", ("结束日期", "截止日期", "end"), vocab.parse_date),
-        Column("value", ("合同金额", "金额", "amount", "contract value"), _money),
+        Column("value", ("合同金额", "金额", "amount", "contract value"), money),
     ],
     ImportKind.TICKETS: [
         Column("external_id", ("工单ID", "工单编号", "ticket id", "id"), **EXTERNAL_ID),
@@ -100,7 +100,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("handling_hours", ("工单耗时", "耗时", "处理时长", "handling time"), _hours),
         Column("urgency", ("紧急程度", "紧急度"), vocab.parse_level),
         Column("ticket_priority", ("工单优先级", "优先级", "priority"), vocab.parse_level),
-        Column("satisfaction", ("满意度", "满意度评分"), _int_1_5),
+        Column("satisfaction", ("满意度", "满意度评分"), int_1_5),
         Column("follow_up", ("是否二次跟进", "二次跟进", "needs follow up"), vocab.parse_bool),
         Column("agent", ("处理人", "负责人", "agent name"), max_length=100, attname=None),
     ],
@@ -112,7 +112,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("resolved_at", ("解决时间", "resolved"), vocab.parse_datetime),
         Column("response_hours", ("响应时长", "response time"), _hours),
         Column("resolution_hours", ("解决时长", "resolution time"), _hours),
-        Column("satisfaction", ("满意度", "满意度评分"), _int_1_5),
+        Column("satisfaction", ("满意度", "满意度评分"), int_1_5),
         Column("escalated", ("是否升级", "升级"), vocab.parse_bool),
         Column("urgency", ("紧急程度", "紧急度"), vocab.parse_level),
         Column("handling_speed", ("处理速度", "speed"), vocab.parse_speed),

@@ -24,11 +24,21 @@ from satisfaction.imports.models import ImportKind, ImportMapping, OnError
 IGNORE = "-"  # a column sent here on purpose: read, not imported, not reported
 
 # Fields of a referenced row that a file may carry inline, used when that row is created (`create`).
-REFERENCE_FIELDS = {"customer": ("name", "industry", "tier", "created_at")}
+REFERENCE_FIELDS = {
+    "customer": ("name", "industry", "tier", "created_at"),
+    "contact": ("name", "email", "phone", "contact_priority", "language"),
+    "contract": ("customer", "service_type", "number", "start_date", "end_date", "value"),
+}
+# A flat export (one row per ticket, complaint or response) may carry every row it refers to.
+_FLAT = ("customer", "contact", "contract", "service_type")
 # Which references each kind may create from its rows.
 CREATABLE = {
-    kind: tuple(ref for ref in ("customer", "service_type") if ref in {c.name for c in COLUMNS[kind]})
-    for kind in ImportKind.values
+    ImportKind.CUSTOMERS: (),
+    ImportKind.CONTACTS: ("customer",),
+    ImportKind.CONTRACTS: ("customer", "service_type"),
+    ImportKind.TICKETS: _FLAT,
+    ImportKind.COMPLAINTS: _FLAT,
+    ImportKind.FEEDBACK: _FLAT,
 }
 KEYS = ("kind", "date_format", "on_error", "history", "create", "columns")
 
@@ -120,14 +130,19 @@ def date_fields(kind: str) -> dict[str, bool]:
         found["created_at"] = False
     if "customer" in CREATABLE[kind]:
         found["customer.created_at"] = False
+    if "contract" in CREATABLE[kind]:
+        found["contract.start_date"] = found["contract.end_date"] = True
     return found
 
 
 def allowed_fields(kind: str) -> set[str]:
-    """Every target a mapping of `kind` may name: the kind's fields, inline reference fields, and "-"."""
+    """Every target a mapping of `kind` may name: the kind's fields, inline reference fields, and "-".
+
+    A reference the kind does not hold itself (a ticket's customer, a response's contract) may still be named
+    by its id, so that the rows it is created from and the rows that refer to it can find each other."""
     names = {c.name for c in COLUMNS[kind]} | {IGNORE}
     for ref in CREATABLE[kind]:
-        names |= {f"{ref}.{name}" for name in REFERENCE_FIELDS.get(ref, ())}
+        names |= {ref} | {f"{ref}.{name}" for name in REFERENCE_FIELDS.get(ref, ())}
     return names
 
 

@@ -58,6 +58,7 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        CHOOSE = "choose", _("Waiting: history or live alerts?")
         VALIDATING = "validating", _("Validating")
         WRITING = "writing", _("Writing")
         SUCCEEDED = "succeeded", _("Imported")
@@ -84,6 +85,17 @@ class ImportJob(models.Model):
     # The mapping as it was when the job was queued (a saved one, or a mapping file sent with the upload).
     mapping_spec = models.JSONField(_("mapping used"), null=True, blank=True)
     history = models.BooleanField(_("history"), default=False, help_text=_("Past data: no live alerts or invitations."))
+    live = models.BooleanField(
+        _("live alerts"),
+        default=False,
+        help_text=_("Rows older than the alert windows raise live alerts, as the importer chose."),
+    )
+    old_rows = models.PositiveIntegerField(
+        _("rows older than the alert windows"),
+        null=True,
+        blank=True,
+        help_text=_("Counted before anything is written; empty when not counted (history, live or a dry run)."),
+    )
     update = models.BooleanField(
         _("update changed rows"), default=True, help_text=_("Off: rows imported before are skipped, as they are.")
     )
@@ -147,6 +159,11 @@ class ImportJob(models.Model):
         if self.files_purged_at is None or self.finished_at is None:
             return None
         return max(0, (self.files_purged_at - self.finished_at).days)
+
+    @property
+    def waits_for_choice(self) -> bool:
+        """Stopped before writing: some rows are older than the alert windows, history or live is to be chosen."""
+        return self.status == self.Status.CHOOSE
 
     @property
     def percent(self) -> int:

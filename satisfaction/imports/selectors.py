@@ -1,11 +1,11 @@
-"""Reads of import jobs."""
+"""Reads of import jobs and saved mappings."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from core.roles import is_manager
-from satisfaction.imports.models import ImportJob
+from satisfaction.imports.models import ImportJob, ImportMapping
 
 
 def import_job_list(*, user=None) -> QuerySet[ImportJob]:
@@ -17,3 +17,13 @@ def import_job_list(*, user=None) -> QuerySet[ImportJob]:
     if user is not None and not is_manager(user):
         jobs = jobs.filter(created_by=user) if user.is_authenticated else jobs.none()
     return jobs
+
+
+def import_mapping_list(*, user=None) -> QuerySet[ImportMapping]:
+    """Saved mappings by kind and name, with who saved them.
+
+    With `user`, as for jobs: staff see (and may change) the mappings they saved, managers and admins all."""
+    mappings = ImportMapping.objects.select_related("created_by").order_by("kind", "name")
+    if user is not None and not is_manager(user):
+        mappings = mappings.filter(created_by=user) if user.is_authenticated else mappings.none()
+    return mappings

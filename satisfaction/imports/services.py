@@ -10,7 +10,6 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO
 
@@ -24,77 +23,18 @@ from django.utils.translation import gettext as _
 
 from core.background import in_background_thread, run_in_background
 from core.batch import BatchResult, ErrorSink, RawChunk, chunked, run_batch
-from satisfaction.alerts.models import AlertSettings
-from satisfaction.alerts.risk import recompute_risk_scores
 from satisfaction.feedback.models import SatisfactionRecord
 from satisfaction.feedback.services import record_satisfaction_batch
 from satisfaction.imports.audit import ImportTrail, import_job_audited
-from satisfaction.imports.kinds import COLUMNS, ModelBatch, header_aliases, normalise_header
-from satisfaction.imports.mappings import IGNORE, MappingSpec, allowed_fields, mapping_coerce, mapping_parse
+from satisfaction.imports.headers import HeaderMap, map_headers
+from satisfaction.imports.history import history_cutoff, history_imported, old_rows_in
+from satisfaction.imports.kinds import ModelBatch
+from satisfaction.imports.mappings import MappingSpec, mapping_coerce, mapping_parse
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 from satisfaction.imports.readers import UnreadableFile, encoding_check, open_table
 from satisfaction.imports.references import ReferenceMaker
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class HeaderMap:
-    """How a file's header row maps onto a kind's fields."""
-
-    index: dict[str, int] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def map_headers(*, kind: str, headers: list[str], mapping: MappingSpec | Mapping[str, str] | None = None) -> HeaderMap:
-    """Match each header to its field(s): the mapping first, then the English/Chinese aliases of the kind.
-
-    A column the mapping names may feed several fields; an alias never takes a field the mapping gave away.
-    """
-    spec = mapping_coerce(mapping, kind=kind)
-    aliases = header_aliases(kind)
-    fields = allowed_fields(kind) - {IGNORE}
-    custom = spec.targets()
-    result = HeaderMap()
-    claimed = {name for names in custom.values() for name in names}
-    for position, header in enumerate(headers):
-        key = normalise_header(header)
-        if not key:
-            continue
-        if key in custom:
-            targets = custom[key]
-        else:
-            alias = aliases.get(key)
-            targets = [alias] if alias is not None and alias not in claimed else [None]
-        for target in targets:
-            if target == IGNORE:
-                continue
-            if target is None or target not in fields:
-                result.unknown.append(header.strip())
-                continue
-            if target in result.index:
-                result.problems.append(
-                    f"Columns {result.labels[target]!r} and {header.strip()!r} both mean {target!r}."
-                )
-                continue
-            result.index[target] = position
-            result.labels[target] = header.strip()
-    for column in COLUMNS[kind]:
-        if column.required and column.name not in result.index:
-            accepted = ", ".join([column.name, *column.headers[:3]])
-            result.problems.append(f"Required column {column.name!r} is missing (accepted headers: {accepted}).")
-    return result
-
-
-def history_cutoff(*, now: datetime | None = None) -> datetime:
-    """Rows older than this are history: past every alert window, so they raise nothing live.
-
-    The drop detector's baseline is not a live window: old rows only shape what a cell is expected to do."""
-    cfg = AlertSettings.load()
-    days = max(cfg.decline_lookback_days, cfg.drop_recent_days, cfg.sla_lookback_days)
-    return (now or timezone.now()) - timedelta(days=days)
 
 
 def import_file(
@@ -196,14 +136,6 @@ def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, qu
     )
 
 
-def history_imported() -> None:
-    """After a history import: the derived numbers that live rules keep up one by one are rebuilt once."""
-    try:
-        recompute_risk_scores()
-    except Exception:
-        logger.exception("Risk scores could not be recomputed after a history import")
-
-
 def _finish(result: BatchResult, headers: HeaderMap, errors: ErrorSink, table) -> BatchResult:
     table.rows.close()
     table.close()  # releases the file also when no row was read
@@ -222,9 +154,11 @@ def import_mapping_save(
     columns: Mapping[str, str] | None = None,
     spec: MappingSpec | None = None,
     created_by=None,
+    mapping: ImportMapping | None = None,
 ) -> ImportMapping:
-    """Create or replace the mapping called `name`: a parsed mapping file (`spec`), or just header → field
-    `columns`. Every target must be a field of `kind` (or "-"); errors name the key and the line."""
+    """Create or replace the mapping called `name` (or change `mapping`, renaming it): a parsed mapping file
+    (`spec`), or just header → field `columns`. Every target must be a field of `kind` (or "-"); errors name
+    the key and the line."""
     if kind not in ImportKind.values:
         raise ValidationError({"kind": _("Unknown import kind '%(kind)s'.") % {"kind": kind}})
     spec = spec if spec is not None else mapping_coerce(dict(columns or {}), kind=kind)
@@ -233,7 +167,10 @@ def import_mapping_save(
             {"kind": _("This mapping is for %(mapping)s, not %(kind)s.") % {"mapping": spec.kind, "kind": kind}}
         )
     data = spec.to_data()
-    mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
+    if mapping is not None:
+        mapping.name = name.strip()
+    else:
+        mapping = ImportMapping.objects.filter(name=name.strip()).first() or ImportMapping(name=name.strip())
     mapping.kind = kind
     mapping.columns = data["columns"]
     mapping.date_formats = data.get("date_format", [])
@@ -248,6 +185,12 @@ def import_mapping_save(
 
 
 @transaction.atomic
+def import_mapping_delete(*, mapping: ImportMapping) -> None:
+    """Delete a saved mapping; the jobs that used it keep their own copy of it (`mapping_spec`)."""
+    mapping.delete()
+
+
+@transaction.atomic
 def import_job_create(
     *,
     kind: str,
@@ -257,6 +200,8 @@ def import_job_create(
     mapping: ImportMapping | None = None,
     mapping_spec: MappingSpec | None = None,
     history: bool = False,
+    live: bool = False,
+    old_rows: int | None = None,
     update: bool = True,
     encoding: str = "",
 ) -> ImportJob:
@@ -264,7 +209,9 @@ def import_job_create(
 
     The mapping (a saved one, or `mapping_spec` from a mapping file sent with the upload) is copied into the
     job, so editing the saved mapping later does not change what this job does. `history` or the mapping's
-    own `history` imports the file as past data. `encoding` (a codec name) reads a CSV in that encoding."""
+    own `history` imports the file as past data; `live` says that rows older than the alert windows may raise
+    live alerts; otherwise the job first counts those rows (unless the caller did: `old_rows`) and, if there
+    are any, waits for the importer's choice (`import_job_choose`). `encoding` reads a CSV in that codec."""
     if encoding:
         try:
             encoding = encoding_check(encoding)
@@ -282,6 +229,8 @@ def import_job_create(
         mapping=mapping,
         mapping_spec=spec.to_data() if spec is not None else None,
         history=history or bool(spec and spec.history),
+        live=live,
+        old_rows=old_rows,
         update=update,
         encoding=encoding,
         language=translation.get_language() or "",
@@ -317,8 +266,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
     Runs in the uploader's language, so the row errors and messages it stores read in it."""
     job = ImportJob.objects.select_related("mapping", "created_by").get(pk=job_id)
-    if job.is_finished:
-        return job
+    if job.is_finished or job.waits_for_choice:
+        return job  # a redelivered task never answers for the importer
     with translation.override(job.language or settings.LANGUAGE_CODE):
         return _import_job_run(job)
 
@@ -340,13 +289,16 @@ def _import_job_run(job: ImportJob) -> ImportJob:
         jobs.update(rows_done=done, rows_total=estimate["total"], status=status, heartbeat_at=timezone.now())
 
     errors = ErrorSink()
+    mapping = mapping_parse(job.mapping_spec, kind=job.kind) if job.mapping_spec else job.mapping
     try:
+        if _waits_for_choice(job, jobs, mapping, on_total, lambda done: on_progress(done, "checking")):
+            return ImportJob.objects.select_related("created_by").get(pk=job.pk)
         with job.file.open("rb") as source:
             result = import_file(
                 kind=job.kind,
                 source=source,
                 filename=job.original_name or job.file.name,
-                mapping=mapping_parse(job.mapping_spec, kind=job.kind) if job.mapping_spec else job.mapping,
+                mapping=mapping,
                 dry_run=job.dry_run,
                 history=job.history,
                 update=job.update,
@@ -400,6 +352,42 @@ def _import_job_run(job: ImportJob) -> ImportJob:
     finished = ImportJob.objects.select_related("created_by").get(pk=job.pk)
     import_job_audited(job=finished, status_before=job.status)
     return finished
+
+
+def _waits_for_choice(job: ImportJob, jobs: QuerySet, mapping, on_total, on_progress) -> bool:
+    """Before a live import writes anything: count its rows older than the alert windows; if there are any, the
+    job stops and waits for the importer to choose history or live alerts (True). A dry run raises nothing."""
+    if job.dry_run or job.history or job.live or job.old_rows is not None:
+        return False
+    with job.file.open("rb") as source:
+        found = old_rows_in(
+            kind=job.kind,
+            source=source,
+            filename=job.original_name or job.file.name,
+            mapping=mapping,
+            encoding=job.encoding,
+            on_total=on_total,
+            on_progress=on_progress,
+        )
+    if not found.count:
+        jobs.update(old_rows=0)
+        return False
+    jobs.update(status=ImportJob.Status.CHOOSE, old_rows=found.count, message=found.message(), rows_done=0)
+    return True
+
+
+@transaction.atomic
+def import_job_choose(*, job: ImportJob, history: bool) -> ImportJob:
+    """The importer's answer to a job waiting for it: `history` (no live side effects for the old rows) or live
+    alerts; the job is queued again and runs with that choice."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.CHOOSE:
+        raise ValidationError({"status": _("This import is not waiting for a choice.")})
+    job.history, job.live = history, not history
+    job.status, job.message, job.rows_done = ImportJob.Status.PENDING, "", 0
+    job.save(update_fields=["history", "live", "status", "message", "rows_done"])
+    transaction.on_commit(lambda: import_job_enqueue(job_id=job.pk))
+    return job
 
 
 def import_jobs_fail_stale(*, now: datetime | None = None) -> int:

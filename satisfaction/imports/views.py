@@ -17,10 +17,15 @@ from core.htmx import render_page_or_partial
 from core.roles import StaffRequiredMixin
 from core.spreadsheets import neutralise
 from satisfaction.imports.kinds import COLUMNS
-from satisfaction.imports.mappings import mapping_load, mapping_of
+from satisfaction.imports.mappings import IGNORE, mapping_load, mapping_of
 from satisfaction.imports.models import ImportKind, ImportMapping
 from satisfaction.imports.selectors import import_job_list
-from satisfaction.imports.services import IGNORE, import_job_create, import_jobs_fail_stale, import_mapping_save
+from satisfaction.imports.services import (
+    import_job_choose,
+    import_job_create,
+    import_jobs_fail_stale,
+    import_mapping_save,
+)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -226,6 +231,22 @@ class ImportJobView(StaffRequiredMixin, TemplateView):
         import_jobs_fail_stale()
         job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
         return render_page_or_partial(request, self.template_name, self.partial_name, {"job": job})
+
+
+class ImportJobChooseView(StaffRequiredMixin, View):
+    """The importer's answer to a job that found rows older than the alert windows: history or live alerts."""
+
+    def post(self, request, job_id):
+        job = get_object_or_404(import_job_list(user=request.user), pk=job_id)
+        choice = request.POST.get("choice")
+        if choice not in ("history", "live"):
+            messages.error(request, _("Choose “Import as history” or “Raise live alerts”."))
+            return redirect("import-job", job_id=job.pk)
+        try:
+            import_job_choose(job=job, history=choice == "history")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("import-job", job_id=job.pk)
 
 
 class ImportJobErrorsView(StaffRequiredMixin, View):

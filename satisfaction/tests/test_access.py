@@ -78,7 +78,9 @@ def sample_kwargs(db, staff_user):
     })  # fmt: skip
     f.TicketFactory(contract=f.ContractFactory(customer=customer), agent_name="Somebody", satisfaction=4)
     import_job = f.ImportJobFactory(created_by=staff_user)  # staff see their own import jobs only
-    by_name.update({"import-job": {"job_id": import_job.pk}, "import-job-errors": {"job_id": import_job.pk}})
+    by_name.update(
+        {name: {"job_id": import_job.pk} for name in ("import-job", "import-job-errors", "import-job-choose")}
+    )
     from satisfaction.surveys.services import invitation_token
 
     invitation = f.SurveyInvitationFactory(contact=f.ContactFactory(customer=customer))

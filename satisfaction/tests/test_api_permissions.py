@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from core.roles import MANAGER, STAFF
 from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
 from satisfaction.crm.models import ServiceType
-from satisfaction.imports.models import ImportJob
+from satisfaction.imports.models import ImportJob, ImportMapping
 from satisfaction.recovery.models import RecoveryCase
 from satisfaction.tests import factories as f
 from satisfaction_site.api_urls import router
@@ -52,6 +52,7 @@ def one_of_each(db, staff_user):
         "measure": measure.pk,
         "task": task.pk,
         "import": ImportJob.objects.create(kind="feedback", file="imports/feedback.csv", created_by=staff_user).pk,
+        "import-mapping": ImportMapping.objects.create(name="Layout", kind="feedback", created_by=staff_user).pk,
         "recovery-case": RecoveryCase.objects.create(
             record=f.RecordFactory(customer=customer, score=2), customer=customer, due_at=record.created_at
         ).pk,
@@ -78,6 +79,7 @@ EXPECTED_READ_ROLE = {
     "measure": MANAGER,
     "task": MANAGER,
     "import": STAFF,
+    "import-mapping": STAFF,
     "recovery-case": MANAGER,
 }
 

@@ -8,6 +8,8 @@ IMPORT_JOB = {
     "status": "succeeded",
     "dry_run": False,
     "history": False,
+    "live": False,
+    "old_rows": 0,
     "update": True,
     "encoding": "",
     "original_name": "feedback-2026-11.csv",
@@ -29,4 +31,42 @@ IMPORT_JOB = {
     "created_at": "2026-11-23T09:00:00+08:00",
     "started_at": "2026-11-23T09:00:01+08:00",
     "finished_at": "2026-11-23T09:00:04+08:00",
+}
+
+HISTORY_OR_LIVE = {
+    "detail": (
+        "1,681 rows are older than the alert windows (before 2026-09-02). Import the file as history (no alerts, "
+        "e-mails, watch-list entries or survey invitations for them), or raise live alerts for them?"
+    ),
+    "old_rows": 1681,
+    "before": "2026-09-02T09:00:00+08:00",
+    "oldest": "2021-01-03T08:12:00+08:00",
+    "choose": ["history", "live"],
+}
+
+IMPORT_MAPPING = {
+    "id": 4,
+    "name": "Helpdesk export",
+    "kind": "feedback",
+    "date_format": ["%d-%m-%Y %H:%M"],
+    "on_error": "skip",
+    "history": True,
+    "create": ["customer", "service_type"],
+    "columns": {
+        "Ticket ID": "external_id",
+        "Customer Email": "customer",
+        "Customer Name": "customer.name",
+        "Ticket Channel": {"field": "channel", "values": {"Email": "survey", "Phone": "form"}},
+        "Ticket Priority": "-",
+    },
+    "mapping_file": "kind: feedback\ndate_format:\n- '%d-%m-%Y %H:%M'\non_error: skip\nhistory: true\n…",
+    "created_by": {"id": 5, "username": "li.na"},
+    "created_at": "2026-11-20T10:00:00+08:00",
+    "updated_at": "2026-11-21T16:30:00+08:00",
+}
+IMPORT_MAPPING_INPUT = {
+    "name": "Helpdesk export",
+    "kind": "feedback",
+    "on_error": "skip",
+    "columns": {"Ticket ID": "external_id", "Customer Email": "customer", "Ticket Priority": "-"},
 }

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import RowErrorsField, StringListField, UserSummarySerializer
-from satisfaction.imports.mappings import mapping_load
+from satisfaction.imports.mappings import mapping_load, mapping_of, mapping_parse
 from satisfaction.imports.models import ImportJob, ImportKind, ImportMapping
 
 _COLUMN_TARGET = {"type": "string", "description": "A field name (`-` to ignore the column)."}
@@ -65,6 +65,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "status",
             "dry_run",
             "history",
+            "live",
+            "old_rows",
             "update",
             "encoding",
             "original_name",
@@ -98,6 +100,16 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return job.files_purged_at is not None
 
 
+class HistoryOrLiveSerializer(serializers.Serializer):
+    """The 409 of an upload with rows older than the alert windows and neither `history` nor `live`."""
+
+    detail = serializers.CharField(help_text="The question, with the number of old rows and the cut-off day.")
+    old_rows = serializers.IntegerField(help_text="Rows older than the alert windows.")
+    before = serializers.DateTimeField(help_text="The cut-off: rows before it are older than every alert window.")
+    oldest = serializers.DateTimeField(allow_null=True, help_text="The oldest of those rows.")
+    choose = StringListField(help_text='The options to send again with: ["history", "live"].')
+
+
 class ImportUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportKind.choices)
     file = serializers.FileField(help_text="CSV (UTF-8 with or without BOM, or GB18030) or XLSX.")
@@ -119,7 +131,14 @@ class ImportUploadSerializer(serializers.Serializer):
         default=False,
         help_text="Past data: no alerts, e-mails or survey invitations for rows older than the alert windows.",
     )
-
+    live = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Rows older than the alert windows raise live alerts. A file with such rows needs `history` or `live`: "
+            "without either it is refused with 409 and nothing is stored."
+        ),
+    )
     encoding = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -138,6 +157,8 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        if attrs.get("history") and attrs.get("live"):
+            raise serializers.ValidationError({"live": ["Send history or live, not both."]})
         mapping = attrs.get("mapping")
         if mapping is not None and mapping.kind != attrs["kind"]:
             raise serializers.ValidationError(
@@ -156,3 +177,79 @@ class ImportUploadSerializer(serializers.Serializer):
                     {"mapping_file": [f"{key}: {' '.join(m)}" for key, m in exc.message_dict.items()]}
                 ) from None
         return attrs
+
+
+@extend_schema_field({"type": "object", "additionalProperties": _COLUMN_RULE})
+class MappingColumnsField(serializers.JSONField):
+    """Source column → a field name, a list of them, or {field, values}."""
+
+
+class ImportMappingSerializer(serializers.ModelSerializer):
+    """A saved mapping, as the fields of a mapping file; or, written, the text of one (`definition`)."""
+
+    date_format = StringListField(
+        source="date_formats", required=False, help_text="strftime patterns tried in order for every date column."
+    )
+    create = StringListField(required=False, help_text="Referenced rows to create when missing.")
+    columns = MappingColumnsField(required=False, help_text="Source column → field(s), with optional value maps.")
+    definition = serializers.CharField(
+        required=False,
+        write_only=True,
+        help_text=(
+            "Instead of the fields: the whole mapping file (YAML or JSON, see docs/imports.md); errors name its "
+            "line. Its `kind`, if given, must agree with `kind`."
+        ),
+    )
+    mapping_file = serializers.SerializerMethodField(help_text="The mapping as a mapping file (YAML).")
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ImportMapping
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "date_format",
+            "on_error",
+            "history",
+            "create",
+            "columns",
+            "definition",
+            "mapping_file",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+
+    def get_mapping_file(self, mapping) -> str:
+        return mapping_of(mapping).to_yaml()
+
+    def validate(self, attrs):
+        """The mapping checked by the validator the import page uses (`mapping_load` / `mapping_parse`)."""
+        saved = self.instance
+        kind = attrs.get("kind") or (saved.kind if saved else None)
+        definition = attrs.pop("definition", None)
+        try:
+            if definition is not None:
+                spec = mapping_load(definition, kind=kind)
+            else:
+                data = mapping_of(saved).to_data() if saved is not None and self.partial else {}
+                data.pop("kind", None)
+                sent = {
+                    "date_format": attrs.get("date_formats"),
+                    "on_error": attrs.get("on_error"),
+                    "history": attrs.get("history"),
+                    "create": attrs.get("create"),
+                    "columns": attrs.get("columns"),
+                }
+                data.update({key: value for key, value in sent.items() if value is not None})
+                spec = mapping_parse(data, kind=kind)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                {
+                    ("definition" if definition is not None and key == "mapping" else key): m
+                    for key, m in exc.message_dict.items()
+                }
+            ) from None
+        return {"name": attrs.get("name") or (saved.name if saved else ""), "kind": spec.kind, "spec": spec}

@@ -136,7 +136,7 @@ def test_mapping_errors_name_the_line():
     for bad, key in (
         ("kind: feedback\non_error: ignore\n", "on_error"),
         ("kind: feedback\ndate_format: 12\n", "date_format"),
-        ("kind: feedback\ncreate: [contract]\n", "create"),
+        ("kind: contacts\ncreate: [contract]\n", "create"),
         ("kind: parcels\n", "kind"),
         ("kind: feedback\ncolums: {}\n", "mapping"),
         ("kind: [unclosed\n", "mapping"),

@@ -1,5 +1,5 @@
-"""`manage.py import_data KIND FILE [--mapping NAME | --mapping-file FILE.yml] [--encoding CODEC] [--history]
-[--dry-run]`: import a CSV/XLSX file from the shell."""
+"""`manage.py import_data KIND FILE [--mapping NAME | --mapping-file FILE.yml] [--encoding CODEC]
+[--history | --live] [--dry-run]`: import a CSV/XLSX file from the shell."""
 
 from pathlib import Path
 
@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from core.batch import ErrorSink
+from satisfaction.imports.history import old_rows_in
 from satisfaction.imports.mappings import mapping_coerce, mapping_load
 from satisfaction.imports.models import ImportKind, ImportMapping
 from satisfaction.imports.services import import_file
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--history", action="store_true", help="Past data: no live alerts, e-mails or survey invitations."
+        )
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help="Rows older than the alert windows raise live alerts (such a file needs --history or --live).",
         )
         parser.add_argument(
             "--no-update", action="store_true", help="Insert only: rows imported before are skipped even if changed."
@@ -46,6 +52,18 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         spec = self._mapping(kind, mapping, options.get("mapping_file"))
+        history, live = options.get("history"), options.get("live")
+        if history and live:
+            raise CommandError("Give --history or --live, not both.")
+        if not (dry_run or history or live or (spec is not None and spec.history)):
+            found = old_rows_in(
+                kind=kind, source=file, filename=file.name, mapping=spec, encoding=options.get("encoding") or ""
+            )
+            if found.count:
+                raise CommandError(
+                    f"{found.message()} Nothing was imported: run again with --history (past data: no alerts, "
+                    "e-mails, watch-list entries or survey invitations) or --live (raise live alerts)."
+                )
         importer = None
         if user:
             importer = get_user_model().objects.filter(username=user).first()
@@ -59,7 +77,7 @@ class Command(BaseCommand):
                 filename=file.name,
                 mapping=spec,
                 dry_run=dry_run,
-                history=True if options.get("history") else None,
+                history=True if history else None,
                 update=not options.get("no_update"),
                 encoding=options.get("encoding") or "",
                 user=importer,
