@@ -36,14 +36,14 @@ class ContractFormSet(ServiceInlineFormSet):
     create_service, update_service = staticmethod(contract_create), staticmethod(contract_update)
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(admin.StackedInline):
     model = m.Contact
     formset = ContactFormSet
     extra = 0
     fields = ["name", "contact_priority", "email", "phone", "language", "external_id"]
 
 
-class ContractInline(admin.TabularInline):
+class ContractInline(admin.StackedInline):
     model = m.Contract
     formset = ContractFormSet
     extra = 0
