@@ -50,7 +50,7 @@ def _required_role(name, pattern):
 
 
 @pytest.fixture
-def sample_kwargs(db, staff_user):
+def sample_kwargs(db, staff_user, manager_user, settings, tmp_path):
     """URL arguments: `<url name>` → kwargs for pages about a specific object, else the customer's."""
     from satisfaction.alerts.models import SatisfactionAlert, WatchlistEntry
     from satisfaction.improvements.models import ImprovementTask
@@ -93,6 +93,19 @@ def sample_kwargs(db, staff_user):
     record = f.RecordFactory(customer=customer, score=2)
     case = RecoveryCase.objects.create(record=record, customer=customer, due_at=record.created_at)
     by_name.update({name: {"pk": case.pk} for name in ("recovery-case", "recovery-contact", "recovery-close")})
+    # A finished report bundle of the manager's: its progress and its file are the manager's alone.
+    from analytics import bundles
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    job = bundles.BundleJob(
+        token="access-check-bundle-0001", owner_id=manager_user.pk, priority=1, lang="en", state="ready", done=5
+    )
+    bundles._folder(job.token).mkdir(parents=True)
+    bundles._write(job)
+    (bundles._folder(job.token) / "bundle.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip
+    by_name.update(
+        {name: {"token": job.token} for name in ("analytics:report-bundle-status", "analytics:report-bundle-file")}
+    )
     return {"default": {"pk": customer.pk, "customer_id": customer.pk}, **by_name}
 
 

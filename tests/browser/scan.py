@@ -29,8 +29,9 @@ ABBREVIATIONS = frozenset(
         "Whitney", "Spearman", "Benjamini", "Hochberg", "Wilson", "Jeffreys", "Student-t", "Brier", "Cramér's",
         # units
         "h", "min", "s", "px",
-        # the product's name, and the language switcher, which names English in English by design
-        "Satisfaction", "English",
+        # the product's name, the language switcher, which names English in English by design, and the
+        # software an operator configures by name (the jobs page says whether Celery runs the schedule)
+        "Satisfaction", "English", "Celery", "Redis",
     }
 )  # fmt: skip
 
