@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, DateField, ExpressionWrapper, F, Max, Min, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 
-from analytics.lib.metrics import Scope, segment_expression
+from analytics.lib.metrics import Scope, segment_expression, snapshot_rows
 from analytics.lib.snapshots import FixedOffsetDate, RebuildResult, offset_spans
 from analytics.models import DailySubMetricStat, SubMetricSample
 from core.localtime import day_start, event_window, local_tz
@@ -174,18 +174,7 @@ def recompute_customer(*, customer_id: int) -> RebuildResult:
 def _scoped(model, scope: Scope) -> QuerySet:
     if not scope.snapshot_ok:
         raise ValueError("the sub-metric pre-aggregates have no customer dimension: read the records")
-    qs = model.objects.order_by()
-    if scope.start:
-        qs = qs.filter(date__gte=scope.start)
-    if scope.end:
-        qs = qs.filter(date__lte=scope.end)
-    if scope.service_types:
-        qs = qs.filter(service_type__code__in=scope.service_types)
-    if scope.segment_priority is not None:
-        qs = qs.filter(segment_priority=scope.segment_priority)
-    if not scope.include_self_rated:
-        qs = qs.filter(self_rated=False)
-    return qs
+    return snapshot_rows(scope, model)  # the same bucket key as the daily snapshots
 
 
 def sums_by_service_type(scope: Scope) -> dict[int, dict]:
