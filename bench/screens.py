@@ -14,7 +14,7 @@ same result read by hand-written SQL (no ORM, no Python statistics, no rendering
   bundle      the report bundle download (the view, zip of CSVs, charts, report.md/pdf/json);
               floor: reading the rows of the two raw CSVs in SQL.
 
-    DATABASE_URL=sqlite:////work/large_copy.sqlite3 .venv/bin/python bench/screens.py --runs 5
+    DATABASE_URL=sqlite:////tmp/large_copy.sqlite3 .venv/bin/python bench/screens.py --runs 5
 
 The database must hold `seed_demo --scale large`; the sub-metric pre-aggregates are built first when empty
 (timed). Figures go to bench/results/screens-<vendor>.json; the load average is recorded (a shared machine).
