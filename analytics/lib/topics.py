@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
 
 from analytics.lib import stats
 from analytics.lib.metrics import Scope, _use_snapshots, raw_records, snapshot_rows
@@ -91,36 +91,44 @@ def _raw_sums(scope: Scope) -> tuple[dict, dict[int, dict]]:
 def _snapshot_sums(scopes: list[Scope]) -> list[tuple[dict, dict[int, dict]]]:
     """The same sums from the pre-aggregates for one or two periods of the same filters, in three queries.
 
-    The periods are told apart by conditional sums, so a period and the one before cost no more queries than one
-    (at a million records the queries take a few milliseconds; compiling them is most of the time)."""
+    The periods (a scope and the one before: they never overlap) are told apart by a period number the rows are
+    grouped by, so a period and the one before cost no more queries than one; grouping reads each row once, where
+    a conditional sum per period would add every row to each (three times faster on SQLite at a million
+    records)."""
     starts, ends = [s.start for s in scopes], [s.end for s in scopes]
     span = scopes[0].with_dates(None if None in starts else min(starts), None if None in ends else max(ends))
-    periods = [Q(**{k: v for k, v in (("date__gte", s.start), ("date__lte", s.end)) if v is not None}) for s in scopes]
-
-    def sums(field: str, name: str, float_sum: bool = False) -> dict:
-        out = SUM_OUTPUT if float_sum else None
-        return {f"{name}{i}": Sum(field, filter=period or None, output_field=out) for i, period in enumerate(periods)}
-
-    totals = snapshot_rows(span, DailySatisfactionStat).aggregate(
-        **sums("count", "n"), **sums("score_sum", "s", True), **sums("score_sq_sum", "ss", True)
+    period = Case(
+        *(
+            When(Q(**{k: v for k, v in (("date__gte", s.start), ("date__lte", s.end)) if v is not None}), then=i)
+            for i, s in enumerate(scopes)
+        ),
+        output_field=IntegerField(),
     )
-    texts = snapshot_rows(span, DailyTextStat).aggregate(**sums("texts", "texts"))
-    per_topic = list(
-        snapshot_rows(span, DailyTopicStat)
-        .values("topic_id")
-        .annotate(
-            **sums("count", "n"), **sums("score_sum", "s", True), **sums("score_sq_sum", "ss", True),
-            **sums("negative", "neg"),
-        )
-    )  # fmt: skip
 
-    def period(row: dict, i: int) -> dict:
-        return _exact({name: row.get(f"{name}{i}") for name in ("n", "s", "ss", "neg")})
+    def grouped(model, *keys: str, **sums) -> dict[tuple, dict]:
+        rows = snapshot_rows(span, model).annotate(period=period).values("period", *keys).annotate(**sums)
+        return {(row["period"], *(row[k] for k in keys)): row for row in rows}
 
+    totals = grouped(
+        DailySatisfactionStat,
+        n=Sum("count"),
+        s=Sum("score_sum", output_field=SUM_OUTPUT),
+        ss=Sum("score_sq_sum", output_field=SUM_OUTPUT),
+    )
+    texts = grouped(DailyTextStat, texts=Sum("texts"))
+    per_topic = grouped(
+        DailyTopicStat,
+        "topic_id",
+        n=Sum("count"),
+        s=Sum("score_sum", output_field=SUM_OUTPUT),
+        ss=Sum("score_sq_sum", output_field=SUM_OUTPUT),
+        neg=Sum("negative"),
+    )
+    empty = {"n": 0, "s": 0, "ss": 0}
     return [
         (
-            {**period(totals, i), "texts": int(texts[f"texts{i}"] or 0)},
-            {row["topic_id"]: period(row, i) for row in per_topic if row[f"n{i}"]},
+            {**_exact(totals.get((i,), empty)), "texts": int(texts.get((i,), {}).get("texts") or 0)},
+            {key[1]: _exact(row) for key, row in per_topic.items() if key[0] == i and row["n"]},
         )
         for i in range(len(scopes))
     ]

@@ -302,3 +302,14 @@ def test_spearman_by_ranking_and_pearson():
 def test_spearman_not_enough_data():
     assert not stats.spearman([1, 2, 3], [3, 2, 1]).enough_data
     assert not stats.spearman([2] * 20, list(range(20))).enough_data
+
+
+def test_tails_read_from_scipy_special_equal_the_distribution_objects_to_the_last_bit():
+    # The tests call scipy.special directly for speed; they must be the very numbers scipy.stats gives.
+    rng = np.random.default_rng(7)
+    for _ in range(2_000):
+        x, df, q = rng.normal() * 6, rng.uniform(1, 10_000), rng.uniform(0.5, 0.99999)
+        assert stats._t_sf(x, df) == float(sps.t.sf(x, df))
+        assert stats._t_ppf(q, df) == float(sps.t.ppf(q, df))
+        assert stats._norm_sf(x) == float(sps.norm.sf(x))
+    assert stats._z_crit(0.95) == float(sps.norm.ppf(0.975))
