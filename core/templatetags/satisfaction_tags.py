@@ -1,6 +1,7 @@
 """Template helpers shared by the pages."""
 
 from django import template
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -17,3 +18,9 @@ def pct(value, digits: int = 1):
     if value is None:
         return "—"
     return f"{value * 100:.{int(digits)}f}%"
+
+
+@register.simple_tag
+def colon() -> str:
+    """The separator after a label, as the language writes it: ": " in English, the full-width "：" in Chinese."""
+    return pgettext("separator after a label", ": ")

@@ -93,3 +93,18 @@ def test_the_watch_list_page_shows_the_reason_in_chinese(client, manager_user):
     html = client.get(reverse("watchlist")).content.decode()
     assert "风险评分 52 ≥ 50：近 90 天 2 次评分低于 3.5" in html
     assert "score(s)" not in html
+
+
+def test_labels_on_the_alert_page_end_with_the_languages_own_colon(client, manager_user):
+    record = f.RecordFactory(score=2, feedback="回复太慢")
+    alert = SatisfactionAlert.objects.create(
+        kind="low_score", severity="high", dedupe_key="low", customer=record.customer, record=record,
+        message_en="Low score", message_zh="低分",
+    )  # fmt: skip
+    client.force_login(manager_user)
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert "反馈：" in html and "反馈:" not in html
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("alert-detail", args=[alert.pk])).content.decode()
+    assert "Feedback: " in html
