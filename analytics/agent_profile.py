@@ -20,6 +20,7 @@ from analytics.agents import SATISFIED_TICKET_MIN, AgentScore, _handlers_for, ag
 from analytics.lib.metrics import Scope
 from analytics.lib.stats import Interval, wilson_interval
 from core.db import Level
+from core.localtime import local_today
 from satisfaction.helpdesk.models import ServiceTicket
 from satisfaction.text.models import RecordTopic, TextAnalysis
 from satisfaction.text.selectors import topics_in_order
@@ -37,6 +38,8 @@ class RatingCell:
     n: int
     satisfied: int
     avg_rating: float | None
+    # A trend period the scope (or today) cuts: drawn hollow and labelled "(partial)", like the dashboard's trend.
+    partial: bool = False
 
     @property
     def rate(self) -> float | None:
@@ -105,8 +108,18 @@ def _trend(rated: QuerySet, scope: Scope) -> tuple[str, list[RatingCell]]:
         cell[1] += rating >= SATISFIED_TICKET_MIN
         cell[2] += rating
     fmt = "%Y-%m-%d" if weekly else "%Y-%m"
+    last_day = min(scope.end or local_today(), local_today())
+
+    def cut(start: dt.date) -> bool:
+        end = (
+            start + dt.timedelta(days=6)
+            if weekly
+            else (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        )
+        return (scope.start is not None and start < scope.start) or end > last_day
+
     return ("week" if weekly else "month"), [
-        RatingCell(label=start.strftime(fmt), n=n, satisfied=x, avg_rating=total / n)
+        RatingCell(label=start.strftime(fmt), n=n, satisfied=x, avg_rating=total / n, partial=cut(start))
         for start, (n, x, total) in sorted(buckets.items())
     ]
 

@@ -189,8 +189,8 @@ def trend_chart(scope: Scope, period: str = "month") -> dict:
         "line",
         labels,
         [
-            _marked(dataset(_("Satisfied %"), [_pct(p.kpis.satisfaction_rate) for p in points]), partial),
-            _marked(
+            marked_partial(dataset(_("Satisfied %"), [_pct(p.kpis.satisfaction_rate) for p in points]), partial),
+            marked_partial(
                 dataset(
                     _("Average score"),
                     [p.kpis.avg_score and round(p.kpis.avg_score, 2) for p in points],
@@ -235,7 +235,7 @@ def _bucket_label(point, period: str) -> str:
     return point.start.strftime("%Y-%m") if period == "month" else f"{point.start:%G-W%V}"
 
 
-def _marked(ds: dict, partial: list[bool]) -> dict:
+def marked_partial(ds: dict, partial: list[bool]) -> dict:
     """A dataset whose partial points are drawn hollow, so a cut period does not read as a full one."""
     return {**ds, "pointBackgroundColor": ["#ffffff" if cut else ds["borderColor"] for cut in partial],
             "pointStyle": ["triangle" if cut else "circle" for cut in partial]}  # fmt: skip

@@ -497,12 +497,14 @@ class AgentDetailView(ManagerRequiredMixin, ScopeMixin, TemplateView):
         profile = agent_profile(scope, key)
         if profile is None:
             raise Http404(_("Nobody with this name handled a ticket in this period."))
+        cut = [cell.partial for cell in profile.trend]
         trend = chart(
             "line",
-            [cell.label for cell in profile.trend],
-            [dataset(_("Satisfied %"), [round(cell.rate * 100, 1) for cell in profile.trend]),
-             dataset(_("Average rating"), [round(cell.avg_rating, 2) for cell in profile.trend], color_index=1,
-                     axis="y2")],
+            [widgets.partial_label(cell.label) if cell.partial else cell.label for cell in profile.trend],
+            [widgets.marked_partial(dataset(_("Satisfied %"), [round(cell.rate * 100, 1) for cell in profile.trend]),
+                                    cut),
+             widgets.marked_partial(dataset(_("Average rating"), [round(cell.avg_rating, 2) for cell in profile.trend],
+                                            color_index=1, axis="y2"), cut)],
             scales=score_and_rate_scales(_("Satisfied %"), _("Average rating")),
         )  # fmt: skip
         return {"profile": profile, "trend_chart": trend, "filter_form": self.filter_form, "presets": PRESETS,

@@ -9,6 +9,7 @@ import zipfile
 import pandas as pd
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from statsmodels.stats.proportion import proportion_confint
 
@@ -151,3 +152,34 @@ def test_the_bundle_carries_continuity():
     overall = rows[-1]
     assert overall[0] == "All customers" and overall[1:4] == ["1", "2.0", "2"] and float(overall[4]) == 0.5
     assert "## Handler continuity" in markdown
+
+
+def test_trend_periods_the_scope_or_today_cuts_are_marked_partial(client, manager_user):
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(4):  # the 1st of the month four months back: scopes from it are longer than a quarter, by month
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    contract = f.ContractFactory()
+    for day in (first, first + dt.timedelta(days=3), today):
+        opened = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+        f.TicketFactory(contract=contract, agent_name="Wei Li", satisfaction=4, opened_at=opened)
+    key = "name:Wei Li"
+    whole = agent_profile(Scope(start=first, end=today), key)
+    assert whole.period == "month"
+    assert [c.partial for c in whole.trend] == [False, today < _month_end(today)]
+    cut = agent_profile(Scope(start=first + dt.timedelta(days=1), end=today), key)
+    assert [c.partial for c in cut.trend] == [True, today < _month_end(today)]  # the scope starts after the 1st
+    past_end = _month_end(first + dt.timedelta(days=100))
+    past = agent_profile(Scope(start=first, end=past_end), key)
+    assert [c.partial for c in past.trend] == [False]  # a month the scope covers whole, in the past
+    client.force_login(manager_user)
+    with translation.override("en"):
+        url = reverse("analytics:agent-detail", args=[key])
+        response = client.get(f"{url}?preset=custom&start={first + dt.timedelta(days=1):%Y-%m-%d}&end={today:%Y-%m-%d}")
+    assert response.status_code == 200
+    labels = response.context["trend_chart"]["data"]["labels"]
+    assert labels[0] == f"{first:%Y-%m} (partial)"
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
