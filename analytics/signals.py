@@ -5,7 +5,8 @@ a contract or customer deleted (admin, privacy erasure) cascades to them. Every 
 complaint or contract marks the local days it touches (the old day too, when a case is re-dated or a contract
 moves to another customer or service type); the days are collected per transaction and recomputed once it
 commits (a task, like the record snapshots), so a bulk of writes recomputes each day once and a rolled-back
-write recomputes nothing it changed. Imports insert cases without `save()` and send `cases_bulk_created`.
+write recomputes nothing it changed (`recompute_pending` lets a reader in the same transaction see its own
+writes). Imports insert cases without `save()` and send `cases_bulk_created`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ def mark_days(days: Iterable[dt.date | None]) -> None:
     if days:
         _days().update(days)
         transaction.on_commit(_flush)
+
+
+def recompute_pending() -> None:
+    """Read your own writes: recompute now, in the current transaction, the days this thread marked and that
+    are not recomputed yet (a page that saves a case and then shows the comparison before committing)."""
+    from analytics.lib.helpdesk_snapshots import recompute_days
+
+    days = sorted(_days())
+    if days:
+        _days().clear()
+        recompute_days(days=days)
 
 
 def _flush() -> None:

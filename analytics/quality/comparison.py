@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 from django.db.models import BooleanField, Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
 
+from analytics import signals
 from analytics.lib import helpdesk_sums, stats
 from analytics.lib.helpdesk_sums import GROUPS, LEVELS, SCORES, SPEEDS, ComparisonSums
 from analytics.lib.metrics import day_start, segment_label
@@ -328,6 +329,7 @@ def segment_comparison(
     if from_cases:
         sums = _sums_from_cases(priority, start, end, service_types)
     else:
+        signals.recompute_pending()
         sums = helpdesk_sums.sums(priority=priority, start=start, end=end, service_types=service_types)
     totals = Customer.objects.aggregate(
         all=Count("id"), segment=Count("id", filter=Q(pk__in=segment_customer_ids(priority)))
