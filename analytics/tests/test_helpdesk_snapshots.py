@@ -293,3 +293,27 @@ def test_rebuild_snapshots_rebuilds_them(random_cases):
     DailyCustomerCases.objects.all().delete()
     call_command("rebuild_snapshots", stdout=io.StringIO())
     same(*both(priority=2))
+
+
+def test_a_ticket_created_and_changed_through_the_api_reaches_the_report_page(
+    manager, manager_user, client, p1_contract, django_capture_on_commit_callbacks
+):
+    opened = _days_ago(1).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = manager.post(
+            "/api/v1/tickets/", {"contract": p1_contract.pk, "opened_at": opened, "satisfaction": 2}, format="json"
+        )
+    assert made.status_code == 201
+    client.force_login(manager_user)
+
+    def shown():
+        page = client.get("/analytics/report/", {"segment": 1})
+        assert page.status_code == 200
+        return page.context["comparison"].tickets["segment"]
+
+    assert (shown().count, shown().avg_satisfaction) == (1, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = manager.patch(f"/api/v1/tickets/{made.json()['id']}/", {"satisfaction": 5}, format="json")
+    assert changed.status_code == 200
+    assert (shown().count, shown().avg_satisfaction) == (1, 5)
+    assert_like_rebuild()
