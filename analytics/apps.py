@@ -23,6 +23,11 @@ class AnalyticsConfig(AppConfig):
             after_records=refresh_text_snapshots_after_analysis, after_rebuild=refresh_text_snapshots_after_rebuild
         )
 
+        # The helpdesk pre-aggregates of the segment comparison follow every save and delete of a case or contract.
+        from analytics import signals
+
+        signals.connect()
+
         # A contact added, removed, moved or reprioritised can move its customer to another segment.
         from analytics.tasks import refresh_snapshots_after_segment_change
         from satisfaction.crm import services as contacts

@@ -132,6 +132,148 @@ class SubMetricSample(models.Model):
         return f"{self.record_id} · {self.date}"
 
 
+class _HelpdeskBucket(models.Model):
+    """A (local day, service type, segment priority) bucket of tickets or complaints: the segment comparison's
+    key, so any day range, service-type filter and segment read these rows instead of the raw cases."""
+
+    date = models.DateField(_("date"))
+    # No index of its own: the unique key starts with the date, and a service-type index would lure SQLite's
+    # planner away from the covering indexes the comparison's scans use.
+    service_type = models.ForeignKey(
+        "satisfaction.ServiceType",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("service type"),
+    )
+    segment_priority = models.PositiveSmallIntegerField(
+        _("segment priority"), help_text=_("Lowest contact priority of the customer; 0 = no contacts.")
+    )
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.date} · {self.service_type_id} · P{self.segment_priority}"
+
+
+class DailyTicketStat(_HelpdeskBucket):
+    """External tickets opened on one local day, per service type and segment: counts and sums of the report's
+    ticket metrics, and the counts per urgency, ticket priority and satisfaction score."""
+
+    count = models.PositiveIntegerField(_("tickets"))
+    hours_n = models.PositiveIntegerField(_("tickets with handling hours"))
+    hours_sum = models.FloatField(_("sum of handling hours"))
+    rated = models.PositiveIntegerField(_("rated tickets"))
+    sat_sum = models.PositiveIntegerField(_("sum of satisfaction scores"))
+    sat_sq_sum = models.PositiveIntegerField(_("sum of squared satisfaction scores"))
+    follow_ups = models.PositiveIntegerField(_("follow-ups"))
+    follow_up_known = models.PositiveIntegerField(_("tickets with a known follow-up"))
+    urgency_high = models.PositiveIntegerField(_("high urgency"))
+    urgency_medium = models.PositiveIntegerField(_("medium urgency"))
+    urgency_low = models.PositiveIntegerField(_("low urgency"))
+    priority_high = models.PositiveIntegerField(_("high priority"))
+    priority_medium = models.PositiveIntegerField(_("medium priority"))
+    priority_low = models.PositiveIntegerField(_("low priority"))
+    sat_1 = models.PositiveIntegerField(_("rated 1"))
+    sat_2 = models.PositiveIntegerField(_("rated 2"))
+    sat_3 = models.PositiveIntegerField(_("rated 3"))
+    sat_4 = models.PositiveIntegerField(_("rated 4"))
+    sat_5 = models.PositiveIntegerField(_("rated 5"))
+
+    class Meta:
+        ordering = ["date", "service_type_id", "segment_priority"]
+        verbose_name = _("daily ticket statistic")
+        verbose_name_plural = _("daily ticket statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "service_type", "segment_priority"], name="daily_ticket_unique")
+        ]
+
+
+class DailyComplaintStat(_HelpdeskBucket):
+    """Complaints filed on one local day, per service type and segment: counts and sums of the report's
+    complaint metrics, and the counts per handling speed and satisfaction score."""
+
+    count = models.PositiveIntegerField(_("complaints"))
+    rated = models.PositiveIntegerField(_("rated complaints"))
+    sat_sum = models.PositiveIntegerField(_("sum of satisfaction scores"))
+    sat_sq_sum = models.PositiveIntegerField(_("sum of squared satisfaction scores"))
+    escalations = models.PositiveIntegerField(_("escalations"))
+    escalation_known = models.PositiveIntegerField(_("complaints with a known escalation"))
+    speed_fast = models.PositiveIntegerField(_("handled fast"))
+    speed_normal = models.PositiveIntegerField(_("handled normally"))
+    speed_slow = models.PositiveIntegerField(_("handled slowly"))
+    sat_1 = models.PositiveIntegerField(_("rated 1"))
+    sat_2 = models.PositiveIntegerField(_("rated 2"))
+    sat_3 = models.PositiveIntegerField(_("rated 3"))
+    sat_4 = models.PositiveIntegerField(_("rated 4"))
+    sat_5 = models.PositiveIntegerField(_("rated 5"))
+
+    class Meta:
+        ordering = ["date", "service_type_id", "segment_priority"]
+        verbose_name = _("daily complaint statistic")
+        verbose_name_plural = _("daily complaint statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "service_type", "segment_priority"], name="daily_complaint_unique")
+        ]
+
+
+class DailyComplaintHours(_HelpdeskBucket):
+    """How many complaints of a bucket took exactly `hours` to be answered (measure 0) or resolved (measure 1):
+    exact medians and percentiles of any scope from a few thousand rows (the times repeat), never the raw table."""
+
+    RESPONSE, RESOLUTION = 0, 1
+
+    measure = models.PositiveSmallIntegerField(_("measure"), choices=[(0, _("response")), (1, _("resolution"))])
+    hours = models.FloatField(_("hours"))
+    n = models.PositiveIntegerField(_("complaints"))
+
+    class Meta:
+        ordering = ["date", "service_type_id", "segment_priority", "measure", "hours"]
+        verbose_name = _("daily complaint hours")
+        verbose_name_plural = _("daily complaint hours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_type", "segment_priority", "measure", "hours"], name="daily_hours_unique"
+            )
+        ]
+        # Covering: the percentiles' grouped read scans this index in its order, never the table.
+        indexes = [
+            models.Index(
+                fields=["measure", "segment_priority", "hours", "n", "date", "service_type"],
+                name="daily_hours_covering_idx",
+            )
+        ]
+
+
+class DailyCustomerCases(_HelpdeskBucket):
+    """A customer's tickets and complaints of one local day and service type: the distinct customers with cases
+    in any scope (a count of distinct customers cannot be summed from bucket totals)."""
+
+    customer = models.ForeignKey(
+        "satisfaction.Customer", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("customer")
+    )
+    tickets = models.PositiveIntegerField(_("tickets"))
+    complaints = models.PositiveIntegerField(_("complaints"))
+
+    class Meta:
+        ordering = ["date", "service_type_id", "customer_id"]
+        verbose_name = _("daily customer cases")
+        verbose_name_plural = _("daily customer cases")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "service_type", "customer"], name="daily_customer_cases_unique")
+        ]
+        indexes = [
+            # Covering: distinct customers per group come from one ordered scan of this index.
+            models.Index(
+                fields=["segment_priority", "customer", "tickets", "complaints", "date", "service_type"],
+                name="daily_customer_cases_cover_idx",
+            ),
+            models.Index(fields=["customer"], name="daily_customer_cases_cust_idx"),  # a customer deleted
+        ]
+
+
 class _TextBucket(models.Model):
     """The bucket key the text pre-aggregates share with `DailySatisfactionStat`."""
 

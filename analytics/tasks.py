@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 
 from analytics import bundles, subscriptions
-from analytics.lib import snapshots, submetrics
+from analytics.lib import helpdesk_snapshots, snapshots, submetrics
 from analytics.rules import evaluation, suggestions
 from core.localtime import local_tz
 from core.on_commit import send_on_commit, send_safely
@@ -18,6 +18,7 @@ from core.retry import TASK_OPTIONS
 __all__ = [
     "rebuild_snapshots",
     "recompute_customer_snapshots",
+    "recompute_helpdesk_days",
     "recompute_snapshot_bucket",
     "recompute_snapshot_day",
     "recompute_snapshots_for_records",
@@ -46,6 +47,7 @@ def rebuild_snapshots() -> int:
     """Nightly: rebuild the whole daily snapshot table and the sub-metric pre-aggregates; returns the buckets."""
     buckets = snapshots.rebuild_all().buckets
     submetrics.rebuild_all()
+    helpdesk_snapshots.rebuild_all()
     return buckets
 
 
@@ -76,7 +78,14 @@ def recompute_snapshots_for_records(record_ids: list[int]) -> int:
 def recompute_customer_snapshots(customer_id: int) -> int:
     """Move a customer's records to its current segment (after a contact priority changed)."""
     submetrics.recompute_customer(customer_id=customer_id)
+    helpdesk_snapshots.recompute_customer(customer_id=customer_id)
     return snapshots.recompute_customer(customer_id=customer_id).buckets
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_helpdesk_days(days: list[str]) -> int:
+    """Recompute the segment comparison's ticket and complaint pre-aggregates of some local days (ISO dates)."""
+    return helpdesk_snapshots.recompute_days(days=[dt.date.fromisoformat(d) for d in days]).buckets
 
 
 @shared_task(**TASK_OPTIONS)

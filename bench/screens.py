@@ -7,7 +7,9 @@ same result read by hand-written SQL (no ORM, no Python statistics, no rendering
               floor: the page's 50 rows (joined to customer and service type) + its total from the snapshots;
               also the COUNT over the filtered rows the pager used to run, for comparison.
   comparison  segment 1 vs the rest (`segment_comparison` + insights) serialised as JSON;
-              floor: its aggregates over tickets and complaints and the complaint times, in SQL.
+              floor: its aggregates over tickets and complaints and the complaint times, in SQL; second floor:
+              the same sums from the helpdesk pre-aggregates (what the screen reads), in SQL; also the
+              comparison computed from the raw cases (`from_cases=True`, the reference path).
   drivers     the dashboard's drivers widget over every record (htmx, cache cleared before each run);
               floor: the pre-aggregates it reads (day sums, sample rows, snapshot sums) in SQL; also the
               1M-row read of scores and sub-metrics that exact ranks need.
@@ -112,6 +114,31 @@ def comparison_floor() -> None:
     sql(f"SELECT {grp}, handling_speed, satisfaction, COUNT(*) FROM {complaints} GROUP BY 1, 2, 3")
 
 
+def comparison_preaggregate_floor() -> None:
+    """The same sums read from the helpdesk pre-aggregates in SQL: what the screen reads now."""
+    grp = "(segment_priority = 1)"
+    sql(f"SELECT COUNT(*), SUM(id IN ({SEGMENT_1})) FROM satisfaction_customer")
+    sql(
+        f"SELECT {grp}, SUM(count), SUM(hours_sum), SUM(hours_n), SUM(rated), SUM(sat_sum), SUM(sat_sq_sum), "
+        "SUM(follow_ups), SUM(follow_up_known), SUM(urgency_high), SUM(urgency_medium), SUM(urgency_low), "
+        "SUM(priority_high), SUM(priority_medium), SUM(priority_low), SUM(sat_1), SUM(sat_2), SUM(sat_3), "
+        "SUM(sat_4), SUM(sat_5) FROM analytics_dailyticketstat GROUP BY 1"
+    )
+    sql(
+        f"SELECT {grp}, SUM(count), SUM(rated), SUM(sat_sum), SUM(sat_sq_sum), SUM(escalations), "
+        "SUM(escalation_known), SUM(speed_fast), SUM(speed_normal), SUM(speed_slow), SUM(sat_1), SUM(sat_2), "
+        "SUM(sat_3), SUM(sat_4), SUM(sat_5) FROM analytics_dailycomplaintstat GROUP BY 1"
+    )
+    sql(
+        "SELECT segment_priority, customer_id, MAX(tickets), MAX(complaints) FROM analytics_dailycustomercases "
+        "GROUP BY 1, 2"
+    )
+    sql(
+        "SELECT measure, segment_priority, hours, SUM(n) FROM analytics_dailycomplainthours GROUP BY 1, 2, 3 "
+        "ORDER BY 1, 2, 3"
+    )
+
+
 def drivers_floor() -> None:
     sql(
         "SELECT service_type_id, SUM(count), SUM(score_sum) FROM analytics_dailysatisfactionstat "
@@ -170,8 +197,15 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from analytics.lib import drivers, metrics, submetrics
-    from analytics.models import DailySatisfactionStat, SubMetricSample
+    from analytics.lib import drivers, helpdesk_snapshots, metrics, submetrics
+    from analytics.models import (
+        DailyComplaintHours,
+        DailyComplaintStat,
+        DailyCustomerCases,
+        DailySatisfactionStat,
+        DailyTicketStat,
+        SubMetricSample,
+    )
     from analytics.quality.comparison import segment_comparison
     from analytics.quality.insights import generate_insights
     from satisfaction.feedback.models import SatisfactionRecord
@@ -204,6 +238,7 @@ def main() -> int:
         return response
 
     screens = figures["screens"]
+    helpdesk_tables = (DailyTicketStat, DailyComplaintStat, DailyComplaintHours, DailyCustomerCases)
 
     def report(name, screen, floor, extra=None):
         screens[name] = {"screen": screen, "floor": floor, **(extra or {})}
@@ -233,7 +268,19 @@ def main() -> int:
             c = segment_comparison(priority=1)
             return json.dumps({"comparison": c.as_dict(), "insights": [i.__dict__ for i in generate_insights(c)]})
 
-        report("comparison", timed(comparison_json, args.runs), timed(comparison_floor, args.runs))
+        if not DailyTicketStat.objects.exists():
+            result = helpdesk_snapshots.rebuild_all()
+            figures["helpdesk_rebuild_s"] = result.seconds
+            print(f"built the helpdesk pre-aggregates: {result.buckets:,} rows in {result.seconds:.1f} s")
+        screen = timed(comparison_json, args.runs)
+        report("comparison", screen, timed(comparison_floor, args.runs), {
+            "preaggregate_floor": timed(comparison_preaggregate_floor, args.runs),
+            "from_cases": timed(lambda: segment_comparison(priority=1, from_cases=True), max(1, args.runs // 2)),
+            "preaggregate_rows": {m.__name__: m.objects.count() for m in helpdesk_tables},
+        })  # fmt: skip
+        pre = screens["comparison"]["preaggregate_floor"]["median"]
+        print(f"{'':<11} pre-aggregate floor {pre * 1000:.1f} ms  ×{screen['median'] / pre:.1f}; "
+              f"from the raw cases {screens['comparison']['from_cases']['median'] * 1000:.1f} ms")  # fmt: skip
 
     if "drivers" not in skip:
 

@@ -1,7 +1,8 @@
 """Service quality of one customer segment against all other customers (DESIGN §5).
 
-Tickets and complaints are aggregated in the database per group (segment / rest); percentiles of the
-complaint times read the two columns they need. Tests come from `analytics.stats`.
+The sums per group (segment / rest) come from the helpdesk pre-aggregates (`analytics.lib.helpdesk_sums`);
+`from_cases=True` aggregates the raw tickets and complaints in the database instead, with the same numbers.
+Tests come from `analytics.stats`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 from django.db.models import BooleanField, Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
 
-from analytics.lib import stats
+from analytics import signals
+from analytics.lib import helpdesk_sums, stats
+from analytics.lib.helpdesk_sums import GROUPS, LEVELS, SCORES, SPEEDS, ComparisonSums
 from analytics.lib.metrics import day_start, segment_label
 from core.db import Level
 from satisfaction.crm.models import Customer, segment_customer_ids
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 
-GROUPS = ("segment", "rest")
-LEVELS = [choice.value for choice in Level]
-SPEEDS = [choice.value for choice in Complaint.Speed]
-SCORES = [1, 2, 3, 4, 5]
 # Distribution field → {code: label}; fields not named here (the scores) are shown as they are.
 CATEGORY_NAMES = {
     "urgency": dict(Level.choices),
@@ -175,28 +174,12 @@ def _ratio(a, b) -> float | None:
     return a / b if b else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def _percentile(values, q: float) -> float | None:
     # Linear interpolation, as PostgreSQL's percentile_cont and numpy's default.
-    return float(np.percentile(values, q)) if values else None
+    return float(np.percentile(values, q)) if len(values) else None
 
 
-def _ticket_metrics(qs: QuerySet, priority: int, customers: dict[str, int]) -> dict[str, TicketMetrics]:
-    rows = (
-        qs.annotate(grp=_in_segment(priority, "contract__customer_id"))
-        .values("grp")
-        .annotate(
-            count=Count("id"),
-            customers=Count("contract__customer_id", distinct=True),
-            hours_sum=Sum("handling_hours", output_field=FloatField()),
-            hours_n=Count("handling_hours"),
-            rated=Count("satisfaction"),
-            sat_sum=Sum("satisfaction"),
-            sat_sq=Sum(F("satisfaction") * F("satisfaction")),
-            follow_ups=Count("id", filter=Q(follow_up=True)),
-            follow_up_known=Count("follow_up"),
-        )
-    )
-    found = {_group_key(r["grp"]): r for r in rows}
+def _ticket_metrics(found: dict[str, dict], customers: dict[str, int]) -> dict[str, TicketMetrics]:
     result = {}
     for key in GROUPS:
         r = found.get(key, {})
@@ -219,28 +202,7 @@ def _ticket_metrics(qs: QuerySet, priority: int, customers: dict[str, int]) -> d
     return result
 
 
-def _complaint_metrics(qs: QuerySet, priority: int) -> dict[str, ComplaintMetrics]:
-    annotated = qs.annotate(grp=_in_segment(priority, "contract__customer_id"))
-    rows = annotated.values("grp").annotate(
-        count=Count("id"),
-        customers=Count("contract__customer_id", distinct=True),
-        rated=Count("satisfaction"),
-        sat_sum=Sum("satisfaction"),
-        sat_sq=Sum(F("satisfaction") * F("satisfaction")),
-        escalations=Count("id", filter=Q(escalated=True)),
-        escalation_known=Count("escalated"),
-    )
-    found = {_group_key(r["grp"]): r for r in rows}
-    times = {key: {"response_hours": [], "resolution_hours": []} for key in GROUPS}
-    # Medians and p90 need the values: one narrow query (two float columns) instead of a percentile per backend.
-    for grp, response, resolution in annotated.values_list("grp", "response_hours", "resolution_hours").iterator(
-        chunk_size=20_000
-    ):
-        bucket = times[_group_key(grp)]
-        if response is not None:
-            bucket["response_hours"].append(response)
-        if resolution is not None:
-            bucket["resolution_hours"].append(resolution)
+def _complaint_metrics(found: dict[str, dict], times: dict[str, dict]) -> dict[str, ComplaintMetrics]:
     result = {}
     for key in GROUPS:
         r = found.get(key, {})
@@ -254,15 +216,71 @@ def _complaint_metrics(qs: QuerySet, priority: int) -> dict[str, ComplaintMetric
             sd_satisfaction=sd,
             escalations=r.get("escalations", 0),
             escalation_rate=_ratio(r.get("escalations", 0), r.get("escalation_known", 0)),
-            avg_response_hours=float(np.mean(resp)) if resp else None,
+            avg_response_hours=float(np.mean(resp)) if len(resp) else None,
             median_response_hours=_percentile(resp, 50),
             p90_response_hours=_percentile(resp, 90),
-            avg_resolution_hours=float(np.mean(reso)) if reso else None,
+            avg_resolution_hours=float(np.mean(reso)) if len(reso) else None,
             median_resolution_hours=_percentile(reso, 50),
             p90_resolution_hours=_percentile(reso, 90),
             escalation_known=r.get("escalation_known", 0),
         )
     return result
+
+
+def _sums_from_cases(priority: int, start, end, service_types) -> ComparisonSums:
+    """The sums read from the raw tickets and complaints (six queries over the cases: the reference path)."""
+    tickets = tickets_in_scope(start=start, end=end, service_types=service_types)
+    complaints = complaints_in_scope(start=start, end=end, service_types=service_types)
+    ticket_rows = (
+        tickets.annotate(grp=_in_segment(priority, "contract__customer_id"))
+        .values("grp")
+        .annotate(
+            count=Count("id"),
+            customers=Count("contract__customer_id", distinct=True),
+            hours_sum=Sum("handling_hours", output_field=FloatField()),
+            hours_n=Count("handling_hours"),
+            rated=Count("satisfaction"),
+            sat_sum=Sum("satisfaction"),
+            sat_sq=Sum(F("satisfaction") * F("satisfaction")),
+            follow_ups=Count("id", filter=Q(follow_up=True)),
+            follow_up_known=Count("follow_up"),
+        )
+    )
+    annotated = complaints.annotate(grp=_in_segment(priority, "contract__customer_id"))
+    complaint_rows = annotated.values("grp").annotate(
+        count=Count("id"),
+        customers=Count("contract__customer_id", distinct=True),
+        rated=Count("satisfaction"),
+        sat_sum=Sum("satisfaction"),
+        sat_sq=Sum(F("satisfaction") * F("satisfaction")),
+        escalations=Count("id", filter=Q(escalated=True)),
+        escalation_known=Count("escalated"),
+    )
+    times = {key: {"response_hours": [], "resolution_hours": []} for key in GROUPS}
+    # Medians and p90 need the values: one narrow query (two float columns) instead of a percentile per backend.
+    for grp, response, resolution in annotated.values_list("grp", "response_hours", "resolution_hours").iterator(
+        chunk_size=20_000
+    ):
+        bucket = times[_group_key(grp)]
+        if response is not None:
+            bucket["response_hours"].append(response)
+        if resolution is not None:
+            bucket["resolution_hours"].append(resolution)
+    fields_ = {src: tuple(f for s, f, *_ in DISTRIBUTIONS if s == src) for src in ("tickets", "complaints")}
+    cubes = {
+        "tickets": _cube(tickets, priority, fields_["tickets"]),
+        "complaints": _cube(complaints, priority, fields_["complaints"]),
+    }
+    counts = {
+        (source, field): _counts(cubes[source], fields_[source], field, categories)
+        for source, field, _en, _zh, categories in DISTRIBUTIONS
+    }
+    return ComparisonSums(
+        {_group_key(r["grp"]): r for r in ticket_rows},
+        {_group_key(r["grp"]): r for r in complaint_rows},
+        times,
+        counts,
+    )
 
 
 def _cube(qs: QuerySet, priority: int, fields: tuple[str, ...]) -> dict[tuple, int]:
@@ -295,28 +313,36 @@ def _expand(counts: list[int]) -> list[int]:
 
 
 def segment_comparison(
-    *, priority: int = 1, start: dt.date | None = None, end: dt.date | None = None, service_types=()
+    *,
+    priority: int = 1,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    service_types=(),
+    from_cases: bool = False,
 ) -> SegmentComparison:
-    """Compare segment `priority` with all other customers on tickets and complaints (six queries)."""
-    tickets = tickets_in_scope(start=start, end=end, service_types=service_types)
-    complaints = complaints_in_scope(start=start, end=end, service_types=service_types)
+    """Compare segment `priority` with all other customers on tickets and complaints.
+
+    The sums come from the helpdesk pre-aggregates (`analytics.lib.helpdesk_sums`, a few hundred to a few
+    thousand rows at any scale); `from_cases=True` reads the raw tickets and complaints instead (the reference
+    the pre-aggregates are tested against, and the same numbers).
+    """
+    if from_cases:
+        sums = _sums_from_cases(priority, start, end, service_types)
+    else:
+        signals.recompute_pending()
+        sums = helpdesk_sums.sums(priority=priority, start=start, end=end, service_types=service_types)
     totals = Customer.objects.aggregate(
         all=Count("id"), segment=Count("id", filter=Q(pk__in=segment_customer_ids(priority)))
     )
     customers = {"segment": totals["segment"], "rest": totals["all"] - totals["segment"]}
-    ticket_metrics = _ticket_metrics(tickets, priority, customers)
-    complaint_metrics = _complaint_metrics(complaints, priority)
+    ticket_metrics = _ticket_metrics(sums.tickets, customers)
+    complaint_metrics = _complaint_metrics(sums.complaints, sums.times)
     label_en, label_zh = segment_label(priority)
     labels, labels_zh = (label_en, "other customers"), (label_zh, "其他客户")
 
-    fields = {src: tuple(f for s, f, *_ in DISTRIBUTIONS if s == src) for src in ("tickets", "complaints")}
-    cubes = {
-        "tickets": _cube(tickets, priority, fields["tickets"]),
-        "complaints": _cube(complaints, priority, fields["complaints"]),
-    }
     distributions, score_counts = [], {}
     for source, field, what_en, what_zh, categories in DISTRIBUTIONS:
-        counts = _counts(cubes[source], fields[source], field, categories)
+        counts = sums.counts[(source, field)]
         names = tuple(str(c) for c in categories)
         test = stats.chi_square(
             [counts["segment"], counts["rest"]], labels, names, what=what_en, what_zh=what_zh, row_labels_zh=labels_zh

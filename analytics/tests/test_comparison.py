@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from scipy import stats as sps
 
+from analytics.lib import helpdesk_snapshots
 from analytics.quality.comparison import segment_comparison
 from analytics.quality.insights import RULES, generate_insights
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
@@ -66,6 +67,8 @@ def make_group(priority: int, **overrides) -> dict:
         )
         for i in range(n_c)
     )  # fmt: skip
+    # bulk_create sends no signals: rebuild the comparison's pre-aggregates, as after any bulk load.
+    helpdesk_snapshots.rebuild_all()
     return {"follow": follow, "sat": sat, "urgency": urgency, "hours": hours, "sat_c": sat_c,
             "esc": [i < n_esc for i in range(n_c)], "response": response, "resolution": resolution}  # fmt: skip
 

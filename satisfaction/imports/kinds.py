@@ -19,6 +19,7 @@ from satisfaction.crm.models import Contact, Contract, Customer, ServiceType
 from satisfaction.crm.services import contact_update, contract_update, customer_update, segment_may_have_changed
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
 from satisfaction.helpdesk.services import cases_closed, complaint_update, ticket_update
+from satisfaction.helpdesk.signals import cases_bulk_created
 from satisfaction.imports.models import ImportKind
 
 
@@ -296,6 +297,8 @@ class ModelBatch(BatchSpec):
         update(**{name: self.model.objects.get(pk=pk), "data": changes})
 
     def on_commit(self, created_ids: list[int]) -> None:
+        if created_ids and self.kind in CLOSING_FIELD:  # tickets, complaints: inserted without save()
+            cases_bulk_created.send(sender=self.model, ids=list(created_ids))
         if self._contact_customer_ids:
             segment_may_have_changed(customer_ids=self._contact_customer_ids)
         if self._closed_ids:
