@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0022_submetric_preaggregates"),
+        ("analytics", "0023_helpdesk_preaggregates"),
         ("satisfaction", "0022_importjob_history_or_live"),
     ]
 
