@@ -344,7 +344,14 @@ def _open_xlsx_calamine(stream: IO[bytes], budget: Budget) -> Table:
                 if any(type(c) is not str or c.strip() for c in cells):
                     while cells[-1] == "":  # as wide as its last value, as the streaming reader gives it
                         cells.pop()
-                    yield number, list(map(_calamine_cell, pad + cells if pad else cells))
+                    if pad:
+                        cells = pad + cells
+                    try:
+                        # A row of printable text only (every cell of a CSV saved as XLSX) needs no conversion.
+                        plain = "".join(cells).isprintable()
+                    except TypeError:  # a number, date or boolean among the cells
+                        plain = False
+                    yield number, cells if plain else list(map(_calamine_cell, cells))
         finally:
             close()
 
