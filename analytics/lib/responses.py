@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Count, Q, QuerySet, StdDev, Sum
 from django.utils import translation
-from scipy import stats as sps
 
 from analytics.lib import stats
 from analytics.lib.metrics import Scope, day_start, segment_expression, segment_filter, segment_label
+from analytics.lib.stats import sps  # scipy.stats, imported on first use
 from satisfaction.crm.models import ServiceType
 from satisfaction.surveys.models import SurveyInvitation
 

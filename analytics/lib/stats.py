@@ -14,8 +14,19 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy import special as sc
-from scipy import stats as sps
+
+
+class _ScipyStats:
+    """`scipy.stats`, imported on first use: it costs about 60 MB and 4 s in every process that merely imports
+    this module (the web, the workers, an import), most of which never run a test."""
+
+    def __getattr__(self, name: str):
+        from scipy import stats
+
+        return getattr(stats, name)
+
+
+sps = _ScipyStats()
 
 MIN_N_PROPORTION = 10
 MIN_N_MEAN = 5
@@ -206,19 +217,27 @@ def _pts(x: float) -> str:
 # last bit, without the distribution objects' argument handling, which costs ~100 µs a call (a dashboard widget
 # runs dozens of tests).
 def _norm_sf(x: float) -> float:
+    from scipy import special as sc  # on first use, as scipy.stats above
+
     return float(sc.ndtr(-x))
 
 
 def _t_sf(x: float, df: float) -> float:
+    from scipy import special as sc  # on first use, as scipy.stats above
+
     return float(sc.stdtr(df, -x))
 
 
 def _t_ppf(q: float, df: float) -> float:
+    from scipy import special as sc  # on first use, as scipy.stats above
+
     return float(sc.stdtrit(df, q))
 
 
 @lru_cache(maxsize=32)
 def _z_crit(confidence: float) -> float:
+    from scipy import special as sc  # on first use, as scipy.stats above
+
     return float(sc.ndtri(1 - (1 - confidence) / 2))
 
 

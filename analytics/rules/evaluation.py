@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import Count, FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
-from scipy import stats as sps
 
 from analytics.lib import metrics
 from analytics.lib.stats import (
@@ -36,6 +35,7 @@ from analytics.lib.stats import (
     Interval,
     MeanTest,
     ProportionTest,
+    sps,  # scipy.stats, imported on first use
     two_proportion_z,
     welch_t_from_stats,
 )

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from core.batch import listening_for_created
 
-ENTRY_BATCH = 5000
 ENTRY_COLUMNS = (
     "content_type", "object_pk", "object_id", "object_repr", "action", "changes", "changes_text",
     "actor", "actor_email", "cid", "timestamp", "additional_data",
@@ -55,45 +54,54 @@ class ImportTrail:
     def rows_created(self, model, created: list[tuple[int, str]]) -> None:
         """One CREATE entry per new row, its external id in `object_repr` and the import it came from in `changes`.
 
-        Ready tuples, no model instances: `bulk_create` builds an instance and prepares each field per row, which
-        cost 40 times the import's own insert (measured at 20,000 feedback rows). PostgreSQL gets them by COPY,
-        SQLite by `executemany`; the JSON and the timestamp, the same for every row, are prepared once."""
+        One `INSERT … SELECT` from the rows just written, by their ids: the database builds the entries itself.
+        Handing it ready tuples (`executemany` on SQLite) cost 3.7 times as much, and `bulk_create` 40 times the
+        import's own insert, building an instance and preparing each field per row. The values that are the same
+        for every entry (the import's marks, the JSON, the timestamp) are bound once."""
         if not created:
             return
-        content_type = ContentType.objects.get_for_model(model).pk
-        label = str(model._meta.verbose_name)
-        email = getattr(self.actor, "email", None) if self.actor else None
-        actor = self.actor.pk if self.actor else None
-        changes, extra = json.dumps({"cid": ["None", self.cid]}), json.dumps(self.extra)
-        now = timezone.now()
-        if connection.vendor != "postgresql":
-            now = connection.ops.adapt_datetimefield_value(now)
-        rows = [
-            (
-                content_type, str(pk), pk, f"{label} {external_id}", LogEntry.Action.CREATE, changes, "",
-                actor, email, self.cid, now, extra,
-            )
-            for pk, external_id in created
-        ]  # fmt: skip
-        fields = {f.name: f.column for f in LogEntry._meta.concrete_fields}
+        postgresql = connection.vendor == "postgresql"
+        mark = "%s" if postgresql else "?"
+        fields = {f.name: f for f in LogEntry._meta.concrete_fields}
         qn = connection.ops.quote_name
-        names = ", ".join(qn(fields[name]) for name in ENTRY_COLUMNS)
-        table = qn(LogEntry._meta.db_table)
+
+        def bound(name: str) -> str:
+            return f"CAST({mark} AS {fields[name].cast_db_type(connection)})"
+
+        pk, external_id = qn(model._meta.pk.column), qn("external_id")
+        now = timezone.now()
+        values = {
+            "content_type": (bound("content_type"), ContentType.objects.get_for_model(model).pk),
+            "object_pk": (f"CAST({pk} AS {fields['object_pk'].cast_db_type(connection)})", None),
+            "object_id": (pk, None),
+            "object_repr": (f"{mark} || {external_id}", f"{model._meta.verbose_name} "),
+            "action": (bound("action"), LogEntry.Action.CREATE),
+            "changes": (bound("changes"), json.dumps({"cid": ["None", self.cid]})),
+            "changes_text": (bound("changes_text"), ""),
+            "actor": (bound("actor"), self.actor.pk if self.actor else None),
+            "actor_email": (bound("actor_email"), getattr(self.actor, "email", None) if self.actor else None),
+            "cid": (bound("cid"), self.cid),
+            "timestamp": (bound("timestamp"), now if postgresql else connection.ops.adapt_datetimefield_value(now)),
+            "additional_data": (bound("additional_data"), json.dumps(self.extra)),
+        }
+        names = ", ".join(qn(fields[name].column) for name in ENTRY_COLUMNS)
+        select = ", ".join(values[name][0] for name in ENTRY_COLUMNS)
+        params = [values[name][1] for name in ENTRY_COLUMNS if mark in values[name][0]]
+        ids = [row_pk for row_pk, _external_id in created]
+        # The ids as one parameter: an array on PostgreSQL, a JSON list on SQLite (its limit is 32,766 parameters).
+        where = f"{pk} = ANY({mark})" if postgresql else f"{pk} IN (SELECT value FROM json_each({mark}))"
+        sql = (
+            f"INSERT INTO {qn(LogEntry._meta.db_table)} ({names}) "
+            f"SELECT {select} FROM {qn(model._meta.db_table)} WHERE {where}"
+        )
         connection.ensure_connection()
-        if connection.vendor == "postgresql":
+        if postgresql:
             import psycopg
 
-            with (
-                psycopg.Cursor(connection.connection) as cursor,
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(ENTRY_COLUMNS))
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), ENTRY_BATCH):
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows[start : start + ENTRY_BATCH])
+            with psycopg.Cursor(connection.connection) as cursor:  # server-side binding: the ids are not quoted
+                cursor.execute(sql, [*params, ids])
+        else:
+            connection.connection.execute(sql, [*params, json.dumps(ids)])
 
 
 def import_job_audited(*, job, status_before: str) -> LogEntry:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import os
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -266,6 +268,117 @@ def _first_nonblank(reader) -> list[str]:
 
 
 def _open_xlsx(stream: IO[bytes], budget: Budget) -> Table:
+    """An XLSX by python-calamine (Rust) when its sheet fits the memory budget, else by the streaming reader.
+
+    calamine parses the whole first sheet into memory before the first row comes out: about 1.7 bytes held per
+    byte of the sheet's XML (measured: 185 MB for a 200,000-row, 113 MB sheet), and ten times faster than
+    reading the XML in Python. A sheet larger than `XLSX_IN_MEMORY_XML_BYTES` is streamed instead, so a
+    million-row workbook stays within the import's memory bound, at the streaming reader's speed.
+    """
+    if stream.read(len(OLE_MAGIC)) == OLE_MAGIC:
+        stream.close()
+        raise UnreadableFile(
+            _(
+                "The file is a password-protected (encrypted) workbook or an old .xls file: remove the password, "
+                "or save it as .xlsx or CSV, and import it again."
+            )
+        )
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            sheets = [i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        stream.close()
+        raise UnreadableFile(
+            _("The file could not be read as XLSX (%(reason)s).") % {"reason": exc.__class__.__name__}
+        ) from None
+    stream.seek(0)
+    if sheets and max(sheets) <= XLSX_IN_MEMORY_XML_BYTES:
+        return _open_xlsx_calamine(stream, budget)
+    return _open_xlsx_streaming(stream, budget)
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted workbook (and an .xls) is an OLE compound file
+XLSX_IN_MEMORY_XML_BYTES = 128 << 20  # held in memory: about 215 MB of cells, about 225,000 ten-column rows
+
+
+def _open_xlsx_calamine(stream: IO[bytes], budget: Budget) -> Table:
+    from python_calamine import CalamineError, CalamineWorkbook, WorkbookClosed
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(stream)
+        sheet = workbook.get_sheet_by_index(0)
+    except (CalamineError, OSError, ValueError, IndexError) as exc:
+        stream.close()
+        raise UnreadableFile(
+            _("The file could not be read as XLSX (%(reason)s).") % {"reason": exc.__class__.__name__}
+        ) from None
+    # calamine's rows run from the sheet's row 1, but its columns from the first one holding a value: padding
+    # gives the cells back their positions (a sheet starting at column C reads as two empty cells first).
+    (last_row, _last_column), first_column = sheet.end or (0, 0), (sheet.start or (0, 0))[1]
+    pad = [""] * first_column
+    values = enumerate(sheet.iter_rows(), start=1)
+    headers: list[str] = []
+    try:
+        for number, cells in values:
+            budget.check(number)
+            if any(type(c) is not str or c.strip() for c in cells):
+                while cells[-1] == "":
+                    cells.pop()
+                headers = [printable(_text_of(c)) for c in pad + cells]
+                break
+    except UnreadableFile:
+        workbook.close()
+        stream.close()
+        raise
+
+    def close() -> None:
+        with suppress(WorkbookClosed):  # the rows close it when read to the end, the caller again
+            workbook.close()
+        stream.close()
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in values:
+                budget.check(number)
+                if any(type(c) is not str or c.strip() for c in cells):
+                    while cells[-1] == "":  # as wide as its last value, as the streaming reader gives it
+                        cells.pop()
+                    if pad:
+                        cells = pad + cells
+                    try:
+                        # A row of printable text only (every cell of a CSV saved as XLSX) needs no conversion.
+                        plain = "".join(cells).isprintable()
+                    except TypeError:  # a number, date or boolean among the cells
+                        plain = False
+                    yield number, cells if plain else list(map(_calamine_cell, cells))
+        finally:
+            close()
+
+    estimated = max(0, min(last_row + 1, budget.max_rows + 1) - 1)
+    return Table(headers=headers, estimated_rows=estimated, rows=rows(), encoding="xlsx", close=close)
+
+
+def _calamine_cell(value: Any) -> Any:
+    """A calamine cell as the streaming reader gives it: whole numbers as int (Excel stores every number as a
+    float), a date cell as a datetime at midnight (what openpyxl's date conversion gives), text without control
+    characters; an empty cell stays ""."""
+    kind = type(value)
+    if kind is str:
+        return value if value.isprintable() else printable(value)
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _text_of(value: Any) -> str:
+    value = _calamine_cell(value)
+    return value if type(value) is str else str(value)
+
+
+def _open_xlsx_streaming(stream: IO[bytes], budget: Budget) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -402,3 +402,11 @@ def test_feedback_rows_and_command_imports_are_audited(tmp_path, staff_user):
     assert len(cids) == 1 and cids.pop().startswith("import-")
     assert {e.additional_data["file"] for e in entries} == {"feedback.csv"}
     assert {e.actor_id for e in entries} == {staff_user.pk}
+    # Each entry names its own row (built by the database from the rows written, not in Python).
+    records = dict(SatisfactionRecord.objects.values_list("pk", "external_id"))
+    label = SatisfactionRecord._meta.verbose_name
+    for entry in entries:
+        assert entry.object_id == int(entry.object_pk) and entry.object_id in records
+        assert entry.object_repr == f"{label} {records[entry.object_id]}"
+        assert entry.changes == {"cid": ["None", entry.cid]} and entry.changes_text == ""
+        assert abs((timezone.now() - entry.timestamp).total_seconds()) < 600
