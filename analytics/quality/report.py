@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models import BooleanField, Case, F, Q, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -253,16 +254,25 @@ def _group_case(priority: int) -> Case:
 
 class _LocalTimes:
     """Stored instants as local "YYYY-MM-DD HH:MM" for hundreds of thousands of rows: the UTC offset is looked up
-    once per UTC hour (time zones change offset on whole UTC hours), and the text built without strftime."""
+    once per UTC hour (time zones change offset on whole UTC hours), and the text built without strftime.
+
+    SQLite's stored UTC text ("YYYY-MM-DD HH:MM:SS[.ffffff]", see `_instant`) is not parsed at all in a zone whose
+    offset is whole hours: only the hour part changes, so the local "YYYY-MM-DD HH" of each UTC hour is kept and
+    the minutes copied."""
 
     def __init__(self):
         self.tz = metrics.local_tz()
         self.offsets: dict[tuple, dt.timedelta] = {}
+        self.hours: dict[str, str | None] = {}
 
     def __call__(self, value) -> str:
         if not value:
             return ""
-        if isinstance(value, str):  # a cursor without converters gives SQLite's UTC text
+        if isinstance(value, str):
+            hour = value[:13]
+            head = self.hours[hour] if hour in self.hours else self._local_hour(hour)
+            if head is not None:
+                return head + value[13:16]
             value = dt.datetime.fromisoformat(value)
         key = (value.year, value.month, value.day, value.hour)
         offset = self.offsets.get(key)
@@ -271,6 +281,25 @@ class _LocalTimes:
             offset = self.offsets[key] = aware.astimezone(self.tz).utcoffset() - (aware.utcoffset() or dt.timedelta())
         v = value + offset
         return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}"
+
+    def _local_hour(self, hour: str) -> str | None:
+        """The local "YYYY-MM-DD HH" of the UTC hour `hour`, or None when the offset has minutes (St John's)."""
+        try:
+            utc = dt.datetime.fromisoformat(f"{hour}:00").replace(tzinfo=dt.UTC)
+        except ValueError:
+            self.hours[hour] = None
+            return None
+        offset = utc.astimezone(self.tz).utcoffset()
+        v = utc + offset
+        self.hours[hour] = head = None if offset % dt.timedelta(hours=1) else f"{v:%Y-%m-%d %H}"
+        return head
+
+
+def _instant(field: str):
+    """A timestamp column for `_LocalTimes`: on SQLite its stored UTC text as is — the driver's converter would
+    parse every value into a datetime first, the largest cost of a raw CSV at a million records — elsewhere the
+    column (psycopg's datetimes are made in C)."""
+    return Cast(field, TextField()) if connection.vendor == "sqlite" else F(field)
 
 
 class _Neutralised(dict):
@@ -304,9 +333,10 @@ def ticket_raw_rows(
     qs = (
         tickets_in_scope(start=start, end=end, service_types=service_types)
         .annotate(grp=_group_case(priority), customer_name=F("contract__customer__name"),
-                  service_code=F("contract__service_type__code"))
+                  service_code=F("contract__service_type__code"), opened=_instant("opened_at"),
+                  closed=_instant("closed_at"))
         .order_by("pk")
-        .values_list("pk", "external_id", "grp", "customer_name", "service_code", "opened_at", "closed_at",
+        .values_list("pk", "external_id", "grp", "customer_name", "service_code", "opened", "closed",
                      "handling_hours", "urgency", "ticket_priority", "satisfaction", "follow_up", "agent_name")
     )  # fmt: skip
     local, names = _LocalTimes(), _Neutralised()
@@ -329,11 +359,12 @@ def complaint_raw_rows(
     qs = (
         complaints_in_scope(start=start, end=end, service_types=service_types)
         .annotate(grp=_group_case(priority), customer_name=F("contract__customer__name"),
-                  service_code=F("contract__service_type__code"))
+                  service_code=F("contract__service_type__code"), filed=_instant("filed_at"),
+                  responded=_instant("responded_at"), resolved=_instant("resolved_at"))
         .order_by("pk")
-        .values_list("pk", "external_id", "grp", "customer_name", "service_code", "filed_at", "responded_at",
-                     "resolved_at", "response_hours", "resolution_hours", "satisfaction", "escalated", "urgency",
-                     "handling_speed", "agent_name")
+        .values_list("pk", "external_id", "grp", "customer_name", "service_code", "filed", "responded", "resolved",
+                     "response_hours", "resolution_hours", "satisfaction", "escalated", "urgency", "handling_speed",
+                     "agent_name")
     )  # fmt: skip
     local, names = _LocalTimes(), _Neutralised()
     for row in _cursor_rows(qs, chunk_size):
@@ -585,9 +616,11 @@ def write_bundle(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scope = {"priority": priority, "lang": lang, "start": start, "end": end, "service_types": service_types}
-    # The raw CSVs mostly wait on the database (hundreds of thousands of rows at 1M): written in a second thread,
-    # they overlap the numbers, charts and PDF layout of this one (see `core.overlap`).
+    # The raw CSVs and the handler continuity mostly wait on the database (hundreds of thousands of rows at 1M):
+    # built in threads of their own, they overlap the numbers, charts and PDF layout of this one (`core.overlap`).
     raw = start_beside(lambda: write_raw_csvs(out, **scope), name="report-bundle-raw-csvs")
+    continuity_scope = metrics.Scope(start=start, end=end, service_types=tuple(service_types))
+    handlers = start_beside(lambda: handler_continuity(continuity_scope), name="report-bundle-continuity")
     try:
         report = build_report(priority=priority, start=start, end=end, service_types=service_types)
         progress("tables")
@@ -595,9 +628,9 @@ def write_bundle(
             write_csv(out / "tickets_metrics.csv", ticket_metric_rows(report, lang)),
             write_csv(out / "complaints_metrics.csv", complaint_metric_rows(report, lang)),
         ]
-        continuity = handler_continuity(metrics.Scope(start=start, end=end, service_types=tuple(service_types)))
         progress("charts")
         charts_paths = draw_charts(report, out, lang)
+        continuity = handlers.result()
         markdown = (
             report_markdown(report, lang)
             + topics_markdown(list(report.topics), lang)
@@ -607,7 +640,9 @@ def write_bundle(
         progress("pdf")
         (out / "report.pdf").write_bytes(report_pdf(report, lang, out, markdown))
     finally:
-        raw.join()  # even when this side failed: no thread outlives the bundle
+        # Even when this side failed: no thread outlives the bundle.
+        handlers.join()
+        raw.join()
     paths += [*raw.result(), *charts_paths, write_csv(out / "continuity.csv", continuity_rows(continuity, lang))]
     progress("json")
     with translation.override(lang):
