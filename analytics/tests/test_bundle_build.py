@@ -1,6 +1,7 @@
 """How the bundle is built fast at a million records without changing what it holds: each chart drawn once for the
-zip and the PDF, already-compressed members stored, the raw CSVs and the handler continuity built in threads beside
-the PDF with the same bytes as one after the other, and the report's topic counts read from the pre-aggregates."""
+zip and the PDF, already-compressed members stored, the raw CSVs, the handler continuity and the topic comparison
+built in threads beside the rest with the same bytes as one after the other, and the report's topic counts read
+from the pre-aggregates."""
 
 import dataclasses
 import datetime as dt
@@ -124,11 +125,12 @@ def test_built_beside_the_pdf_the_files_are_those_built_one_after_the_other(serv
 
     monkeypatch.setattr(report, "start_beside", spy)
     report.write_bundle(tmp_path / "threads", priority=1, lang="zh-hans")
-    assert started == [("report-bundle-raw-csvs", True), ("report-bundle-continuity", True)]
+    names = ["report-bundle-raw-csvs", "report-bundle-continuity", "report-topics"]
+    assert started == [(name, True) for name in names]
     started.clear()
     with transaction.atomic():  # a second connection would not see this transaction's rows: run inline
         report.write_bundle(tmp_path / "inline", priority=1, lang="zh-hans")
-    assert started == [("report-bundle-raw-csvs", False), ("report-bundle-continuity", False)]
+    assert started == [(name, False) for name in names]
     threaded, inline = _files(tmp_path / "threads"), _files(tmp_path / "inline")
     assert set(threaded) == {n for n in report.BUNDLE_FILES if n.endswith((".csv", ".png")) or n == "report.md"}
     assert threaded == inline
