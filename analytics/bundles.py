@@ -16,14 +16,13 @@ import secrets
 import shutil
 import tempfile
 import time
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from analytics.quality.report import BUNDLE_STEPS, write_bundle
+from analytics.quality.report import BUNDLE_STEPS, write_bundle, zip_bundle
 from core.background import run_in_background
 
 logger = logging.getLogger(__name__)
@@ -133,9 +132,7 @@ def bundle_job_run(*, token: str) -> BundleJob | None:
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             paths = write_bundle(tmp, priority=job.priority, lang=job.lang, progress=progress)
             partial = folder / ".bundle.zip"
-            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for path in paths:
-                    zf.write(path, arcname=path.name)
+            zip_bundle(paths, partial)
             os.replace(partial, folder / "bundle.zip")
     except Exception as exc:
         # Written into the job for the page, not raised: run inline (eager), a raise would fail the request.

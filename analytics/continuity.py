@@ -29,8 +29,8 @@ class _Group:
     changed_satisfied: int = 0
 
     def add(self, other: _Group) -> None:
-        for field in dataclasses.fields(self):
-            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        for name in _GROUP_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict:
         test = two_proportion_z(
@@ -51,6 +51,10 @@ class _Group:
         }  # fmt: skip
 
 
+# Once, not per call: a group is added up once per customer (tens of thousands at a million records).
+_GROUP_FIELDS = tuple(field.name for field in dataclasses.fields(_Group))
+
+
 def handler_continuity(scope: Scope) -> dict:
     """Per customer, per segment and overall; see the module docstring."""
     tickets = scoped_tickets(scope)
@@ -66,22 +70,27 @@ def handler_continuity(scope: Scope) -> dict:
             "contract__customer_id", "contract__customer__name", "segment", "agent_id", "agent_name", "satisfaction"
         )  # fmt: skip
     )
+    # A few dozen handlers serve hundreds of thousands of tickets: resolve each (id, name) pair once.
+    keys: dict[tuple, str | None] = {}
     for customer_id, name, segment, agent_id, agent_name, rating in rows:
-        resolved = handlers.key(agent_id, agent_name)
-        if resolved is None:
+        pair = (agent_id, agent_name)
+        if pair not in keys:
+            resolved = handlers.key(agent_id, agent_name)
+            keys[pair] = resolved[0] if resolved is not None else None
+        handler = keys[pair]
+        if handler is None:
             continue
-        segment_of[customer_id] = NO_SEGMENT if not segment else str(segment)
-        c = per_customer.setdefault(customer_id, {"name": name, "first": resolved[0], "handlers": set(),
-                                                  "group": _Group(customers=1)})  # fmt: skip
-        c["handlers"].add(resolved[0])
-        if not c.get("seen"):
-            c["seen"] = True
+        c = per_customer.get(customer_id)
+        if c is None:
+            segment_of[customer_id] = NO_SEGMENT if not segment else str(segment)
+            per_customer[customer_id] = {"name": name, "first": handler, "handlers": {handler},
+                                         "group": _Group(customers=1)}  # fmt: skip
             continue
+        c["handlers"].add(handler)
         g = c["group"]
         g.later += 1
-        changed = resolved[0] != c["first"]
         satisfied = rating is not None and rating >= SATISFIED_TICKET_MIN
-        if changed:
+        if handler != c["first"]:
             g.changed += 1
             if rating is not None:
                 g.changed_rated += 1

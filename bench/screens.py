@@ -14,7 +14,8 @@ same result read by hand-written SQL (no ORM, no Python statistics, no rendering
               floor: the pre-aggregates it reads (day sums, sample rows, snapshot sums) in SQL; also the
               1M-row read of scores and sub-metrics that exact ranks need.
   bundle      the report bundle download (the view, zip of CSVs, charts, report.md/pdf/json);
-              floor: reading the rows of the two raw CSVs in SQL.
+              floor: reading the rows of the two raw CSVs in SQL; then its stages, each alone and as the steps
+              of one more build (`bundle_stages`).
 
     DATABASE_URL=sqlite:////tmp/large_copy.sqlite3 .venv/bin/python bench/screens.py --runs 5
 
@@ -44,12 +45,15 @@ def timed(fn, runs: int, warmup: int = 1) -> dict:
     """Wall seconds of `fn()`: median, min, max over `runs` after `warmup` unmeasured runs."""
     for _ in range(warmup):
         fn()
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         samples.append(time.perf_counter() - start)
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "runs": runs}
+        cpu.append(time.process_time() - start_cpu)
+    # CPU seconds of this process (every thread): on a shared machine the wall time grows with the load, this less.
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "runs": runs,
+            "cpu_median": statistics.median(cpu)}  # fmt: skip
 
 
 def sql(query: str, params=()) -> list:
@@ -179,6 +183,49 @@ def bundle_floor() -> None:
     )
 
 
+def bundle_stages() -> dict:
+    """Where the bundle's time goes, in one more run each: every stage alone, one after the other (`alone`), and the
+    steps of one `write_bundle` as its progress reports them, with the zip after it (`steps`; the raw CSVs and the
+    handler continuity run in threads beside the numbers, charts and PDF, so they are not steps of their own)."""
+    import tempfile
+
+    from analytics.continuity import handler_continuity
+    from analytics.lib import drivers, metrics
+    from analytics.quality import report as bundle
+    from analytics.quality.comparison import segment_comparison
+    from analytics.quality.topics import topic_comparison
+
+    def seconds(fn):
+        start = time.perf_counter()
+        value = fn()
+        return time.perf_counter() - start, value
+
+    alone, steps = {}, {}
+    with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
+        out = Path(tmp)
+        alone["comparison"] = seconds(lambda: segment_comparison(priority=1))[0]
+        alone["drivers"] = seconds(lambda: drivers.drivers(metrics.Scope()))[0]
+        alone["topics"] = seconds(lambda: topic_comparison(priority=1))[0]
+        alone["report_numbers"], report = seconds(lambda: bundle.build_report(priority=1))
+        alone["raw_csvs"] = seconds(lambda: bundle.write_raw_csvs(out, priority=1, lang="en"))[0]
+        alone["continuity"], continuity = seconds(lambda: handler_continuity(metrics.Scope()))
+        alone["charts"] = seconds(lambda: bundle.draw_charts(report, out, "en"))[0]
+        markdown = bundle.report_markdown(report, "en") + bundle.continuity_markdown(continuity, "en")
+        alone["pdf"] = seconds(lambda: bundle.report_pdf(report, "en", out, markdown))[0]
+    with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
+        marks = []
+        start = time.perf_counter()
+        paths = bundle.write_bundle(
+            tmp, priority=1, lang="en", progress=lambda step: marks.append((step, time.perf_counter()))
+        )
+        end = time.perf_counter()
+        for (step, began), ended in zip(marks, [t for _, t in marks[1:]] + [end], strict=True):
+            steps[step] = ended - began
+        steps["zip"] = seconds(lambda: bundle.zip_bundle(paths, Path(tmp) / "bundle.zip"))[0]
+        steps["total"] = time.perf_counter() - start
+    return {"alone": alone, "steps": steps}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -299,7 +346,11 @@ def main() -> int:
 
     if "bundle" not in skip:
         screen = timed(lambda: get("/analytics/report/bundle/", {"segment": 1}), args.bundle_runs, warmup=0)
-        report("bundle", screen, timed(bundle_floor, args.bundle_runs, warmup=0))
+        report("bundle", screen, timed(bundle_floor, args.bundle_runs, warmup=0), {"stages": bundle_stages()})
+        print(f"  bundle CPU {screen['cpu_median']:.2f} s (every thread of this process), floor CPU "
+              f"{screens['bundle']['floor']['cpu_median']:.2f} s")  # fmt: skip
+        for kind, stages in screens["bundle"]["stages"].items():
+            print(f"  bundle stages ({kind}): " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
 
     figures["load_after"] = os.getloadavg()
     print(f"load average before {figures['load_before']}, after {figures['load_after']}")
