@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, connections
+from django.utils import translation
 
 
 class Beside:
@@ -26,7 +27,9 @@ class Beside:
             self._run(fn)
             self._thread = None
             return
-        self._thread = threading.Thread(target=self._main, args=(fn,), name=name, daemon=True)
+        # A new thread starts in the default language: the work reads in the caller's, as it would inline.
+        language = translation.get_language()
+        self._thread = threading.Thread(target=self._main, args=(fn, language), name=name, daemon=True)
         self._thread.start()
 
     def _run(self, fn: Callable[[], Any]) -> None:
@@ -35,9 +38,10 @@ class Beside:
         except BaseException as exc:  # noqa: BLE001 -- handed to the caller by result(), whatever it was
             self._error = exc
 
-    def _main(self, fn: Callable[[], Any]) -> None:
+    def _main(self, fn: Callable[[], Any], language: str | None) -> None:
         try:
-            self._run(fn)
+            with translation.override(language):
+                self._run(fn)
         finally:
             connections.close_all()  # this thread's own connections
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.quality import charts, report
 from analytics.quality.topics import topic_comparison
@@ -151,6 +151,13 @@ def test_a_failure_beside_reaches_the_caller_after_the_thread_ended():
     with pytest.raises(ValueError, match="no such column"):
         beside.result()
     assert start_beside(lambda: 42, name="test-value").result() == 42
+
+
+def test_work_beside_reads_in_the_callers_language():
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            beside = start_beside(translation.get_language, name="test-language")
+            assert beside.threaded and beside.result() == language
 
 
 def test_inside_a_transaction_the_work_runs_at_once(db):
