@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 
 from analytics.lib.helpdesk_sums import LEVELS, SCORES, SPEEDS
 from analytics.lib.metrics import SEGMENT_PRIORITIES
-from analytics.lib.snapshots import RebuildResult, day_expression, offset_spans
+from analytics.lib.snapshots import RebuildResult, day_expression, each_day, offset_spans
 from analytics.models import NO_SEGMENT, DailyComplaintHours, DailyComplaintStat, DailyCustomerCases, DailyTicketStat
 from core.localtime import day_start, event_window, local_tz
 from satisfaction.crm.models import Contact
@@ -250,12 +250,7 @@ def recompute_day(*, day: dt.date) -> RebuildResult:
 
 def recompute_days(*, days: Iterable[dt.date]) -> RebuildResult:
     """Recompute several local days (each in its own transaction, in date order)."""
-    started = time.perf_counter()
-    stored = deleted = n = 0
-    for day in sorted(set(days)):
-        part = recompute_day(day=day)
-        stored, deleted, n = stored + part.buckets, deleted + part.deleted, n + part.records
-    return RebuildResult(stored, deleted, n, time.perf_counter() - started)
+    return each_day(recompute_day, days)
 
 
 def local_day(moment: dt.datetime | None) -> dt.date | None:

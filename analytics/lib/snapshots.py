@@ -51,6 +51,16 @@ class RebuildResult:
     seconds: float
 
 
+def each_day(recompute_day, days) -> RebuildResult:
+    """`recompute_day(day=…)` for each local day once, in date order (each in its own transaction), summed."""
+    started = time.perf_counter()
+    buckets = deleted = records = 0
+    for day in sorted(set(days)):
+        part = recompute_day(day=day)
+        buckets, deleted, records = buckets + part.buckets, deleted + part.deleted, records + part.records
+    return RebuildResult(buckets, deleted, records, time.perf_counter() - started)
+
+
 class FixedOffsetDate(Func):
     """SQLite: the date of a UTC timestamp shifted by a fixed number of minutes, computed natively."""
 

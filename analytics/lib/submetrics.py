@@ -20,7 +20,7 @@ from django.db.models import BigIntegerField, Count, DateField, ExpressionWrappe
 from django.db.models.functions import TruncDate
 
 from analytics.lib.metrics import Scope, segment_expression, snapshot_rows
-from analytics.lib.snapshots import FixedOffsetDate, RebuildResult, offset_spans
+from analytics.lib.snapshots import FixedOffsetDate, RebuildResult, each_day, offset_spans
 from analytics.models import DailySubMetricStat, SubMetricSample
 from core.localtime import day_start, event_window, local_tz
 from satisfaction.feedback.models import SatisfactionRecord
@@ -144,15 +144,6 @@ def recompute_day(*, day: dt.date) -> RebuildResult:
     return RebuildResult(buckets, deleted, sum(r["records"] for r in rows), time.perf_counter() - started)
 
 
-def _recompute_days(days) -> RebuildResult:
-    started = time.perf_counter()
-    buckets = deleted = records = 0
-    for day in sorted(set(days)):
-        part = recompute_day(day=day)
-        buckets, deleted, records = buckets + part.buckets, deleted + part.deleted, records + part.records
-    return RebuildResult(buckets, deleted, records, time.perf_counter() - started)
-
-
 def _local_days(records: QuerySet) -> set[dt.date]:
     tz = local_tz()
     return set(records.order_by().annotate(day=TruncDate("created_at", tzinfo=tz)).values_list("day", flat=True))
@@ -160,12 +151,12 @@ def _local_days(records: QuerySet) -> set[dt.date]:
 
 def recompute_for_records(*, record_ids: list[int]) -> RebuildResult:
     """Rewrite the days the given records fall on (after recording or importing feedback)."""
-    return _recompute_days(_local_days(SatisfactionRecord.objects.filter(pk__in=record_ids)))
+    return each_day(recompute_day, _local_days(SatisfactionRecord.objects.filter(pk__in=record_ids)))
 
 
 def recompute_customer(*, customer_id: int) -> RebuildResult:
     """Rewrite every day a customer has records on (after its segment priority changed)."""
-    return _recompute_days(_local_days(SatisfactionRecord.objects.filter(customer_id=customer_id)))
+    return each_day(recompute_day, _local_days(SatisfactionRecord.objects.filter(customer_id=customer_id)))
 
 
 # --- reads ------------------------------------------------------------------------------------------------------
