@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from analytics.lib.helpdesk_sums import LEVELS, SCORES, SPEEDS
 from analytics.lib.metrics import SEGMENT_PRIORITIES
 from analytics.lib.snapshots import RebuildResult, day_expression, each_day, offset_spans
+from analytics.lib.text_snapshots import merged
 from analytics.models import NO_SEGMENT, DailyComplaintHours, DailyComplaintStat, DailyCustomerCases, DailyTicketStat
 from core.localtime import day_start, event_window, local_tz
 from satisfaction.crm.models import Contact
@@ -123,20 +124,6 @@ def _by_day_expression(qs: QuerySet, kind: str) -> list[dict[str, list[dict]]]:
     return parts
 
 
-def _merge(rows: Iterable[dict], key: tuple[str, ...]) -> list[dict]:
-    """Sum rows with the same key (a DST change can split one local day over two spans)."""
-    merged: dict[tuple, dict] = {}
-    for row in rows:
-        k = tuple(row[f] for f in key)
-        if k in merged:
-            for name, value in row.items():
-                if name not in key:
-                    merged[k][name] += value
-        else:
-            merged[k] = dict(row)
-    return list(merged.values())
-
-
 def _bucket(row: dict) -> dict:
     return {"date": row["day"], "service_type_id": row["service_type_id"], "segment_priority": row["segment"]}
 
@@ -158,10 +145,11 @@ def _computed(parts: dict[str, list[dict[str, list[dict]]]]) -> dict[type, list]
             entry = customers.setdefault(k, {**fresh, "tickets": 0, "complaints": 0})
             entry[kind] += row["count"]
         by_segment = ({**_without_customer(row), "segment": segment[row["customer_id"]]} for row in stats[kind])
-        for row in _merge(by_segment, KEY):
+        # Summed per segment (a DST change can also split one local day over two spans).
+        for row in merged(by_segment, KEY, tuple(sums)):
             out[model].append(model(**_bucket(row), **{name: row[name] for name in sums}))
     by_segment = ({**_without_customer(row), "segment": segment[row["customer_id"]]} for row in hours)
-    for row in _merge(by_segment, (*KEY, "measure", "hours")):
+    for row in merged(by_segment, (*KEY, "measure", "hours"), ("n",)):
         out[DailyComplaintHours].append(
             DailyComplaintHours(**_bucket(row), measure=row["measure"], hours=row["hours"], n=row["n"])
         )
