@@ -74,7 +74,7 @@ class ImportTrail:
             "content_type": (bound("content_type"), ContentType.objects.get_for_model(model).pk),
             "object_pk": (f"CAST({pk} AS {fields['object_pk'].cast_db_type(connection)})", None),
             "object_id": (pk, None),
-            "object_repr": (f"{mark} || {external_id}", f"{model._meta.verbose_name} "),
+            "object_repr": (f"{mark} || COALESCE({external_id}, '')", f"{model._meta.verbose_name} "),  # NOT NULL
             "action": (bound("action"), LogEntry.Action.CREATE),
             "changes": (bound("changes"), json.dumps({"cid": ["None", self.cid]})),
             "changes_text": (bound("changes_text"), ""),

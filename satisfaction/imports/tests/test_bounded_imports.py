@@ -410,3 +410,16 @@ def test_feedback_rows_and_command_imports_are_audited(tmp_path, staff_user):
         assert entry.object_repr == f"{label} {records[entry.object_id]}"
         assert entry.changes == {"cid": ["None", entry.cid]} and entry.changes_text == ""
         assert abs((timezone.now() - entry.timestamp).total_seconds()) < 600
+
+
+def test_a_created_row_without_an_external_id_still_gets_its_entry():
+    from auditlog.models import LogEntry
+
+    from satisfaction.feedback.models import SatisfactionRecord
+    from satisfaction.imports.audit import ImportTrail
+    from satisfaction.tests import factories as f
+
+    record = f.RecordFactory(external_id=None)
+    ImportTrail(filename="x.csv", job_id=7).rows_created(SatisfactionRecord, [(record.pk, None)])
+    entry = LogEntry.objects.get(object_pk=str(record.pk), cid="import-job-7")
+    assert entry.object_repr == f"{SatisfactionRecord._meta.verbose_name} "
