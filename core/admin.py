@@ -50,6 +50,13 @@ class ServiceAdmin(admin.ModelAdmin):
     def update_through(self, request, obj, data: dict):
         return type(self).update_service(**{self.entity: obj}, data=data)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # An imported row shows the import that created it (its audit trail; `satisfaction.imports.fields`).
+        if obj is not None and "import_job" not in fields and any(f.name == "import_job" for f in self.opts.fields):
+            fields.append("import_job")
+        return fields
+
     def save_model(self, request, obj, form, change):
         data = form_data(form, self.service_fields, change=change)
         try:

@@ -587,21 +587,20 @@ def _raw_execute(sql: str, params: list) -> list[tuple]:
     return connection.connection.execute(sql, params).fetchall()
 
 
-# Told, inside the write transaction, of the rows each write batch created: (model, [(id, external_id)]). A context
-# variable, so a caller several layers up (the import's audit trail) listens without every batch service passing it.
-_created_listener: ContextVar[Callable[[type[models.Model], list[tuple[int, str]]], None] | None] = ContextVar(
-    "batch_created_listener", default=None
-)
+# Values every row a bulk insert creates carries, by attname, where the model has the field: the import job that
+# wrote it (`satisfaction.imports.audit`). A context variable, so the import several layers up sets it without every
+# batch service passing it on.
+_stamp: ContextVar[Mapping[str, Any] | None] = ContextVar("batch_stamp", default=None)
 
 
 @contextmanager
-def listening_for_created(listener: Callable[[type[models.Model], list[tuple[int, str]]], None]):
-    """While inside, `listener(model, created)` runs after each bulk insert, in its transaction."""
-    token = _created_listener.set(listener)
+def stamping(**values: Any):
+    """While inside, the rows bulk-inserted get these values (for the fields their model has)."""
+    token = _stamp.set({**(_stamp.get() or {}), **values})
     try:
         yield
     finally:
-        _created_listener.reset(token)
+        _stamp.reset(token)
 
 
 @transaction.atomic
@@ -611,13 +610,10 @@ def _write(
     """Insert the spooled rows and apply the updates in one transaction; returns the new ids. A row raced in
     meanwhile is skipped."""
     created_ids = array("q")  # 8 bytes an id: a million-row import keeps 8 MB, not 36
-    listener = _created_listener.get()
     for params, marked in _batches(spool, WRITE_ROWS):
         created = inserter.insert(params)
         created_ids.extend(pk for pk, _ in created)
         spec.after_write(created, marked)
-        if listener is not None:
-            listener(spec.model, created)
     if updates:
         spec.update_rows(updates)
     transaction.on_commit(lambda: spec.on_commit(created_ids))
@@ -655,6 +651,10 @@ class BulkInserter:
         # Fixed defaults are computed once; callable ones (timezone.now, …) per row.
         self._fixed = {f.attname: f.get_default() for f in fields if not (f.has_default() and callable(f.default))}
         self._dynamic = {f.attname: f for f in fields if f.has_default() and callable(f.default)}
+        for attname, value in (_stamp.get() or {}).items():  # the stamp stands in for the default
+            if attname in self.columns:
+                self._fixed[attname] = value
+                self._dynamic.pop(attname, None)
         self._adapters = {f.attname: _adapter(f) for f in fields if _adapter(f) is not None}
         qn = connection.ops.quote_name
         self._head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "

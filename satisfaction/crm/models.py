@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.db import PlausibleDay, PlausibleEventTime, external_id_field, unique_external_id
+from satisfaction.imports.fields import import_job_field
 
 
 class ServiceType(models.Model):
@@ -75,6 +76,7 @@ class Customer(models.Model):
         BASIC = "basic", _("Basic")
 
     external_id = external_id_field()
+    import_job = import_job_field()
     name = models.CharField(_("name"), max_length=200)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.STANDARD)
@@ -101,6 +103,7 @@ class Contact(models.Model):
         ZH = "zh-hans", _("Simplified Chinese")
 
     external_id = external_id_field()
+    import_job = import_job_field()
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
@@ -132,6 +135,7 @@ class Contract(models.Model):
     """A contract under which we serve a customer with one service type."""
 
     external_id = external_id_field()
+    import_job = import_job_field()
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("customer")
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.db import PlausibleEventTime, external_id_field, unique_external_id
 from satisfaction.crm.models import Customer, ServiceType
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
+from satisfaction.imports.fields import import_job_field
 
 # Metric thresholds (DESIGN §3): one meaning everywhere.
 SATISFIED_MIN = Decimal("4.0")
@@ -29,6 +30,7 @@ class SatisfactionRecord(models.Model):
         SURVEY = "survey", _("Survey")
 
     external_id = external_id_field()
+    import_job = import_job_field()
     # Foreign keys without their own index where a composite or partial index in Meta covers the lookups:
     # every index is maintained on each insert, and imports write hundreds of thousands of rows.
     customer = models.ForeignKey(

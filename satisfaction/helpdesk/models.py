@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.db import Level, PlausibleEventTime, external_id_field, unique_external_id
 from satisfaction.crm.models import Contract
+from satisfaction.imports.fields import import_job_field
 
 
 class ServiceTicket(models.Model):
     """A helpdesk ticket (客服工单)."""
 
     external_id = external_id_field()
+    import_job = import_job_field()
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("contract"))
     opened_at = models.DateTimeField(_("opened at"), validators=[PlausibleEventTime()])
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, validators=[PlausibleEventTime()])
@@ -66,6 +68,7 @@ class Complaint(models.Model):
         SLOW = "slow", _("Slow")
 
     external_id = external_id_field()
+    import_job = import_job_field()
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("contract")
     )

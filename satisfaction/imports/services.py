@@ -311,19 +311,72 @@ def _import_job_run(job: ImportJob) -> ImportJob:
             )
     except Exception as exc:
         logger.exception("Import job %s failed", job.pk)
-        jobs.update(
-            status=ImportJob.Status.FAILED,
-            message=_("Import failed: %(error)s") % {"error": exc},
-            finished_at=timezone.now(),
-        )
         errors.close()
-        failed = ImportJob.objects.select_related("created_by").get(pk=job.pk)
-        import_job_audited(job=failed, status_before=job.status)
-        return failed
+        return _job_failed(job, exc)
     try:
-        report = _save_error_report(job, errors) if errors.count else ""
+        return _job_finished(job, result, errors)
     finally:
         errors.close()
+
+
+def import_file_as_job(
+    *,
+    kind: str,
+    path: str | os.PathLike,
+    user=None,
+    mapping: MappingSpec | None = None,
+    dry_run: bool = False,
+    history: bool | None = None,
+    live: bool = False,
+    update: bool = True,
+    encoding: str = "",
+    errors: ErrorSink,
+) -> tuple[ImportJob, BatchResult]:
+    """Import a file on this machine's disk now (`manage.py import_data`), recorded as an import job like an upload.
+
+    The job is the import's audit trail: the rows it creates link to it, and it gets its entry when it finishes.
+    The file is not copied into storage (it is the caller's own); the job keeps its name, the outcome, the counts
+    and the error report. Returns the finished job and the import's result."""
+    job = ImportJob.objects.create(
+        kind=kind,
+        original_name=os.path.basename(os.fspath(path))[:255],
+        dry_run=dry_run,
+        mapping_spec=mapping.to_data() if mapping is not None else None,
+        history=bool(history) or bool(mapping and mapping.history),
+        live=live,
+        update=update,
+        encoding=encoding,
+        language=translation.get_language() or "",
+        created_by=user,
+        status=ImportJob.Status.VALIDATING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    try:
+        result = import_file(
+            kind=kind, source=path, filename=os.fspath(path), mapping=mapping, dry_run=dry_run, history=history,
+            update=update, encoding=encoding, user=user, job_id=job.pk, errors=errors,
+        )  # fmt: skip
+    except Exception as exc:
+        _job_failed(job, exc)
+        raise
+    return _job_finished(job, result, errors), result
+
+
+def _job_failed(job: ImportJob, exc: Exception) -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        message=_("Import failed: %(error)s") % {"error": exc},
+        finished_at=timezone.now(),
+    )
+    failed = ImportJob.objects.select_related("created_by").get(pk=job.pk)
+    import_job_audited(job=failed, status_before=job.status)
+    return failed
+
+
+def _job_finished(job: ImportJob, result: BatchResult, errors: ErrorSink) -> ImportJob:
+    """Store the job's outcome, counts and error report, and its audit entry; returns the job as it now is."""
+    report = _save_error_report(job, errors) if errors.count else ""
     if result.message:
         status = ImportJob.Status.FAILED if not result.error_count else ImportJob.Status.REJECTED
     elif result.written:
@@ -335,7 +388,7 @@ def _import_job_run(job: ImportJob) -> ImportJob:
     else:
         status = ImportJob.Status.SUCCEEDED
     # Unconditional, also over a job the stale sweep marked failed meanwhile: this process knows what was written.
-    jobs.update(
+    ImportJob.objects.filter(pk=job.pk).update(
         status=status,
         rows_total=result.rows_total,
         rows_done=result.rows_total,

@@ -342,26 +342,25 @@ def _entries(model, **filters):
     return LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), **filters)
 
 
-def test_an_import_job_audits_itself_and_every_row_it_created_or_updated(
+def test_an_import_job_audits_itself_links_every_row_it_created_and_audits_each_update(
     staff, staff_user, django_capture_on_commit_callbacks
 ):
     from auditlog.models import LogEntry
 
+    Customer.objects.create(name="Made by hand")  # the contrary case: not imported, no link
     upload = SimpleUploadedFile("c.csv", customers_csv(["Alpha", "Beta", "Gamma"]))
     with django_capture_on_commit_callbacks(execute=True):
         first = staff.post("/api/v1/imports/", {"kind": "customers", "file": upload}).json()["id"]
-    created = _entries(Customer, action=LogEntry.Action.CREATE)
-    assert created.count() == 3
-    by_pk = {int(e.object_pk): e for e in created}
-    assert set(by_pk) == set(Customer.objects.values_list("pk", flat=True))
-    for entry in created:
-        assert entry.actor == staff_user and entry.cid == f"import-job-{first}"
-        assert entry.additional_data == {"import_job": first, "file": "c.csv"}
+    links = dict(Customer.objects.values_list("name", "import_job_id"))
+    assert links == {"Made by hand": None, "Alpha": first, "Beta": first, "Gamma": first}
+    job = ImportJob.objects.get(pk=first)
+    assert job.created_by == staff_user and job.original_name == "c.csv" and job.created_count == 3
     job_entry = _entries(ImportJob, object_id=first, action=LogEntry.Action.UPDATE).get()
     assert job_entry.changes["status"] == ["pending", "succeeded"] and job_entry.changes["created_count"][1] == "3"
-    assert job_entry.actor == staff_user
+    assert job_entry.actor == staff_user and job_entry.cid == f"import-job-{first}"
 
-    # A re-import changing one name: that row's update is audited through its service, marked with the new job.
+    # A re-import changing one name: that row's update is audited through its service, marked with the new job;
+    # the row still links to the job that created it.
     upload = SimpleUploadedFile("c.csv", customers_csv(["Alpha", "Beta 2", "Gamma"]))
     with django_capture_on_commit_callbacks(execute=True):
         second = staff.post("/api/v1/imports/", {"kind": "customers", "file": upload}).json()["id"]
@@ -369,10 +368,11 @@ def test_an_import_job_audits_itself_and_every_row_it_created_or_updated(
     assert updated.object_pk == str(Customer.objects.get(name="Beta 2").pk)
     assert updated.changes["name"] == ["Beta", "Beta 2"] and updated.cid == f"import-job-{second}"
     assert updated.additional_data["import_job"] == second and updated.actor == staff_user
-    assert created.count() == 3  # nothing new created
+    assert Customer.objects.get(name="Beta 2").import_job_id == first
+    assert Customer.objects.filter(import_job_id=second).count() == 0  # it created nothing
 
 
-def test_rejected_and_dry_run_imports_audit_no_rows(staff_user, django_capture_on_commit_callbacks):
+def test_rejected_and_dry_run_imports_write_no_rows(staff_user, django_capture_on_commit_callbacks):
     from auditlog.models import LogEntry
 
     bad = customers_csv(["Alpha"]) + b"K1,Again\n"  # a repeated id rejects the file
@@ -386,7 +386,7 @@ def test_rejected_and_dry_run_imports_audit_no_rows(staff_user, django_capture_o
     assert statuses == {job.pk: "rejected", dry.pk: "validated"}
 
 
-def test_feedback_rows_and_command_imports_are_audited(tmp_path, staff_user):
+def test_a_command_import_is_a_job_and_its_rows_link_to_it(tmp_path, staff_user, capsys):
     from auditlog.models import LogEntry
 
     from satisfaction.feedback.models import SatisfactionRecord
@@ -396,30 +396,39 @@ def test_feedback_rows_and_command_imports_are_audited(tmp_path, staff_user):
     rows = "\n".join(f"R-{i},C-1,数据分析,4,好" for i in range(25))
     path.write_text("记录ID,客户ID,服务类型,评分,反馈内容\n" + rows + "\n", encoding="utf-8")
     call_command("import_data", "feedback", str(path), "--user", staff_user.username)
-    entries = _entries(SatisfactionRecord, action=LogEntry.Action.CREATE)
-    assert entries.count() == SatisfactionRecord.objects.count() == 25
-    cids = set(entries.values_list("cid", flat=True))
-    assert len(cids) == 1 and cids.pop().startswith("import-")
-    assert {e.additional_data["file"] for e in entries} == {"feedback.csv"}
-    assert {e.actor_id for e in entries} == {staff_user.pk}
-    # Each entry names its own row (built by the database from the rows written, not in Python).
-    records = dict(SatisfactionRecord.objects.values_list("pk", "external_id"))
-    label = SatisfactionRecord._meta.verbose_name
-    for entry in entries:
-        assert entry.object_id == int(entry.object_pk) and entry.object_id in records
-        assert entry.object_repr == f"{label} {records[entry.object_id]}"
-        assert entry.changes == {"cid": ["None", entry.cid]} and entry.changes_text == ""
-        assert abs((timezone.now() - entry.timestamp).total_seconds()) < 600
+    job = ImportJob.objects.get()
+    assert f"import job {job.pk}" in capsys.readouterr().out
+    assert (job.kind, job.status, job.original_name) == ("feedback", "succeeded", "feedback.csv")
+    assert job.created_by == staff_user
+    assert (job.rows_total, job.created_count, job.error_count) == (25, 25, 0)
+    assert not job.file  # the file stays where it is: the command does not copy it into storage
+    assert set(SatisfactionRecord.objects.values_list("import_job_id", flat=True)) == {job.pk}
+    entry = _entries(ImportJob, object_id=job.pk, action=LogEntry.Action.UPDATE).get()
+    assert entry.actor == staff_user and entry.cid == f"import-job-{job.pk}"
+    assert entry.changes["status"] == ["validating", "succeeded"] and entry.changes["created_count"][1] == "25"
+    # No entry per created row: the link is the row's trail.
+    assert _entries(SatisfactionRecord).count() == 0
 
 
-def test_a_created_row_without_an_external_id_still_gets_its_entry():
-    from auditlog.models import LogEntry
+def test_a_command_import_that_fails_leaves_a_rejected_job_with_its_report(tmp_path, staff_user):
+    f.CustomerFactory(external_id="C-1")
+    path = tmp_path / "feedback.csv"
+    path.write_text("记录ID,客户ID,服务类型,评分\nR-1,C-1,数据分析,4\nR-2,C-1,数据分析,9\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_data", "feedback", str(path), "--user", staff_user.username)
+    job = ImportJob.objects.get()
+    assert (job.status, job.error_count, job.created_count) == ("rejected", 1, 0)
+    assert job.error_report and "9" in job.error_report.read().decode("utf-8-sig")
 
-    from satisfaction.feedback.models import SatisfactionRecord
-    from satisfaction.imports.audit import ImportTrail
-    from satisfaction.tests import factories as f
 
-    record = f.RecordFactory(external_id=None)
-    ImportTrail(filename="x.csv", job_id=7).rows_created(SatisfactionRecord, [(record.pk, None)])
-    entry = LogEntry.objects.get(object_pk=str(record.pk), cid="import-job-7")
-    assert entry.object_repr == f"{SatisfactionRecord._meta.verbose_name} "
+def test_the_admin_shows_an_imported_rows_job(admin_client, django_capture_on_commit_callbacks, admin_user):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_job_create(
+            kind="customers", file=ContentFile(customers_csv(["Alpha"]), name="c.csv"), created_by=admin_user
+        )
+    customer = Customer.objects.get()
+    page = admin_client.get(reverse("admin:satisfaction_customer_change", args=[customer.pk])).content.decode()
+    assert reverse("admin:satisfaction_importjob_change", args=[job.pk]) in page
+    by_hand = Customer.objects.create(name="By hand")
+    page = admin_client.get(reverse("admin:satisfaction_customer_change", args=[by_hand.pk])).content.decode()
+    assert "/importjob/" not in page.split('id="content"', 1)[1]  # the sidebar links the jobs list

@@ -11,7 +11,7 @@ from core.batch import ErrorSink
 from satisfaction.imports.history import old_rows_in
 from satisfaction.imports.mappings import mapping_coerce, mapping_load
 from satisfaction.imports.models import ImportKind, ImportMapping
-from satisfaction.imports.services import import_file
+from satisfaction.imports.services import import_file_as_job
 
 
 class Command(BaseCommand):
@@ -71,13 +71,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No user called {user!r}.")
         sink = ErrorSink()
         try:
-            result = import_file(
+            job, result = import_file_as_job(
                 kind=kind,
-                source=file,
-                filename=file.name,
+                path=file,
                 mapping=spec,
                 dry_run=dry_run,
                 history=True if history else None,
+                live=bool(live),
                 update=not options.get("no_update"),
                 encoding=options.get("encoding") or "",
                 user=importer,
@@ -103,6 +103,7 @@ class Command(BaseCommand):
             f"{result.error_count} row errors"
             + (" (skipped)" if skipping and result.error_count else "")
             + (" (dry run: nothing written)" if dry_run else "")
+            + f"; import job {job.pk}"
         )
         # With `on_error: skip` a file that could be read is a success; the report lists the rows left out.
         if result.message or (result.error_count and not skipping):
