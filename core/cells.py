@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import time
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -183,7 +184,7 @@ def parse_datetime(value) -> dt.datetime:
         moment = dt.datetime.combine(value, dt.time())
     else:
         moment = _parse_datetime_text(str(value).strip())
-    if not EARLIEST_DAY.year <= moment.year <= dt.date.today().year + 1:
+    if not EARLIEST_DAY.year <= moment.year <= _latest_year():
         # One integer comparison per cell; the services check the exact window (1990 … tomorrow).
         raise RowInvalid(_("Dates must fall between 1 Jan 1990 and tomorrow; got %(value)s.") % {"value": value})
     if moment.tzinfo is None:
@@ -191,6 +192,17 @@ def parse_datetime(value) -> dt.datetime:
         # replace(tzinfo=…) at a quarter of the cost, which counts at 200,000 cells.
         moment = dt.datetime.combine(moment, moment.time(), timezone.get_default_timezone())
     return moment
+
+
+_year_cache = [0.0, 0]  # [monotonic time until which the year holds, the latest plausible year]
+
+
+def _latest_year() -> int:
+    """Next year, looked up at most once a minute: `date.today()` per cell cost more than the rest of the check."""
+    now = time.monotonic()
+    if now >= _year_cache[0]:
+        _year_cache[:] = [now + 60, dt.date.today().year + 1]
+    return _year_cache[1]
 
 
 def _parse_datetime_text(raw: str) -> dt.datetime:

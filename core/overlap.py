@@ -4,10 +4,13 @@ Worth it when one side waits on the database most of the time: SQLite and psycop
 runs, so a thread streaming rows from the database overlaps the caller's Python work (charts, PDF layout) on a
 second core. The thread has its own database connection, so it only sees committed rows: inside a transaction
 (a test, or a caller's `atomic` block) the work runs at once in the calling thread instead, with the same result.
+The thread runs in a copy of the caller's context (the audit log's actor and marks, an import's stamp) and in its
+language.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +32,8 @@ class Beside:
             return
         # A new thread starts in the default language: the work reads in the caller's, as it would inline.
         language = translation.get_language()
-        self._thread = threading.Thread(target=self._main, args=(fn, language), name=name, daemon=True)
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._main, fn, language), name=name, daemon=True)
         self._thread.start()
 
     def _run(self, fn: Callable[[], Any]) -> None:
@@ -44,6 +48,10 @@ class Beside:
                 self._run(fn)
         finally:
             connections.close_all()  # this thread's own connections
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def join(self) -> None:
         """Wait for the work to end, without raising its error (for a `finally`)."""

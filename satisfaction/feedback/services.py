@@ -672,6 +672,7 @@ def record_satisfaction_batch(
     skip_errors: bool = False,
     quiet_before=None,
     update: bool = False,
+    expected_rows: int = 0,
 ) -> BatchResult:
     """Validate and save many satisfaction records at once, all or nothing; returns a `BatchResult`.
 
@@ -696,4 +697,5 @@ def record_satisfaction_batch(
         on_progress=on_progress,
         skip_errors=skip_errors,
         update=update,
+        expected_rows=expected_rows,
     )

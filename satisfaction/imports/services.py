@@ -99,7 +99,9 @@ def import_file(
         trail = ImportTrail(user=user, filename=filename or str(getattr(source, "name", "")), job_id=job_id)
         try:
             with atomic, trail.recording():
-                result = _run(kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update)
+                result = _run(
+                    kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update, table.estimated_rows
+                )
                 if maker and not result.written and not isinstance(atomic, nullcontext):
                     transaction.set_rollback(True)
         except UnreadableFile as exc:
@@ -112,7 +114,9 @@ def import_file(
             errors.close()
 
 
-def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, quiet_before, update) -> BatchResult:
+def _run(
+    kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, quiet_before, update, expected
+) -> BatchResult:
     if kind == ImportKind.FEEDBACK:
         return record_satisfaction_batch(
             chunks=chunks,
@@ -124,6 +128,7 @@ def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, qu
             skip_errors=spec.skip_errors,
             quiet_before=quiet_before,
             update=update,
+            expected_rows=expected,
         )
     return run_batch(
         spec=ModelBatch(kind, quiet_before=quiet_before),
@@ -133,6 +138,7 @@ def _run(kind, chunks, spec: MappingSpec, dry_run, user, errors, on_progress, qu
         on_progress=on_progress,
         skip_errors=spec.skip_errors,
         update=update,
+        expected_rows=expected,
     )
 
 
