@@ -450,11 +450,12 @@ def run_batch(
     spool = Spool()
     inserter = BulkInserter(spec.model)
     updates: list[tuple[int, dict[str, Any]]] = []
-    restore_cache = _grow_sqlite_cache()
     # Outside a transaction the rows are written beside the validation (`_Writer`); inside one (a test, a caller's
     # `atomic`, an import creating referenced rows) a second connection would not see its rows, so they are
     # spooled and written after it, in this connection.
     writer = _Writer(spec, inserter) if not dry_run and not connection.in_atomic_block else None
+    # The connection that writes gets the large page cache; this one only looks ids up when the writer writes.
+    restore_cache = _grow_sqlite_cache() if writer is None else lambda: None
     moving = False  # SQLite: the writer holds the write lock from here on
     try:
         for chunk in chunks:
