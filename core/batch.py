@@ -700,29 +700,34 @@ def _drop_repeats(clean: CleanChunk, seen: SeenKeys, errors: ErrorSink) -> list[
 
 
 def _changes(spec: BatchSpec, clean: CleanChunk, rows: list[int]) -> list[tuple[int, dict[str, Any]]]:
-    """(pk, {attname: new value}) of the chunk's existing rows whose values differ from the stored ones."""
+    """(pk, {attname: new value}) of the chunk's existing rows whose values differ from the stored ones.
+
+    Most rows of a re-import are unchanged: each is one tuple comparison, and only a row that differs is looked at
+    field by field (a file's value that is DEFAULT, a field the row did not give, never counts as a change)."""
     fields = [name for name in spec.update_fields if name in clean.columns]
     if not rows or not fields:
         return []
     ids = [clean.external_ids[i] for i in rows]
-    stored: dict[str, dict[str, Any]] = {}
+    stored: dict[str, tuple] = {}
     for start in range(0, len(ids), LOOKUP_CHUNK):
-        for row in spec.model.objects.filter(external_id__in=ids[start : start + LOOKUP_CHUNK]).values(
-            "pk", "external_id", *fields
-        ):
-            stored[row["external_id"]] = row
+        found = spec.model.objects.filter(external_id__in=ids[start : start + LOOKUP_CHUNK])
+        stored.update((row[1], row) for row in found.values_list("pk", "external_id", *fields))
+    columns = [clean.columns[name] for name in fields]
     changed = []
     for i in rows:
         old = stored.get(clean.external_ids[i])
         if old is None:
             continue
+        new = tuple(column[i] for column in columns)
+        if new == old[2:]:
+            continue
         diff = {
-            name: clean.columns[name][i]
-            for name in fields
-            if clean.columns[name][i] is not DEFAULT and clean.columns[name][i] != old[name]
+            name: value
+            for name, value, before in zip(fields, new, old[2:], strict=True)
+            if value is not DEFAULT and value != before
         }
         if diff:
-            changed.append((old["pk"], diff))
+            changed.append((old[0], diff))
     return changed
 
 
