@@ -471,7 +471,10 @@ def run_batch(
                     result.unchanged += len(present) - len(changed)
                     result.skipped += len(present) - len(changed)  # already present, left as it is
                     if (skip_errors or not errors.count) and not dry_run:
-                        updates.extend(changed)
+                        if writer is not None:
+                            writer.update(changed)
+                        else:
+                            updates.extend(changed)
                 else:
                     result.skipped += len(present)
                 keep = [i for i in keep if clean.external_ids[i] not in existing]
@@ -522,12 +525,18 @@ class _Writer:
     Python validates and the database writes, on two cores: psycopg and sqlite3 release the GIL while a statement
     runs. PostgreSQL gets the rows into the table as they come, in the thread's open transaction; the caller's own
     writes (the job's progress) touch other rows and go on. SQLite allows one writer at a time, so the thread only
-    stages the rows in its temporary table (which takes no lock) and moves them into the table when told to commit:
-    until then the caller still writes its progress. At most `QUEUED` batches wait, so memory stays bounded.
+    stages the rows in its temporary table (which takes no lock) and moves them into the table when told to
+    (`start_moving`) or to commit: until then the caller still writes its progress. The changed rows of a re-import
+    (sync) go to the thread too, `UPDATE_ROWS` at a time, and are updated as they come (SQLite: once it holds the
+    lock). At most `QUEUED` batches wait, so memory stays bounded.
     """
 
-    QUEUED = 8
-    _COMMIT, _MOVE, _STOP = object(), object(), object()
+    QUEUED = 3
+    # Changed rows per update call: each call of a bulk update service runs its after-commit hooks once, so
+    # groups this large keep those few (a re-import with 20,000 changes: 4 calls) while the updates overlap the
+    # validation.
+    UPDATE_ROWS = 5000
+    _COMMIT, _MOVE, _UPDATE, _STOP = object(), object(), object(), object()
 
     def __init__(self, spec: BatchSpec, inserter: BulkInserter):
         import queue
@@ -538,6 +547,7 @@ class _Writer:
         self._queue: queue.Queue = queue.Queue(self.QUEUED)
         self._params: list[tuple] = []
         self._marked: set[str] = set()
+        self._changes: list[tuple[int, dict[str, Any]]] = []
         self._done = False
         self._beside = start_beside(self._main, name="batch-writer")
 
@@ -547,6 +557,13 @@ class _Writer:
         if len(self._params) >= WRITE_ROWS:
             self._send((self.inserter.pack(self._params), self._marked))
             self._params, self._marked = [], set()
+
+    def update(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Rows already stored whose values changed: `(pk, {attname: value})`, for `spec.update_rows`."""
+        self._changes.extend(changes)
+        if len(self._changes) >= self.UPDATE_ROWS:
+            self._send((self._UPDATE, self._changes))
+            self._changes = []
 
     def start_moving(self) -> None:
         """SQLite: take the write lock now and move the rows into the table while the rest is validated (the
@@ -560,7 +577,7 @@ class _Writer:
         """Write what is left, apply the updates, commit; returns the new ids (raises the thread's error)."""
         if self._params:
             self._send((self.inserter.pack(self._params), self._marked))
-        self._send((self._COMMIT, updates))
+        self._send((self._COMMIT, [*self._changes, *updates]))
         self._done = True
         return self._beside.result()
 
@@ -612,6 +629,9 @@ class _Writer:
                 return created_ids
             if params is self._MOVE:  # PostgreSQL writes into the table from the start
                 continue
+            if params is self._UPDATE:
+                self.spec.update_rows(marked)
+                continue
             rows, _count = params
             created = self.inserter.insert(rows)
             created_ids.extend(pk for pk, _ in created)
@@ -623,11 +643,15 @@ class _Writer:
         the staged rows and each later batch into the table."""
         self.inserter.clear_stage()
         marked: set[str] = set()
+        waiting: list[tuple[int, dict[str, Any]]] = []  # changes that come before the lock is held
         batches = self._batches()
         try:
             for item in batches:
                 if item[0] is self._COMMIT or item[0] is self._MOVE:
-                    return self._move_staged(item, batches, marked)
+                    return self._move_staged(item, batches, marked, waiting)
+                if item[0] is self._UPDATE:
+                    waiting.extend(item[1])
+                    continue
                 packed, batch_marked = item
                 self.inserter.stage(packed)
                 marked |= batch_marked
@@ -636,7 +660,7 @@ class _Writer:
         return array("q")
 
     @transaction.atomic
-    def _move_staged(self, item, batches: Iterator, marked: set[str]) -> Sequence[int]:
+    def _move_staged(self, item, batches: Iterator, marked: set[str], waiting: list) -> Sequence[int]:
         created_ids = array("q")
 
         def move() -> None:
@@ -645,15 +669,20 @@ class _Writer:
                 self.spec.after_write(created, marked)
 
         move()
+        if waiting and item[0] is not self._COMMIT:
+            self.spec.update_rows(waiting)
+            waiting = []
         while item[0] is not self._COMMIT:
             item = next(batches)
-            if item[0] is not self._COMMIT:  # holding the lock now: straight into the table
+            if item[0] is self._UPDATE:
+                self.spec.update_rows(item[1])
+            elif item[0] is not self._COMMIT:  # holding the lock now: straight into the table
                 packed, batch_marked = item
                 marked |= batch_marked
                 created = self.inserter.insert_packed(packed)
                 created_ids.extend(pk for pk, _ in created)
                 self.spec.after_write(created, marked)
-        updates = item[1]
+        updates = [*waiting, *item[1]]
         if updates:
             self.spec.update_rows(updates)
         return created_ids

@@ -104,13 +104,18 @@ def test_a_failing_write_fails_the_import_and_leaves_nothing(written_by, monkeyp
     assert no_writer_left()  # no thread outlives the import
 
 
-def test_updates_through_the_writer_keep_the_imports_audit_marks(written_by, staff_user):
+@pytest.mark.parametrize("update_rows", [5000, 1])
+def test_updates_through_the_writer_keep_the_imports_audit_marks(written_by, staff_user, monkeypatch, update_rows):
+    """The changed rows go to the writer in groups (`UPDATE_ROWS`), here one group at the end or one per row."""
+    monkeypatch.setattr(batch._Writer, "UPDATE_ROWS", update_rows)
     f.CustomerFactory(external_id="C-1")
     first = import_job_run(job_id=import_job_create(kind="feedback", file=feedback_csv(12)).pk)
     assert first.created_count == 12
-    second = import_job_create(kind="feedback", file=feedback_csv(12, changed={3: "2"}), created_by=staff_user)
-    second = import_job_run(job_id=second.pk)
-    assert (second.status, second.created_count, second.updated_count) == ("succeeded", 0, 1)
+    changed = feedback_csv(12, changed={3: "2", 7: "1", 11: "5"})
+    second = import_job_run(job_id=import_job_create(kind="feedback", file=changed, created_by=staff_user).pk)
+    assert (second.status, second.created_count, second.updated_count) == ("succeeded", 0, 3)
+    scores = dict(SatisfactionRecord.objects.values_list("external_id", "score"))
+    assert (scores["R-3"], scores["R-7"], scores["R-11"], scores["R-0"]) == (2, 1, 5, 4)
     record = SatisfactionRecord.objects.get(external_id="R-3")
     assert record.score == 2 and record.import_job_id == first.pk
     entry = LogEntry.objects.get(
@@ -162,6 +167,22 @@ def test_the_writer_stores_exactly_what_the_inline_write_stores(written_by, monk
     assert written_by >= {"batch-writer"}
     assert stored() == inline
     assert SatisfactionRecord.objects.get(external_id="R-1").response_time_hours == 71.99999999999999
+
+
+def test_updates_before_and_after_the_early_move_are_applied_once(written_by, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    f.CustomerFactory(external_id="C-1")
+    assert import_file(kind="feedback", source=feedback_csv(23)).created == 23
+    monkeypatch.setattr(batch._Writer, "UPDATE_ROWS", 1)
+    monkeypatch.setattr(batch, "_time_to_move", lambda done, expected: done >= 9)
+    connection.cursor().execute("PRAGMA read_uncommitted = 1")
+    result = import_file(kind="feedback", source=feedback_csv(26, changed={1: "2", 20: "3"}))
+    assert (result.created, result.updated) == (3, 2)
+    scores = dict(SatisfactionRecord.objects.values_list("external_id", "score"))
+    assert (scores["R-1"], scores["R-20"], scores["R-25"], len(scores)) == (2, 3, 4, 26)
 
 
 def test_a_bad_row_after_the_early_move_rolls_the_moved_rows_back(written_by, monkeypatch):
