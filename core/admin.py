@@ -52,7 +52,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        # An imported row shows the import that created it (its audit trail; `satisfaction.imports.fields`).
+        # An imported row shows the import that created it (its audit trail; `core.db.import_job_field`).
         if obj is not None and "import_job" not in fields and any(f.name == "import_job" for f in self.opts.fields):
             fields.append("import_job")
         return fields

@@ -1,4 +1,4 @@
-"""Shared model pieces: the external-id field and its uniqueness constraint."""
+"""Shared model pieces: the external-id field and its uniqueness constraint, the link to the importing job."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -31,6 +31,28 @@ def unique_external_id(model_name: str) -> models.UniqueConstraint:
         fields=["external_id"],
         condition=Q(external_id__isnull=False),
         name=f"{model_name}_unique_external_id",
+    )
+
+
+def import_job_field():
+    """The import job that created the row (who ran it, when, from which file, with what outcome); NULL for a row
+    created any other way.
+
+    Rows an import creates are written in bulk, past the model signals the audit log listens to, so this link is
+    their audit entry: one entry for the job (`imports.audit`), and from each row to it. No database constraint and
+    no index, on purpose: each would cost every imported row a check or an index insert (a per-row audit entry cost
+    as much as the row itself), and the job end is read only to audit one import (admin: filter by the job)."""
+    return models.ForeignKey(
+        "satisfaction.ImportJob",
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        help_text=_("The import job that created this row."),
     )
 
 

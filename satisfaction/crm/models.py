@@ -5,8 +5,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from core.db import PlausibleDay, PlausibleEventTime, external_id_field, unique_external_id
-from satisfaction.imports.fields import import_job_field
+from core.db import PlausibleDay, PlausibleEventTime, external_id_field, import_job_field, unique_external_id
 
 
 class ServiceType(models.Model):

@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import PlausibleEventTime, external_id_field, unique_external_id
+from core.db import PlausibleEventTime, external_id_field, import_job_field, unique_external_id
 from satisfaction.crm.models import Customer, ServiceType
 from satisfaction.helpdesk.models import Complaint, ServiceTicket
-from satisfaction.imports.fields import import_job_field
 
 # Metric thresholds (DESIGN §3): one meaning everywhere.
 SATISFIED_MIN = Decimal("4.0")

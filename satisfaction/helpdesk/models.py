@@ -5,9 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.db import Level, PlausibleEventTime, external_id_field, unique_external_id
+from core.db import Level, PlausibleEventTime, external_id_field, import_job_field, unique_external_id
 from satisfaction.crm.models import Contract
-from satisfaction.imports.fields import import_job_field
 
 
 class ServiceTicket(models.Model):

@@ -2,10 +2,10 @@
 and auditlog's own entry for every row it updated.
 
 Rows an import creates are written in bulk (`core.batch`), past the model signals auditlog listens to. Each carries
-`import_job` (`imports.fields`), written in the same statement as the row: the link exists exactly when the row
-does, and the job says who ran the import, when, from which file and with what outcome, with its own entry when it
-finishes. A separate entry per created row, as first built, cost as much as writing the row itself (the log table
-has ten indexes), which the import's throughput target does not leave room for.
+`import_job` (`core.db.import_job_field`), written in the same statement as the row: the link exists exactly
+when the row does, and the job says who ran the import, when, from which file and with what outcome, with its own
+entry when it finishes. A separate entry per created row, as first built, cost as much as writing the row itself
+(the log table has ten indexes), which the import's throughput target does not leave room for.
 Rows it updates go through the entity's update service and get auditlog's own entry with the changed fields.
 Every entry of one import carries the same correlation id (`cid`, "import-job-<id>") and `additional_data`
 {"import_job": id, "file": name}: from any entry to its job, and back.
