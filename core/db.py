@@ -41,7 +41,7 @@ def import_job_field():
     Rows an import creates are written in bulk, past the model signals the audit log listens to, so this link is
     their audit entry: one entry for the job (`imports.audit`), and from each row to it. No database constraint and
     no index, on purpose: each would cost every imported row a check or an index insert (a per-row audit entry cost
-    as much as the row itself), and the job end is read only to audit one import (admin: filter by the job)."""
+    as much as the row itself), and the job end is read only to audit one import."""
     return models.ForeignKey(
         "satisfaction.ImportJob",
         verbose_name=_("imported by"),
