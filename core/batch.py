@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import pickle
+import queue
 import sqlite3
 import tempfile
 from array import array
@@ -539,8 +540,6 @@ class _Writer:
     _COMMIT, _MOVE, _UPDATE, _STOP = object(), object(), object(), object()
 
     def __init__(self, spec: BatchSpec, inserter: BulkInserter):
-        import queue
-
         from core.overlap import start_beside
 
         self.spec, self.inserter = spec, inserter
@@ -589,8 +588,6 @@ class _Writer:
         self._beside.join()
 
     def _send(self, item) -> None:
-        import queue
-
         while True:
             try:
                 self._queue.put(item, timeout=0.2)
@@ -622,17 +619,16 @@ class _Writer:
     @transaction.atomic
     def _write_as_they_come(self) -> Sequence[int]:
         created_ids = array("q")
-        for params, marked in self._batches():
-            if params is self._COMMIT:
-                if marked:
-                    self.spec.update_rows(marked)
-                return created_ids
-            if params is self._MOVE:  # PostgreSQL writes into the table from the start
+        for head, rest in self._batches():
+            if head is self._COMMIT or head is self._UPDATE:  # rest: the changed rows
+                if rest:
+                    self.spec.update_rows(rest)
+                if head is self._COMMIT:
+                    return created_ids
                 continue
-            if params is self._UPDATE:
-                self.spec.update_rows(marked)
+            if head is self._MOVE:  # PostgreSQL writes into the table from the start
                 continue
-            rows, _count = params
+            (rows, _count), marked = head, rest
             created = self.inserter.insert(rows)
             created_ids.extend(pk for pk, _ in created)
             self.spec.after_write(created, marked)
