@@ -116,5 +116,32 @@ def log_updates(changed: list[tuple[Any, Any, list[str]]]) -> int:
         )
         pre_save.send(sender=LogEntry, instance=entry, raw=False, using=entry._state.db, update_fields=None)
         entries.append(entry)
-    LogEntry.objects.bulk_create(entries, batch_size=UPDATE_ENTRY_BATCH)
+    _insert_entries(entries)
     return len(entries)
+
+
+def _insert_entries(entries: list) -> None:
+    """The entries in one `executemany` of their fields' database values.
+
+    What `bulk_create` would write, without its per-value SQL assembly, which cost three quarters of the entries'
+    time in a re-import of 200,000 records (20,000 changed). Entries get no primary key back: none is read.
+    """
+    from auditlog.models import LogEntry
+    from django.db import connections, router
+
+    if not entries:
+        return
+    connection = connections[router.db_for_write(LogEntry)]
+    fields = [field for field in LogEntry._meta.concrete_fields if not field.primary_key]
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(LogEntry._meta.db_table)} ({', '.join(qn(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), UPDATE_ENTRY_BATCH):
+            rows = [
+                [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in fields]
+                for entry in entries[start : start + UPDATE_ENTRY_BATCH]
+            ]
+            cursor.executemany(sql, rows)

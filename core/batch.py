@@ -463,11 +463,13 @@ def run_batch(
             result.rows_total += len(chunk)
             clean = spec.clean_chunk(chunk, errors)
             keep = _drop_repeats(clean, seen, errors)
-            existing = _existing_external_ids(spec.model, [clean.external_ids[i] for i in keep])
+            # Sync: the stored values come with the lookup, in the same query.
+            fields = [name for name in spec.update_fields if name in clean.columns] if update else []
+            existing = _stored(spec.model, [clean.external_ids[i] for i in keep], fields)
             if existing:
                 present = [i for i in keep if clean.external_ids[i] in existing]
                 if update and spec.update_fields:
-                    changed = _changes(spec, clean, present)
+                    changed = _changes(clean, present, fields, existing)
                     result.updated += len(changed)
                     result.unchanged += len(present) - len(changed)
                     result.skipped += len(present) - len(changed)  # already present, left as it is
@@ -724,19 +726,16 @@ def _drop_repeats(clean: CleanChunk, seen: SeenKeys, errors: ErrorSink) -> list[
     return [i for i in valid if clean.numbers[i] not in repeats]
 
 
-def _changes(spec: BatchSpec, clean: CleanChunk, rows: list[int]) -> list[tuple[int, dict[str, Any]]]:
+def _changes(
+    clean: CleanChunk, rows: list[int], fields: list[str], stored: Mapping[str, tuple]
+) -> list[tuple[int, dict[str, Any]]]:
     """(pk, {attname: new value}) of the chunk's existing rows whose values differ from the stored ones.
 
-    Most rows of a re-import are unchanged: each is one tuple comparison, and only a row that differs is looked at
-    field by field (a file's value that is DEFAULT, a field the row did not give, never counts as a change)."""
-    fields = [name for name in spec.update_fields if name in clean.columns]
+    `stored` is what `_stored` read for `fields`. Most rows of a re-import are unchanged: each is one tuple
+    comparison, and only a row that differs is looked at field by field (a file's value that is DEFAULT, a field the
+    row did not give, never counts as a change)."""
     if not rows or not fields:
         return []
-    ids = [clean.external_ids[i] for i in rows]
-    stored: dict[str, tuple] = {}
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        found = spec.model.objects.filter(external_id__in=ids[start : start + LOOKUP_CHUNK])
-        stored.update((row[1], row) for row in found.values_list("pk", "external_id", *fields))
     columns = [clean.columns[name] for name in fields]
     changed = []
     for i in rows:
@@ -744,11 +743,11 @@ def _changes(spec: BatchSpec, clean: CleanChunk, rows: list[int]) -> list[tuple[
         if old is None:
             continue
         new = tuple(column[i] for column in columns)
-        if new == old[2:]:
+        if new == old[1:]:
             continue
         diff = {
             name: value
-            for name, value, before in zip(fields, new, old[2:], strict=True)
+            for name, value, before in zip(fields, new, old[1:], strict=True)
             if value is not DEFAULT and value != before
         }
         if diff:
@@ -756,21 +755,62 @@ def _changes(spec: BatchSpec, clean: CleanChunk, rows: list[int]) -> list[tuple[
     return changed
 
 
-def _existing_external_ids(model, external_ids: list[str]) -> set[str]:
+def _stored(model, external_ids: list[str], fields: Sequence[str] = ()) -> dict[str, tuple]:
+    """{external id: (pk, *values of `fields`)} of the stored rows with these external ids; without fields,
+    {external id: ()}.
+
+    One plain query per LOOKUP_CHUNK ids (PostgreSQL: one), the values converted as the ORM converts them when it
+    reads them (SQLite's decimals, dates), each distinct value once: a re-import reads every row of its file back,
+    and the ORM's queryset would cost more than the comparison.
+    """
     if not external_ids:
-        return set()
-    found: set[str] = set()
+        return {}
     qn = connection.ops.quote_name
-    sql = f"SELECT {qn('external_id')} FROM {qn(model._meta.db_table)} WHERE {qn('external_id')} IN "
+    meta = model._meta
+    targets = [meta.get_field(name) for name in fields]
+    selected = [qn("external_id"), *([qn(meta.pk.column)] if fields else []), *(qn(f.column) for f in targets)]
+    sql = f"SELECT {', '.join(selected)} FROM {qn(meta.db_table)} WHERE {qn('external_id')}"
     if connection.vendor == "postgresql":
-        return {external_id for (external_id,) in _raw_execute(sql.removesuffix(" IN ") + " = ANY(%s)", [external_ids])}
-    mark = _placeholder()
-    for start in range(0, len(external_ids), LOOKUP_CHUNK):
-        part = external_ids[start : start + LOOKUP_CHUNK]
-        found.update(
-            external_id for (external_id,) in _raw_execute(sql + "(" + ", ".join([mark] * len(part)) + ")", part)
-        )
-    return found
+        rows = _raw_execute(sql + " = ANY(%s)", [external_ids])
+    else:
+        rows = []
+        mark = _placeholder()
+        for start in range(0, len(external_ids), LOOKUP_CHUNK):
+            part = external_ids[start : start + LOOKUP_CHUNK]
+            rows += _raw_execute(f"{sql} IN ({', '.join([mark] * len(part))})", part)
+    readers = [_orm_reader(field, meta.db_table) for field in targets]
+    if not any(readers):
+        return {row[0]: row[1:] for row in rows}
+    return {
+        row[0]: (row[1], *(read(v) if read else v for read, v in zip(readers, row[2:], strict=True))) for row in rows
+    }
+
+
+def _orm_reader(target, table: str) -> Callable[[Any], Any] | None:
+    """The field's database value as the ORM would give it (its backend and field converters), or None when the
+    ORM changes nothing. Remembers the distinct values of one lookup: a score column holds a few dozen."""
+    col = target.get_col(table)
+    converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    if not converters:
+        return None
+    seen: dict[Any, Any] = {}
+
+    def read(value):
+        try:
+            return seen[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable (a JSON value): converted each time
+            return convert(value)
+        seen[value] = converted = convert(value)
+        return converted
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    return read
 
 
 def _grow_sqlite_cache() -> Callable[[], None]:

@@ -156,3 +156,30 @@ def test_a_reimport_through_the_command_updates_the_changed_rows_in_one_pass(
         call_command("import_data", "feedback", str(path))
     assert "0 updated, 3 already present (unchanged)" in capsys.readouterr().out
     assert len(batches) == 1 and updates.count() == 2
+
+
+def test_the_entries_of_a_bulk_change_are_those_auditlog_writes_on_save(manager_user):
+    """`log_updates` writes past auditlog's signals: each entry must still be the one `save()` would have got."""
+    from auditlog.context import set_extra_data
+
+    saved, bulk = _records("S")[0], _records("U")[0]
+    fields = ["score", "feedback"]
+    context = {"actor": manager_user, "cid": "sync-7", "additional_data": {"import_job": 7}}  # as an import sets it
+    with set_extra_data(context_data=context):
+        saved.score, saved.feedback = Decimal("2.5"), "late answer"
+        saved.save(update_fields=fields)
+        record_update_many(changes=[(bulk.pk, {"score": "2.5", "feedback": "late answer"})])
+
+    def entry(record):
+        got = LogEntry.objects.get_for_object(record).get(action=LogEntry.Action.UPDATE)
+        changes = {name: value for name, value in got.changes_dict.items() if name in fields}
+        keep = ("content_type_id", "action", "actor_id", "cid", "remote_addr", "additional_data", "serialized_data")
+        return {**{name: getattr(got, name) for name in keep}, "changes": changes, "repr": got.object_repr[1:]}
+
+    assert entry(bulk) == entry(saved)
+    assert entry(bulk)["changes"] == {"score": ["4.5", "2.5"], "feedback": ["fine", "late answer"]}
+    assert entry(bulk)["additional_data"] == {"import_job": 7} and entry(bulk)["cid"] == "sync-7"
+    assert entry(bulk)["actor_id"] == manager_user.pk
+    got = LogEntry.objects.get_for_object(bulk).get(action=LogEntry.Action.UPDATE)
+    assert got.object_pk == str(bulk.pk) and got.object_id == bulk.pk
+    assert abs(got.timestamp - timezone.now()).total_seconds() < 60

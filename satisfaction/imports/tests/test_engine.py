@@ -144,3 +144,26 @@ def test_record_lookups_by_link_use_an_index(lookup, index):
             plan = " ".join(row[0] for row in cursor.fetchall())
             assert "Index" in plan, plan
     assert index in plan
+
+
+def test_stored_values_of_a_sync_are_those_the_orm_reads(customer):
+    """The re-import's own lookup reads what `values_list` reads: the same types, so an unchanged row compares
+    equal (a SQLite decimal read back as a float would make every score of a file "changed")."""
+    from satisfaction.helpdesk.models import ServiceTicket
+
+    for i, (score, hours) in enumerate([("4.1", 2.25), ("3.7", None), ("5.0", 0.0)]):
+        record_satisfaction(
+            customer=customer, service_type="data_analysis", score=score, response_time_hours=hours, external_id=f"S-{i}"
+        )
+    fields = ["score", "feedback", "response_time_hours", "accuracy_score", "created_at", "customer_id"]
+    ids = ["S-0", "S-1", "S-2", "S-unknown"]
+    stored = engine._stored(SatisfactionRecord, ids, fields)
+    expected = {row[0]: row[1:] for row in SatisfactionRecord.objects.values_list("external_id", "pk", *fields)}
+    assert stored == expected and len(stored) == 3
+    assert [[type(v) for v in row] for row in stored.values()] == [[type(v) for v in row] for row in expected.values()]
+    # A model with nullable yes/no and dates, and the lookup without fields: the ids alone.
+    ticket = f.TicketFactory(external_id="T-1", follow_up=None)
+    got = engine._stored(ServiceTicket, ["T-1"], ["follow_up", "opened_at", "closed_at"])
+    assert got == {"T-1": tuple(ServiceTicket.objects.values_list("pk", "follow_up", "opened_at", "closed_at").get())}
+    assert got["T-1"][0] == ticket.pk and got["T-1"][1] is None
+    assert engine._stored(SatisfactionRecord, ids) == {"S-0": (), "S-1": (), "S-2": ()}

@@ -106,13 +106,13 @@ def test_progress_is_written_to_the_job_row_while_validating(monkeypatch, staff_
     f.CustomerFactory(external_id="C-1")
     monkeypatch.setattr(engine, "CHUNK_ROWS", 4)
     seen = []
-    original = engine._existing_external_ids
+    original = engine._stored
 
-    def observe(model, external_ids):
+    def observe(model, external_ids, fields=()):
         seen.append(ImportJob.objects.values_list("status", "rows_done", "rows_total").get())
-        return original(model, external_ids)
+        return original(model, external_ids, fields)
 
-    monkeypatch.setattr(engine, "_existing_external_ids", observe)
+    monkeypatch.setattr(engine, "_stored", observe)
     upload_file = feedback_csv([f"R-{i},C-1,数据分析,4" for i in range(10)])
     job = import_job_create(kind="feedback", file=upload_file, created_by=staff_user)
     job = import_job_run(job_id=job.pk)
