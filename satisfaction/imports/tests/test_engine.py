@@ -152,9 +152,8 @@ def test_stored_values_of_a_sync_are_those_the_orm_reads(customer):
     from satisfaction.helpdesk.models import ServiceTicket
 
     for i, (score, hours) in enumerate([("4.1", 2.25), ("3.7", None), ("5.0", 0.0)]):
-        record_satisfaction(
-            customer=customer, service_type="data_analysis", score=score, response_time_hours=hours, external_id=f"S-{i}"
-        )
+        values = {"score": score, "response_time_hours": hours, "external_id": f"S-{i}"}
+        record_satisfaction(customer=customer, service_type="data_analysis", **values)
     fields = ["score", "feedback", "response_time_hours", "accuracy_score", "created_at", "customer_id"]
     ids = ["S-0", "S-1", "S-2", "S-unknown"]
     stored = engine._stored(SatisfactionRecord, ids, fields)
