@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from core import batch as engine
 from satisfaction.feedback.models import SatisfactionRecord
@@ -128,6 +129,22 @@ def test_running_job_partial_polls_and_shows_progress(client, staff_user):
     html = response.content.decode()
     assert "<html" not in html  # the partial only
     assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="25"' in html and "500 / 2,000" in html
+
+
+@pytest.mark.parametrize(
+    ("done", "says", "not_said"),
+    [
+        # SQLite writes from 40% of the file on, while the rest is still checked: no claim that every row is valid.
+        (800, "while the remaining rows are checked", "Every row is checked"),
+        (2000, "Every row is checked; writing them", "while the remaining rows"),
+    ],
+)
+def test_a_writing_job_says_whether_its_rows_are_all_checked(client, staff_user, done, says, not_said):
+    job = f.ImportJobFactory(status=ImportJob.Status.WRITING, rows_done=done, rows_total=2000, created_by=staff_user)
+    client.force_login(staff_user)
+    with translation.override("en"):
+        html = client.get(reverse("import-job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
+    assert says in html and not_said not in html
 
 
 def test_broker_down_marks_the_job_failed(monkeypatch, staff_user, django_capture_on_commit_callbacks):
