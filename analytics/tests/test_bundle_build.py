@@ -124,6 +124,9 @@ def test_built_beside_the_pdf_the_files_are_those_built_one_after_the_other(serv
         return beside
 
     monkeypatch.setattr(report, "start_beside", spy)
+    # One clock for both builds: report.md names the minute it was generated, and they may straddle one.
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
     report.write_bundle(tmp_path / "threads", priority=1, lang="zh-hans")
     names = ["report-bundle-raw-csvs", "report-bundle-continuity", "report-topics"]
     assert started == [(name, True) for name in names]

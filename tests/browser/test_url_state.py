@@ -26,7 +26,8 @@ VIEW = """() => {
     .map(e => `${e.dataset.testid}:${e.className}`);
   return {fields, metrics, rows, controls};
 }"""
-IDLE = "() => !document.querySelector('.htmx-request')"
+# No request in flight and no swap still settling (htmx marks new content `htmx-added` until it settles).
+IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
 
 
 def _settled(page):
