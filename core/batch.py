@@ -492,10 +492,12 @@ def run_batch(
                 writer.close()  # the file will be rejected: roll back now, and free the lock
                 writer, moving = None, False
             if writer is not None and not moving and _time_to_move(result.rows_total, expected_rows):
-                writer.start_moving()
-                moving = True
+                # The job shows *writing* first: once the writer holds the lock, this connection's update would
+                # wait for a commit that waits for this thread (SQLite's busy timeout, then "database is locked").
                 if on_progress:
                     on_progress(result.rows_total, "writing")
+                writer.start_moving()
+                moving = True
             if on_progress and not moving:
                 on_progress(result.rows_total, "validating")
         result.error_count = errors.count

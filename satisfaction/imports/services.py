@@ -96,12 +96,13 @@ def import_file(
         quiet_before = history_cutoff() if history else None
         # Rows created for references follow the file: with all-or-nothing (or a dry run) they go when it goes.
         atomic = transaction.atomic() if maker and (dry_run or not spec.skip_errors) else nullcontext()
+        # The reference maker writes on this connection as the chunks are read: on SQLite the batch writer must
+        # not take the write lock before the last chunk (no early move), or the maker's next write would wait for it.
+        expected = 0 if maker else table.estimated_rows
         trail = ImportTrail(user=user, filename=filename or str(getattr(source, "name", "")), job_id=job_id)
         try:
             with atomic, trail.recording():
-                result = _run(
-                    kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update, table.estimated_rows
-                )
+                result = _run(kind, chunks, spec, dry_run, user, errors, on_progress, quiet_before, update, expected)
                 if maker and not result.written and not isinstance(atomic, nullcontext):
                     transaction.set_rollback(True)
         except UnreadableFile as exc:
